@@ -1,0 +1,1 @@
+"""Platform adapters: each translates one platform's events to core models and replies back."""

@@ -1,0 +1,100 @@
+"""The `groupmind` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from groupmind.config import Settings
+from groupmind.llm.engine import ModelLoadError
+from groupmind.llm.models import resolve_model
+from groupmind.replay import replay as replay_logs
+from groupmind.runtime import open_pipeline
+from groupmind.store import StoreUnavailable
+from groupmind.store.embedded import EmbeddedServerError
+
+app = typer.Typer(help="groupmind: a self-hosted AI member for group chats.", no_args_is_help=True)
+err = Console(stderr=True)
+
+_FATAL = (StoreUnavailable, EmbeddedServerError, ModelLoadError)
+
+
+def _run(coro: object) -> None:
+    """Run a command's coroutine; a known failure is one clear line and exit 1."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(coro)  # type: ignore[arg-type]
+    except _FATAL as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def room(
+    script: Annotated[Optional[Path], typer.Option(help="Feed 'name: text' lines from FILE and exit.")] = None,
+    as_name: Annotated[str, typer.Option("--as", help="Who plain lines (without 'name:') come from.")] = "you",
+) -> None:
+    """Chat with groupmind in a local room: one person can play the whole group."""
+    from adapters.local.room import LocalRoom, RoomClock
+
+    if script is not None and not script.is_file():
+        err.print(f"[bold red]error:[/] script not found: {script}", highlight=False)
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        clock = RoomClock()
+        async with open_pipeline(Settings(), clock=clock) as pipeline:
+            local = LocalRoom(pipeline, clock)
+            if script is None:
+                await local.run_interactive(as_name)
+            else:
+                with script.open(encoding="utf-8", errors="replace") as fh:
+                    await local.run_script(fh)
+
+    _run(main())
+
+
+@app.command()
+def replay(
+    paths: Annotated[list[Path], typer.Argument(help="IRC .txt logs or .jsonl files of ChatMessage.")],
+    no_reply: Annotated[bool, typer.Option("--no-reply", help="Store only; generate nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on the last line.")] = False,
+) -> None:
+    """Ingest real chat logs through the pipeline and summarise the run."""
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        err.print(f"[bold red]error:[/] no such file: {', '.join(missing)}", highlight=False)
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        async with open_pipeline(Settings(), with_model=not no_reply) as pipeline:
+            summary = await replay_logs(pipeline, paths, reply=not no_reply)
+        if as_json:
+            print(json.dumps(summary.as_dict()))
+            return
+        table = Table("messages", "replies", "seconds", "messages/s")
+        table.add_row(str(summary.messages), str(summary.replies), f"{summary.seconds:.2f}", f"{summary.msgs_per_s:,.0f}")
+        Console().print(table)
+
+    _run(main())
+
+
+@app.command()
+def models() -> None:
+    """Show which model groupmind loads, assembling the default one if needed."""
+
+    async def main() -> None:
+        settings = Settings()
+        path = resolve_model(settings, lambda text: err.print(text, highlight=False))
+        print(f"{path}  ({path.stat().st_size / 1e6:,.0f} MB, n_gpu_layers={settings.n_gpu_layers})")
+
+    _run(main())

@@ -1,0 +1,57 @@
+"""All of groupmind's settings, read once at the edge from `GROUPMIND_*` and `.env`.
+
+Nothing else in the code reads the environment: functions receive a `Settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_threads() -> int:
+    # llama.cpp's OpenMP threads slow down badly when they outnumber free cores.
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "groupmind"
+
+
+class Settings(BaseSettings):
+    """groupmind's configuration; every field maps to `GROUPMIND_<FIELD>`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GROUPMIND_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_name: str = Field("Mind", min_length=1, max_length=32, description="The bot's display name.")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Embedded Redis data, assembled models.")
+    redis_url: str = Field("", description="Redis URL; empty starts the embedded server in the data dir.")
+    model: str = Field("", description="A GGUF path or catalog name; empty means the default model.")
+    n_ctx: int = Field(2048, ge=256, le=131072, description="Model context length in tokens.")
+    n_threads: int = Field(default_factory=_default_threads, ge=1, description="llama.cpp CPU threads.")
+    n_gpu_layers: int = Field(0, ge=-1, description="Layers offloaded to the GPU; -1 offloads all.")
+    seed: int = Field(-1, description="Sampling seed; -1 picks a random one.")
+    temperature: float = Field(0.7, ge=0.0, le=2.0)
+    max_reply_tokens: int = Field(96, ge=1, le=2048)
+    max_reply_chars: int = Field(1500, ge=1, description="Longer model output is cut at a sentence end.")
+    reply_timeout_s: float = Field(60.0, gt=0, description="A generation running longer gives no reply.")
+    window: int = Field(40, ge=1, le=500, description="Recent messages per channel shown to the model.")
+    stream_maxlen: int = Field(10_000, ge=100, description="Messages kept per channel stream (trimmed ~).")
+    chat_template: bool = Field(
+        True, description="Use chat completion when the GGUF carries a chat template."
+    )
+
+    @field_validator("bot_name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        # The name is a speaker label in the transcript, so it must stay one plain token.
+        cleaned = " ".join(value.replace(":", " ").split())
+        if not cleaned:
+            raise ValueError("bot_name must contain a visible character")
+        return cleaned

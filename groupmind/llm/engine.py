@@ -1,0 +1,74 @@
+"""What the core asks of a language model, whatever runs it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import AsyncIterator
+
+
+class EngineError(RuntimeError):
+    """Generation failed; the message says why."""
+
+
+class GenerationTimeout(EngineError):
+    """Generation ran past its deadline and was stopped."""
+
+
+class ModelLoadError(EngineError):
+    """The model file is missing or unreadable; the message names the path."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Model input: who the bot is, then the transcript, then the bot's turn.
+
+    The stable parts come first so consecutive prompts share a long prefix.
+    `turns` are already-rendered transcript lines (`label: text`).
+    """
+
+    system: str
+    turns: tuple[str, ...]
+    speaker: str
+    stop: tuple[str, ...] = field(default=("\n",))
+
+    def as_text(self) -> str:
+        """A transcript for a base model to continue as `speaker`."""
+        lines = "\n".join(self.turns)
+        return f"{self.system}\n\n{lines}\n{self.speaker}:"
+
+    def as_messages(self) -> list[dict[str, str]]:
+        """The same content for a chat-templated model."""
+        transcript = "\n".join(self.turns)
+        return [
+            {"role": "system", "content": self.system},
+            {
+                "role": "user",
+                "content": f"{transcript}\n\nWrite {self.speaker}'s next message, one line, no label.",
+            },
+        ]
+
+
+class Engine(ABC):
+    """A language model behind an async, streaming, cancellable interface."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """A short description of the model, for status and logs."""
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Load the model; raise ModelLoadError with the path if it cannot."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release the model."""
+
+    @abstractmethod
+    def stream(self, prompt: Prompt, *, max_tokens: int, timeout: float) -> AsyncIterator[str]:
+        """Yield text pieces as they are generated.
+
+        Raises GenerationTimeout after `timeout` seconds (queue wait included);
+        closing the iterator early stops the generation.
+        """

@@ -1,0 +1,80 @@
+"""Opening the Redis connection: the configured URL, or the embedded server.
+
+A connection retries through short outages (a Redis restart) instead of
+dropping the message being handled.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+from redis.asyncio import Redis
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+from groupmind.store.embedded import EmbeddedServer
+
+
+class StoreUnavailable(RuntimeError):
+    """Redis could not be reached; the message names the (redacted) URL."""
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, so it can be logged."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def client_for(url: str, *, retries: int = 20) -> Redis:
+    """A redis-py asyncio client; by default it rides out a Redis restart of ~15 s."""
+    backoff = ExponentialBackoff(cap=1.0, base=0.05) if retries else NoBackoff()
+    return Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=5,
+        socket_timeout=10,
+        retry=Retry(backoff, retries=retries),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError, ConnectionResetError],
+        health_check_interval=30,
+    )
+
+
+async def _probe(url: str) -> None:
+    """Fail fast, naming the URL, when nothing answers there."""
+    probe = client_for(url, retries=0)
+    try:
+        await probe.ping()
+    except (RedisError, OSError) as exc:
+        raise StoreUnavailable(f"cannot reach Redis at {redact_url(url)}: {exc}") from exc
+    finally:
+        await probe.aclose()
+
+
+@asynccontextmanager
+async def open_redis(redis_url: str, data_dir: Path) -> AsyncIterator[Redis]:
+    """Yield a connected client; start (and later stop) the embedded server if no URL."""
+    server: EmbeddedServer | None = None
+    if not redis_url:
+        server = EmbeddedServer(data_dir)
+        server.start()
+        redis_url = server.url
+    try:
+        await _probe(redis_url)
+        client = client_for(redis_url)
+        try:
+            yield client
+        finally:
+            await client.aclose()
+    finally:
+        if server is not None:
+            server.stop()

@@ -1,0 +1,57 @@
+"""Redis key names, in one place.
+
+Every key of a community shares the hash tag `{platform:community}`, so one
+community lives in one Redis Cluster slot and multi-key pipelines stay legal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def _part(value: str) -> str:
+    # Braces would end the hash tag early; percent-encode them (and the escape itself).
+    return value.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
+
+
+@dataclass(frozen=True)
+class CommunityKeys:
+    """Key names for one community."""
+
+    platform: str
+    community: str
+
+    @property
+    def prefix(self) -> str:
+        return f"gm:{{{_part(self.platform)}:{_part(self.community)}}}"
+
+    @property
+    def channels(self) -> str:
+        """Set of conversation names seen in this community."""
+        return f"{self.prefix}:channels"
+
+    @property
+    def members(self) -> str:
+        """Set of member ids seen in this community."""
+        return f"{self.prefix}:members"
+
+    @property
+    def settings(self) -> str:
+        """Hash of community settings."""
+        return f"{self.prefix}:settings"
+
+    def log(self, conversation: str) -> str:
+        """Stream of messages in one conversation."""
+        return f"{self.prefix}:chan:{_part(conversation)}:log"
+
+    def edits(self, conversation: str) -> str:
+        """Hash of message id -> edited text for one conversation."""
+        return f"{self.prefix}:chan:{_part(conversation)}:edits"
+
+    def member(self, member_id: str) -> str:
+        """Hash of one member's activity."""
+        return f"{self.prefix}:member:{_part(member_id)}"
+
+    def member_days(self, member_id: str) -> str:
+        """Sorted set of the days (ordinals) a member spoke on."""
+        return f"{self.prefix}:member:{_part(member_id)}:days"

@@ -1,0 +1,208 @@
+"""Conversations, member activity and community settings, kept in Redis.
+
+Each conversation is one stream, trimmed with `MAXLEN ~` so it never grows
+without bound. An append is one round trip: the stream entry, the member's
+activity and the community's indexes go in one pipeline. Streams cannot be
+edited in place, so an edit is kept beside the stream and applied on read; a
+delete removes the entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import AsyncIterator, Iterable
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline as RedisPipeline
+
+from groupmind.events import ChannelRef, ChatMessage, sanitize_text, truncate_text
+from groupmind.store.keys import CommunityKeys
+
+ACTIVE_DAYS_KEPT = 366
+"""How many days back a member's active days are remembered."""
+
+_SCAN_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the store knows about one member's activity in a community."""
+
+    member_id: str
+    display_name: str
+    messages: int
+    first_seen: datetime
+    last_seen: datetime
+    active_days: int
+
+
+def _keys(ref: ChannelRef | ChatMessage) -> CommunityKeys:
+    return CommunityKeys(ref.platform, ref.community)
+
+
+def _ts(value: str) -> datetime:
+    return datetime.fromtimestamp(float(value), tz=timezone.utc)
+
+
+class Store:
+    """The shared state of every community, on one Redis connection."""
+
+    def __init__(self, redis: Redis, *, maxlen: int = 10_000) -> None:
+        self.redis = redis
+        self.maxlen = maxlen
+
+    # --- conversations -------------------------------------------------------------
+
+    def _queue_append(self, pipe: RedisPipeline, msg: ChatMessage) -> None:
+        keys = _keys(msg)
+        conversation = msg.where.conversation
+        pipe.xadd(
+            keys.log(conversation),
+            {"id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()},
+            maxlen=self.maxlen,
+            approximate=True,
+        )
+        pipe.sadd(keys.channels, conversation)
+        if msg.author_is_bot:
+            return
+        stamp = msg.ts.timestamp()
+        day = msg.ts.date().toordinal()
+        member = keys.member(msg.author_id)
+        pipe.sadd(keys.members, msg.author_id)
+        pipe.hincrby(member, "messages", 1)
+        pipe.hsetnx(member, "first_seen", stamp)
+        pipe.hset(member, mapping={"last_seen": stamp, "name": msg.author_name})
+        pipe.zadd(keys.member_days(msg.author_id), {str(day): day})
+        pipe.zremrangebyscore(keys.member_days(msg.author_id), "-inf", day - ACTIVE_DAYS_KEPT)
+
+    async def append(self, msg: ChatMessage) -> None:
+        """Store one message and count it in its author's activity, in one round trip."""
+        await self.append_many((msg,))
+
+    async def append_many(self, messages: Iterable[ChatMessage]) -> int:
+        """Store many messages in one pipeline (replays, bursts); returns how many."""
+        pipe = self.redis.pipeline(transaction=False)
+        count = 0
+        for msg in messages:
+            self._queue_append(pipe, msg)
+            count += 1
+        if count:
+            await pipe.execute()
+        return count
+
+    async def window(self, where: ChannelRef, count: int) -> list[ChatMessage]:
+        """The last `count` messages of a conversation, oldest first, edits applied."""
+        keys = _keys(where)
+        conversation = where.conversation
+        entries = await self.redis.xrevrange(keys.log(conversation), count=count)
+        messages = [ChatMessage.model_validate_json(fields["j"]) for _, fields in reversed(entries)]
+        if not messages:
+            return messages
+        edited = await self.redis.hmget(keys.edits(conversation), [m.message_id for m in messages])
+        return [
+            m if text is None else m.model_copy(update={"text": text})
+            for m, text in zip(messages, edited)
+        ]
+
+    async def _find(self, where: ChannelRef, message_id: str) -> str | None:
+        """Stream entry id of a platform message id, searching newest first."""
+        log = _keys(where).log(where.conversation)
+        upper = "+"
+        while True:
+            entries = await self.redis.xrevrange(log, max=upper, count=_SCAN_PAGE)
+            for entry_id, fields in entries:
+                if fields.get("id") == message_id:
+                    return entry_id
+            if len(entries) < _SCAN_PAGE:
+                return None
+            upper = "(" + entries[-1][0]
+
+    async def edit(self, where: ChannelRef, message_id: str, text: str) -> bool:
+        """Record a new text for a stored message; False if it is not stored."""
+        if await self._find(where, message_id) is None:
+            return False
+        edits = _keys(where).edits(where.conversation)
+        await self.redis.hset(edits, message_id, truncate_text(sanitize_text(text)))
+        await self._prune_edits(where)
+        return True
+
+    async def delete(self, where: ChannelRef, message_id: str) -> bool:
+        """Remove a stored message and its edits; False if it is not stored."""
+        entry_id = await self._find(where, message_id)
+        if entry_id is None:
+            return False
+        keys = _keys(where)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xdel(keys.log(where.conversation), entry_id)
+        pipe.hdel(keys.edits(where.conversation), message_id)
+        await pipe.execute()
+        return True
+
+    async def _prune_edits(self, where: ChannelRef) -> None:
+        """Drop edits of messages the stream has trimmed away, once they pile up."""
+        keys = _keys(where)
+        edits = keys.edits(where.conversation)
+        if await self.redis.hlen(edits) <= self.maxlen // 10:
+            return
+        edited = set(await self.redis.hkeys(edits))
+        present: set[str] = set()
+        async for fields in self._scan(keys.log(where.conversation)):
+            if fields["id"] in edited:
+                present.add(fields["id"])
+        if stale := edited - present:
+            await self.redis.hdel(edits, *stale)
+
+    async def _scan(self, log: str) -> AsyncIterator[dict[str, str]]:
+        """Every entry's fields in a stream, oldest first, page by page."""
+        lower = "-"
+        while True:
+            entries = await self.redis.xrange(log, min=lower, count=_SCAN_PAGE)
+            for _, fields in entries:
+                yield fields
+            if len(entries) < _SCAN_PAGE:
+                return
+            lower = "(" + entries[-1][0]
+
+    async def conversations(self, platform: str, community: str) -> list[str]:
+        """Names of the conversations seen in a community, sorted."""
+        return sorted(await self.redis.smembers(CommunityKeys(platform, community).channels))
+
+    async def stored_count(self, where: ChannelRef) -> int:
+        """How many messages a conversation's stream holds now."""
+        return int(await self.redis.xlen(_keys(where).log(where.conversation)))
+
+    # --- members ------------------------------------------------------------------------
+
+    async def activity(self, platform: str, community: str, member_id: str) -> Activity | None:
+        """A member's activity, or None if they never spoke here."""
+        keys = CommunityKeys(platform, community)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(keys.member(member_id))
+        pipe.zcard(keys.member_days(member_id))
+        fields, days = await pipe.execute()
+        if not fields:
+            return None
+        return Activity(
+            member_id=member_id,
+            display_name=fields.get("name", member_id),
+            messages=int(fields["messages"]),
+            first_seen=_ts(fields["first_seen"]),
+            last_seen=_ts(fields["last_seen"]),
+            active_days=int(days),
+        )
+
+    # --- community settings -----------------------------------------------------------
+
+    async def get_settings(self, platform: str, community: str) -> dict[str, str]:
+        return dict(await self.redis.hgetall(CommunityKeys(platform, community).settings))
+
+    async def set_setting(self, platform: str, community: str, name: str, value: str) -> str | None:
+        """Set one community setting; returns the previous value."""
+        key = CommunityKeys(platform, community).settings
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hget(key, name)
+        pipe.hset(key, name, value)
+        old, _ = await pipe.execute()
+        return old  # type: ignore[no-any-return]
+

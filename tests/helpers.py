@@ -1,0 +1,27 @@
+"""Small builders shared by tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from itertools import count
+from typing import Any
+
+from groupmind.events import ChatMessage
+
+_ids = count(1)
+
+
+def msg(author: str = "alice", text: str = "hello", **fields: Any) -> ChatMessage:
+    """A local-room ChatMessage; any field can be overridden."""
+    values: dict[str, Any] = {
+        "platform": "local",
+        "community": "test",
+        "channel": "general",
+        "message_id": f"m{next(_ids)}",
+        "author_id": author.casefold(),
+        "author_name": author,
+        "text": text,
+        "ts": datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc),
+    }
+    values.update(fields)
+    return ChatMessage(**values)
