@@ -8,7 +8,7 @@ silently.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_TEXT_CHARS = 8_000
 """Longest text stored for one message; the rest is replaced by a marker."""
 
-_KEEP_CONTROLS = {"\n", "\t"}
-# Bidirectional overrides can make a stored line read differently from what it is.
-_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+# Control characters (Unicode category Cc) but newline and tab, and the bidirectional
+# overrides, which can make a stored line read differently from what it is.
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def sanitize_text(raw: str | bytes) -> str:
@@ -30,12 +30,7 @@ def sanitize_text(raw: str | bytes) -> str:
         # Lone surrogates (from surrogateescape decoding) cannot be encoded again.
         text = raw.encode("utf-8", errors="replace").decode("utf-8")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        ch
-        for ch in text
-        if ch in _KEEP_CONTROLS
-        or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI_CONTROLS)
-    )
+    return _UNWANTED.sub("", text)
 
 
 def truncate_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:

@@ -9,7 +9,8 @@ delete removes the entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import AsyncIterator, Iterable
 
@@ -37,6 +38,34 @@ class Activity:
     active_days: int
 
 
+@dataclass
+class _MemberBatch:
+    """One member's activity within a batch of appends, written as one set of commands."""
+
+    messages: int = 0
+    first: float = float("inf")
+    last: float = 0.0
+    name: str = ""
+    days: set[int] = field(default_factory=set)
+
+    def add(self, msg: ChatMessage) -> None:
+        stamp = msg.ts.timestamp()
+        self.messages += 1
+        self.first = min(self.first, stamp)
+        if stamp >= self.last:
+            self.last, self.name = stamp, msg.author_name
+        self.days.add(msg.ts.date().toordinal())
+
+    def queue(self, pipe: RedisPipeline, keys: CommunityKeys, member_id: str) -> None:
+        member, days = keys.member(member_id), keys.member_days(member_id)
+        pipe.sadd(keys.members, member_id)
+        pipe.hincrby(member, "messages", self.messages)
+        pipe.hsetnx(member, "first_seen", self.first)
+        pipe.hset(member, mapping={"last_seen": self.last, "name": self.name})
+        pipe.zadd(days, {str(day): day for day in self.days})
+        pipe.zremrangebyscore(days, "-inf", max(self.days) - ACTIVE_DAYS_KEPT)
+
+
 def _keys(ref: ChannelRef | ChatMessage) -> CommunityKeys:
     return CommunityKeys(ref.platform, ref.community)
 
@@ -54,41 +83,39 @@ class Store:
 
     # --- conversations -------------------------------------------------------------
 
-    def _queue_append(self, pipe: RedisPipeline, msg: ChatMessage) -> None:
-        keys = _keys(msg)
-        conversation = msg.where.conversation
-        pipe.xadd(
-            keys.log(conversation),
-            {"id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()},
-            maxlen=self.maxlen,
-            approximate=True,
-        )
-        pipe.sadd(keys.channels, conversation)
-        if msg.author_is_bot:
-            return
-        stamp = msg.ts.timestamp()
-        day = msg.ts.date().toordinal()
-        member = keys.member(msg.author_id)
-        pipe.sadd(keys.members, msg.author_id)
-        pipe.hincrby(member, "messages", 1)
-        pipe.hsetnx(member, "first_seen", stamp)
-        pipe.hset(member, mapping={"last_seen": stamp, "name": msg.author_name})
-        pipe.zadd(keys.member_days(msg.author_id), {str(day): day})
-        pipe.zremrangebyscore(keys.member_days(msg.author_id), "-inf", day - ACTIVE_DAYS_KEPT)
-
     async def append(self, msg: ChatMessage) -> None:
         """Store one message and count it in its author's activity, in one round trip."""
         await self.append_many((msg,))
 
     async def append_many(self, messages: Iterable[ChatMessage]) -> int:
-        """Store many messages in one pipeline (replays, bursts); returns how many."""
+        """Store messages in one pipeline; activity is summed per member, not per message.
+
+        Returns how many messages were stored.
+        """
         pipe = self.redis.pipeline(transaction=False)
+        conversations: dict[CommunityKeys, set[str]] = defaultdict(set)
+        members: dict[tuple[CommunityKeys, str], _MemberBatch] = {}
         count = 0
         for msg in messages:
-            self._queue_append(pipe, msg)
+            keys = _keys(msg)
+            conversation = msg.where.conversation
+            pipe.xadd(
+                keys.log(conversation),
+                {"id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()},
+                maxlen=self.maxlen,
+                approximate=True,
+            )
+            conversations[keys].add(conversation)
+            if not msg.author_is_bot:
+                members.setdefault((keys, msg.author_id), _MemberBatch()).add(msg)
             count += 1
-        if count:
-            await pipe.execute()
+        if not count:
+            return 0
+        for keys, names in conversations.items():
+            pipe.sadd(keys.channels, *names)
+        for (keys, member_id), batch in members.items():
+            batch.queue(pipe, keys, member_id)
+        await pipe.execute()
         return count
 
     async def window(self, where: ChannelRef, count: int) -> list[ChatMessage]:
