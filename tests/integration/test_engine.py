@@ -1,5 +1,7 @@
 """LocalEngine with the real default model through llama-cpp-python."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,35 @@ async def test_corrupt_gguf_names_the_path(tmp_path: Path, model_path: Path) -> 
     with pytest.raises(ModelLoadError, match=f"cannot load model {path}"):
         await engine.start()
     await engine.close()
+
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<start_of_turn>{{ m.role }}\n{{ m.content }}<end_of_turn>\n{% endfor %}"
+    "<start_of_turn>model\n"
+)
+
+
+@pytest.fixture(scope="module")
+def templated_model(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default model, copied with a chat template in its metadata."""
+    out = tmp_path_factory.mktemp("templated") / "with-template.gguf"
+    subprocess.run(
+        [sys.executable, "-m", "gguf.scripts.gguf_new_metadata", str(model_path), str(out),
+         "--chat-template", CHAT_TEMPLATE, "--force"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return out
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("enabled", [True, False])
+async def test_a_gguf_with_a_chat_template_goes_through_chat_completion(
+    templated_model: Path, enabled: bool
+) -> None:
+    engine = LocalEngine(templated_model, Settings(_env_file=None, n_threads=2, chat_template=enabled))  # type: ignore[call-arg]
+    await engine.start()
+    try:
+        assert engine.uses_chat_template is enabled
+        assert "".join([p async for p in engine.stream(PROMPT, max_tokens=8, timeout=60)]).strip()
+    finally:
+        await engine.close()
