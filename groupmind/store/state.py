@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import AsyncIterator, Iterable
+from typing import AsyncIterator, Callable, Iterable
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline as RedisPipeline
@@ -23,6 +23,13 @@ ACTIVE_DAYS_KEPT = 366
 """How many days back a member's active days are remembered."""
 
 _SCAN_PAGE = 500
+
+ProfileFilter = Callable[[ChatMessage], bool]
+"""Says whose activity may be profiled; opted-out members' messages are stored without it."""
+
+
+def _everyone(msg: ChatMessage) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class Store:
 
     # --- conversations -------------------------------------------------------------
 
-    def _queue_append(self, pipe: RedisPipeline, msg: ChatMessage) -> None:
+    def _queue_append(self, pipe: RedisPipeline, msg: ChatMessage, profile: bool) -> None:
         keys = _keys(msg)
         conversation = msg.where.conversation
         pipe.xadd(
@@ -64,7 +71,7 @@ class Store:
             approximate=True,
         )
         pipe.sadd(keys.channels, conversation)
-        if msg.author_is_bot:
+        if msg.author_is_bot or not profile:
             return
         stamp = msg.ts.timestamp()
         day = msg.ts.date().toordinal()
@@ -76,16 +83,16 @@ class Store:
         pipe.zadd(keys.member_days(msg.author_id), {str(day): day})
         pipe.zremrangebyscore(keys.member_days(msg.author_id), "-inf", day - ACTIVE_DAYS_KEPT)
 
-    async def append(self, msg: ChatMessage) -> None:
-        """Store one message and count it in its author's activity, in one round trip."""
-        await self.append_many((msg,))
+    async def append(self, msg: ChatMessage, *, profile: bool = True) -> None:
+        """Store one message and (if `profile`) count it in its author's activity, in one round trip."""
+        await self.append_many((msg,), profile=lambda _: profile)
 
-    async def append_many(self, messages: Iterable[ChatMessage]) -> int:
+    async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
         """Store many messages in one pipeline (replays, bursts); returns how many."""
         pipe = self.redis.pipeline(transaction=False)
         count = 0
         for msg in messages:
-            self._queue_append(pipe, msg)
+            self._queue_append(pipe, msg, profile(msg))
             count += 1
         if count:
             await pipe.execute()
@@ -147,19 +154,19 @@ class Store:
             return
         edited = set(await self.redis.hkeys(edits))
         present: set[str] = set()
-        async for fields in self._scan(keys.log(where.conversation)):
+        async for _, fields in self.entries(keys.log(where.conversation)):
             if fields["id"] in edited:
                 present.add(fields["id"])
         if stale := edited - present:
             await self.redis.hdel(edits, *stale)
 
-    async def _scan(self, log: str) -> AsyncIterator[dict[str, str]]:
-        """Every entry's fields in a stream, oldest first, page by page."""
+    async def entries(self, log: str) -> AsyncIterator[tuple[str, dict[str, str]]]:
+        """Every (entry id, fields) of a stream, oldest first, page by page."""
         lower = "-"
         while True:
             entries = await self.redis.xrange(log, min=lower, count=_SCAN_PAGE)
-            for _, fields in entries:
-                yield fields
+            for entry in entries:
+                yield entry
             if len(entries) < _SCAN_PAGE:
                 return
             lower = "(" + entries[-1][0]
