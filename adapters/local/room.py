@@ -136,7 +136,7 @@ class LocalRoom:
             where=msg.where,
             invoker=msg.author,
             invoker_is_admin=msg.author_name.casefold() in self.admins,
-            name=name or "help",
+            name=name,
             args=args,
         )
         self._show(await self.admin.execute(cmd), msg.author_name)

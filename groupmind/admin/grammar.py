@@ -88,10 +88,15 @@ def is_command(text: str) -> bool:
 
 
 def split_command(text: str) -> tuple[str, tuple[str, ...]]:
-    """(name, args) of a command line; an unknown name comes back whole for `usage_for`."""
+    """(name, args) of a command line; an unknown name comes back whole for `usage_for`.
+
+    A bare `/gm` is `help`.
+    """
     words = text.split()
     if words and words[0].casefold() in PREFIXES:
         words = words[1:]
+    if not words:
+        return "help", ()
     lowered = [w.casefold() for w in words]
     for size in range(min(3, len(words)), 0, -1):
         name = " ".join(lowered[:size])

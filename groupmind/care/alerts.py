@@ -3,7 +3,7 @@
 Alerts are numbered per community (1, 2, 3, ...) so an admin can type
 `alerts ack 3`. One hash per community holds them as JSON; the care monitor
 creates them, admins acknowledge and resolve them, and a member's `forget-me`
-deletes theirs. Resolved alerts beyond `MAX_ALERTS` are pruned, oldest first,
+deletes theirs. Resolved alerts beyond `max_alerts` are pruned, oldest first,
 so the hash never grows without bound; open ones are never pruned.
 """
 
@@ -24,9 +24,12 @@ MAX_NOTE_CHARS = 500
 class AlertStore:
     """Create, list, acknowledge, resolve and forget care alerts."""
 
-    def __init__(self, redis: Redis, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, redis: Redis, clock: Callable[[], datetime] = utcnow, *, max_alerts: int = MAX_ALERTS
+    ) -> None:
         self.redis = redis
         self.clock = clock
+        self.max_alerts = max_alerts
 
     async def create(
         self,
@@ -91,11 +94,11 @@ class AlertStore:
         return moved
 
     async def _prune(self, keys: CommunityKeys) -> None:
-        if await self.redis.hlen(keys.alerts) <= MAX_ALERTS:
+        if await self.redis.hlen(keys.alerts) <= self.max_alerts:
             return
         alerts = await self.list(keys.platform, keys.community, include_closed=True)
         resolved = [a.id for a in alerts if a.state == "resolved"]
-        excess = len(alerts) - MAX_ALERTS
+        excess = len(alerts) - self.max_alerts
         if excess > 0 and resolved:
             await self.redis.hdel(keys.alerts, *resolved[:excess])
 

@@ -15,7 +15,7 @@ from groupmind.events import ChannelRef, Member
 from groupmind.store import Store
 from groupmind.store.community import channel_mode, channel_view
 from groupmind.store.keys import CommunityKeys
-from tests.admin_helpers import WHERE, command, snapshot
+from tests.admin_helpers import VALID_ARGS, WHERE, command, snapshot
 from tests.helpers import msg
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
@@ -39,11 +39,6 @@ async def settings_of(store: Store) -> dict[str, str]:
     return await store.get_settings("local", "test")
 
 
-VALID_ARGS = {
-    "mode": "quiet", "persona set": "Be kind.", "persona community set": "Be brief.", "care contacts add": "bob",
-    "care contacts remove": "bob", "care region": "GB", "care checkins": "off", "care sensitivity": "high",
-    "alerts ack": "1", "alerts resolve": "1 done", "alerts list": "all",
-}  # fmt: skip
 
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.admin], ids=lambda s: s.name)
