@@ -143,6 +143,7 @@ class Reply(_Frozen):
 
 MAX_ARGS = 32
 MAX_ARG_CHARS = 2_000
+MAX_NAME_CHARS = 64
 
 
 class AdminCommand(_Frozen):
@@ -156,7 +157,7 @@ class AdminCommand(_Frozen):
     where: ChannelRef
     invoker: Member
     invoker_is_admin: bool = False
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
     args: tuple[str, ...] = Field((), max_length=MAX_ARGS)
 
     @field_validator("args", mode="before")

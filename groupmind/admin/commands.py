@@ -171,7 +171,7 @@ def _alert_line(alert: CareAlert) -> str:
 
 
 def _free_text(cmd: AdminCommand, limit: int) -> str:
-    text = " ".join(" ".join(cmd.args).split())
+    text = " ".join(cmd.args[0].split())
     if len(text) > limit:
         raise _Refused(f"{BY_NAME[cmd.name].usage} (at most {limit} characters)")
     return text
@@ -317,7 +317,7 @@ async def _alerts_ack(admin: Admin, cmd: AdminCommand) -> _Outcome:
 @_handles("alerts resolve")
 async def _alerts_resolve(admin: Admin, cmd: AdminCommand) -> _Outcome:
     alert_id = await admin._alert_id(cmd)
-    note = " ".join(cmd.args[1:]) or None
+    note = cmd.args[1] if len(cmd.args) > 1 else None
     before = await admin.alerts.get(cmd.platform, cmd.community, alert_id)
     after = await admin.alerts.resolve(cmd.platform, cmd.community, alert_id, cmd.invoker, note)
     return _moved(alert_id, before, after)

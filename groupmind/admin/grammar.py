@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from groupmind.events import MAX_ARGS, MAX_NAME_CHARS
 from groupmind.store.community import MODES
 
 PREFIXES = ("/gm", "/groupmind")
@@ -24,8 +25,9 @@ class Spec:
     summary: str
     admin: bool = True
     min_args: int = 0
-    max_args: int | None = 0
-    """None: the last argument is free text and may be any number of words."""
+    max_args: int = 0
+    text_at: int | None = None
+    """Where free text starts: that argument is the rest of the line, whatever its words."""
     choices: tuple[str, ...] = ()
     slow: bool = False
     """May take longer than a platform waits for an answer (3 s on Discord and Slack)."""
@@ -36,7 +38,7 @@ class Spec:
 
     def check(self, args: tuple[str, ...]) -> str | None:
         """The usage line if `args` do not fit this command, else None."""
-        if len(args) < self.min_args or (self.max_args is not None and len(args) > self.max_args):
+        if not self.min_args <= len(args) <= self.max_args:
             return self.usage
         if self.choices and args and args[0].casefold() not in self.choices:
             return self.usage
@@ -47,9 +49,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("status", "", "model, uptime, conversations, stored messages, open care alerts"),
     Spec("mode", "|".join(MODES), "when I speak in this channel", min_args=1, max_args=1, choices=MODES),
     Spec("persona show", "", "this channel's persona (or the community's)"),
-    Spec("persona set", "TEXT", "this channel's persona", min_args=1, max_args=None),
+    Spec("persona set", "TEXT", "this channel's persona", min_args=1, max_args=1, text_at=0),
     Spec("persona reset", "", "this channel falls back to the community's persona"),
-    Spec("persona community set", "TEXT", "the community's persona", min_args=1, max_args=None),
+    Spec("persona community set", "TEXT", "the community's persona", min_args=1, max_args=1, text_at=0),
     Spec("persona community reset", "", "no community persona"),
     Spec("care contacts add", "MEMBER", "who receives care alerts", min_args=1, max_args=1),
     Spec("care contacts remove", "MEMBER", "stop sending care alerts to a member", min_args=1, max_args=1),
@@ -61,7 +63,7 @@ SPECS: tuple[Spec, ...] = (
          min_args=1, max_args=1, choices=("low", "normal", "high")),
     Spec("alerts list", "[all]", "open care alerts (all: resolved too)", max_args=1, choices=("all",)),
     Spec("alerts ack", "ID", "acknowledge a care alert", min_args=1, max_args=1),
-    Spec("alerts resolve", "ID [NOTE]", "resolve a care alert", min_args=1, max_args=None),
+    Spec("alerts resolve", "ID [NOTE]", "resolve a care alert", min_args=1, max_args=2, text_at=1),
     Spec("export", "", "the community's stored data as a JSON file, for you only", slow=True),
     Spec("optout", "", "stop care monitoring and profiling of me", admin=False),
     Spec("optin", "", "resume care monitoring and profiling of me", admin=False),
@@ -100,9 +102,14 @@ def split_command(text: str) -> tuple[str, tuple[str, ...]]:
     lowered = [w.casefold() for w in words]
     for size in range(min(3, len(words)), 0, -1):
         name = " ".join(lowered[:size])
-        if name in BY_NAME:
-            return name, tuple(words[size:])
-    return " ".join(lowered), ()
+        if spec := BY_NAME.get(name):
+            args = words[size:]
+            # Free text is one argument; an overlong line stays within AdminCommand's bounds.
+            cut = spec.text_at if spec.text_at is not None else MAX_ARGS - 1
+            if len(args) > cut + 1:
+                args = [*args[:cut], " ".join(args[cut:])]
+            return name, tuple(args)
+    return " ".join(lowered[:3])[:MAX_NAME_CHARS], ()
 
 
 def usage_for(name: str) -> str:

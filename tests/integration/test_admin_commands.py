@@ -77,6 +77,8 @@ async def test_admin_commands_refuse_non_admins_and_change_nothing(admin: Admin,
         ("alerts ack one", "usage: /gm alerts ack ID"),
         ("alerts resolve", "usage: /gm alerts resolve ID [NOTE]"),
         ("export now", "usage: /gm export"),
+        ("mode " + " ".join(["quiet"] * 40), "usage: /gm mode mention|active|quiet"),
+        ("x" * 100 + " y z w", "usage: /gm status|mode|"),
         ("optout me", "usage: /gm optout"),
         ("forget-me now", "usage: /gm forget-me"),
     ],
@@ -260,6 +262,13 @@ async def test_help_says_what_is_stored_and_who_the_care_contacts_are(admin: Adm
     assert result.ok and not result.private
     assert "What I store here" in result.text and "Care contacts: Bob" in result.text
     assert all(spec.name in result.text for spec in SPECS)
+
+
+def test_free_text_is_one_argument_however_many_words() -> None:
+    words = " ".join(f"w{i}" for i in range(60))
+    assert command(f"persona set {words}").args == (words,)
+    assert command(f"/gm alerts resolve 3 {words}").args == ("3", words)
+    assert command("alerts resolve 3").args == ("3",)
 
 
 def test_a_bare_prefix_is_help() -> None:
