@@ -57,7 +57,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("care contacts remove", "MEMBER", "stop sending care alerts to a member", min_args=1, max_args=1),
     Spec("care contacts list", "", "who receives care alerts"),
     Spec("care region", "CODE", "which crisis resources to offer (e.g. US, GB, DE)", min_args=1, max_args=1),
-    Spec("care checkins", "on|off", "may I check in privately on a quiet member", 
+    Spec("care checkins", "on|off", "may I check in privately on a quiet member",
          min_args=1, max_args=1, choices=("on", "off")),
     Spec("care sensitivity", "low|normal|high", "how readily I notice distress",
          min_args=1, max_args=1, choices=("low", "normal", "high")),
