@@ -42,6 +42,9 @@ def _run(coro: object) -> None:
 def room(
     script: Annotated[Optional[Path], typer.Option(help="Feed 'name: text' lines from FILE and exit.")] = None,
     as_name: Annotated[str, typer.Option("--as", help="Who plain lines (without 'name:') come from.")] = "you",
+    admins: Annotated[
+        Optional[list[str]], typer.Option("--admin", help="A member who may run admin /gm commands (repeatable).")
+    ] = None,
 ) -> None:
     """Chat with groupmind in a local room: one person can play the whole group."""
     from adapters.local.room import LocalRoom, RoomClock
@@ -53,7 +56,7 @@ def room(
     async def main() -> None:
         clock = RoomClock()
         async with open_pipeline(Settings(), clock=clock) as pipeline:
-            local = LocalRoom(pipeline, clock)
+            local = LocalRoom(pipeline, clock, admins=admins or ())
             if script is None:
                 await local.run_interactive(as_name)
             else:

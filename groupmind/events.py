@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 MAX_TEXT_CHARS = 8_000
 """Longest text stored for one message; the rest is replaced by a marker."""
@@ -134,3 +134,91 @@ class Reply(_Frozen):
     where: ChannelRef
     text: str = Field(min_length=1)
     reply_to: str | None = None
+
+
+MAX_ARGS = 32
+MAX_ARG_CHARS = 2_000
+MAX_NAME_CHARS = 64
+
+
+class AdminCommand(_Frozen):
+    """A slash command, translated by an adapter: who asked, where, and what.
+
+    `invoker_is_admin` comes from the platform's own permission model (Discord's
+    Manage Server, Slack's workspace admins, the local room's `--admin`), so the
+    core never guesses who may change settings.
+    """
+
+    where: ChannelRef
+    invoker: Member
+    invoker_is_admin: bool = False
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    args: tuple[str, ...] = Field((), max_length=MAX_ARGS)
+
+    @field_validator("args", mode="before")
+    @classmethod
+    def _clean_args(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return tuple(
+                truncate_text(sanitize_text(arg), MAX_ARG_CHARS) if isinstance(arg, (str, bytes)) else arg
+                for arg in value
+            )
+        return value
+
+    @property
+    def platform(self) -> str:
+        return self.where.platform
+
+    @property
+    def community(self) -> str:
+        return self.where.community
+
+
+class CommandFile(_Frozen):
+    """A file a command hands back (an export), for the adapter to upload."""
+
+    name: str = Field(min_length=1, max_length=128)
+    content: str | bytes
+
+
+class CommandResult(_Frozen):
+    """What a command answers; `private` means only the invoker may see it."""
+
+    ok: bool
+    text: str
+    file: CommandFile | None = None
+    private: bool = False
+
+
+_ALERT_QUOTE_CHARS = {"excerpt": 400, "bot_said": 1_500}
+AlertState = Literal["open", "acknowledged", "resolved"]
+Urgency = Literal["low", "medium", "high", "imminent"]
+
+
+class CareAlert(_Frozen):
+    """A private alert for the community's care contacts about one member.
+
+    It says who, where, why (the signal and a short excerpt), how urgent, and
+    what the bot already said; admins acknowledge and resolve it.
+    """
+
+    id: str = Field(min_length=1, max_length=32)
+    member: Member
+    where: ChannelRef
+    link: str | None = Field(None, max_length=512)
+    why: str = Field(min_length=1, max_length=128)
+    excerpt: str = ""
+    urgency: Urgency = "medium"
+    bot_said: str = ""
+    state: AlertState = "open"
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    notes: tuple[str, ...] = ()
+
+    @field_validator("excerpt", "bot_said", mode="before")
+    @classmethod
+    def _clean_quote(cls, value: Any, info: ValidationInfo) -> Any:
+        # An alert quotes, it does not archive: keep it short enough to read at a glance.
+        if isinstance(value, (str, bytes)):
+            return truncate_text(sanitize_text(value), _ALERT_QUOTE_CHARS[info.field_name])
+        return value

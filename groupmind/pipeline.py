@@ -1,6 +1,8 @@
 """The orchestrator: the one place where the steps of handling a message are sequenced.
 
-store → decide → prompt → engine → clean → reply. Whatever happens after the
+store → decide → prompt → engine → clean → reply. The channel's live settings
+(mode, persona) and the speaker's opt-out are read from Redis on every message,
+so an admin's change applies to the next one. Whatever happens after the
 message is stored (a timeout, a model error) costs at most the reply, never
 the message.
 """
@@ -19,6 +21,7 @@ from groupmind.events import ChannelRef, ChatMessage, Reply, utcnow
 from groupmind.llm.engine import Engine, EngineError
 from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
 from groupmind.store import Store
+from groupmind.store.community import channel_view, opted_out
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +49,23 @@ class Pipeline:
 
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count."""
-        return await self.store.append_many(m for m in messages if not m.is_blank)
+        kept = [m for m in messages if not m.is_blank]
+        optouts = await opted_out(self.store, {(m.platform, m.community) for m in kept})
+        return await self.store.append_many(
+            kept, profile=lambda m: m.author_id not in optouts[(m.platform, m.community)]
+        )
 
     async def handle(self, msg: ChatMessage, on_text: TextSink | None = None) -> list[Reply]:
         """Store `msg`, and answer it if the bot should speak."""
         if msg.is_blank:
             return []
-        await self.store.append(msg)
-        decision = speak.decide(msg, self.settings.bot_name)
+        view = await channel_view(self.store, msg.where, msg.author_id)
+        await self.store.append(msg, profile=not view.opted_out)
+        decision = speak.decide(msg, self.settings.bot_name, view.mode)
         log.debug("decision %s on %s: %s", decision.speak, msg.message_id, decision.reason)
         if not decision.speak or self.engine is None:
             return []
-        text = await self._generate(msg.where, on_text)
+        text = await self._generate(msg.where, on_text, view.persona)
         if not text:
             return []
         await self.store.append(self._own_message(msg.where, text))
@@ -69,13 +77,13 @@ class Pipeline:
     async def delete(self, where: ChannelRef, message_id: str) -> bool:
         return await self.store.delete(where, message_id)
 
-    async def _generate(self, where: ChannelRef, on_text: TextSink | None) -> str:
+    async def _generate(self, where: ChannelRef, on_text: TextSink | None, persona: str | None) -> str:
         """The bot's cleaned next turn in `where`, or "" to stay silent."""
         assert self.engine is not None
         bot = self.settings.bot_name
         history = await self.store.window(where, self.settings.window)
         budget = (self.settings.n_ctx - self.settings.max_reply_tokens) * _CHARS_PER_TOKEN
-        prompt = build_prompt(bot, history, channel=where.channel, budget_chars=budget)
+        prompt = build_prompt(bot, history, channel=where.channel, budget_chars=budget, persona=persona)
         labels = {speaker_label(m, bot) for m in history}
         cleaner = StreamCleaner(labels=labels, bot_name=bot, max_chars=self.settings.max_reply_chars)
         pieces = self.engine.stream(

@@ -40,21 +40,35 @@ def render_turn(msg: ChatMessage, bot_name: str) -> str:
     return f"{speaker_label(msg, bot_name)}: {text}"
 
 
-def identity(bot_name: str, channel: str) -> str:
-    """Who the bot is; the first, most stable part of every prompt."""
-    return (
+MAX_PERSONA_CHARS = 500
+
+
+def identity(bot_name: str, channel: str, persona: str | None = None) -> str:
+    """Who the bot is; the first, most stable part of every prompt.
+
+    A persona set by the community's admins adds to who the bot is; it never
+    replaces the part that says it is an AI.
+    """
+    base = (
         f"A group chat in #{channel}. {bot_name} is an AI member of the group: warm, brief, "
         f"and talks with the whole group rather than only the last speaker. {bot_name} says "
-        "it is an AI when that matters. Each line is one message: the speaker's name, a colon, "
-        "then what they said."
+        "it is an AI when that matters."
     )
+    if persona and persona.strip():
+        base += f" {bot_name}'s persona here: {' '.join(persona.split())[:MAX_PERSONA_CHARS]}"
+    return base + " Each line is one message: the speaker's name, a colon, then what they said."
 
 
 def build_prompt(
-    bot_name: str, history: Sequence[ChatMessage], *, channel: str, budget_chars: int
+    bot_name: str,
+    history: Sequence[ChatMessage],
+    *,
+    channel: str,
+    budget_chars: int,
+    persona: str | None = None,
 ) -> Prompt:
     """The prompt for the bot's next turn, keeping the newest lines that fit the budget."""
-    system = identity(bot_name, channel)
+    system = identity(bot_name, channel, persona)
     budget = budget_chars - len(system)
     turns: list[str] = []
     for msg in reversed(history):

@@ -1,4 +1,9 @@
-"""When the bot speaks. For now: when it is addressed (name, mention, reply to it)."""
+"""When the bot speaks. For now: when it is addressed (name, mention, reply to it).
+
+The channel's mode (set by admins, read from the store by the pipeline) comes
+first: `quiet` never speaks. `active` will join in when the room invites it;
+until that policy lands it speaks when addressed, like `mention`.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +26,10 @@ def names_bot(text: str, bot_name: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(bot_name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
-def decide(msg: ChatMessage, bot_name: str) -> Decision:
-    """Decide whether to answer `msg`."""
+def decide(msg: ChatMessage, bot_name: str, mode: str = "mention") -> Decision:
+    """Decide whether to answer `msg` in a channel of the given mode."""
+    if mode == "quiet":
+        return Decision(False, "quiet mode")
     if msg.author_is_bot:
         return Decision(False, "a bot wrote it")
     if msg.is_blank:

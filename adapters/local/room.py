@@ -3,6 +3,11 @@
 Interactive in a terminal, or fed from a script file (`groupmind room --script`)
 for demos and tests. A script line may start with `[YYYY-MM-DD HH:MM]`; the
 room's clock then follows the script, so one script can span weeks.
+
+A line whose text starts with `/gm ` is an admin command from that line's
+speaker (`alice: /gm mode quiet`); `groupmind room --admin NAME` says who the
+room's admins are. Results print as `[gm] ...`, or `[private to NAME] ...`
+for what only the invoker should see. Commands are not stored as chat.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Iterable, TextIO
 
-from groupmind.events import ChatMessage, utcnow
+from groupmind.admin import Admin, is_command, split_command
+from groupmind.events import AdminCommand, ChatMessage, CommandResult, utcnow
 from groupmind.pipeline import Pipeline
 
 PLATFORM = "local"
@@ -73,8 +80,11 @@ class LocalRoom:
         out: TextIO = sys.stdout,
         community: str = "local",
         channel: str = "room",
+        admins: Iterable[str] = (),
     ) -> None:
         self.pipeline = pipeline
+        self.admin = Admin.for_pipeline(pipeline)
+        self.admins = {name.casefold() for name in admins}
         self.clock = clock
         self.out = out
         self.community = community
@@ -103,6 +113,9 @@ class LocalRoom:
             return
         if echo:
             self._write(f"{msg.author_name}: {msg.text}\n")
+        if is_command(msg.text):
+            await self.command(msg)
+            return
         started = False
 
         def show(text: str) -> None:
@@ -115,6 +128,30 @@ class LocalRoom:
         await self.pipeline.handle(msg, on_text=show)
         if started:
             self._write("\n")
+
+    async def command(self, msg: ChatMessage) -> None:
+        """Run a `/gm` line as an admin command from its speaker and print the result."""
+        name, args = split_command(msg.text)
+        cmd = AdminCommand(
+            where=msg.where,
+            invoker=msg.author,
+            invoker_is_admin=msg.author_name.casefold() in self.admins,
+            name=name,
+            args=args,
+        )
+        self._show(await self.admin.execute(cmd), msg.author_name)
+
+    def _show(self, result: CommandResult, invoker: str) -> None:
+        prefix = f"[private to {invoker}]" if result.private else "[gm]"
+        lines = result.text.splitlines() or [""]
+        if result.file is not None:
+            exports = Path(self.pipeline.settings.data_dir) / "exports"
+            exports.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = exports / result.file.name
+            content = result.file.content
+            path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+            lines.append(f"file: {path}")
+        self._write("".join(f"{prefix} {line}\n" for line in lines))
 
     async def run_script(self, lines: Iterable[str]) -> None:
         """Feed every line of a script, echoing the transcript."""
@@ -131,7 +168,7 @@ class LocalRoom:
         """Read lines from the terminal until EOF or /quit."""
         self._write(
             f"groupmind room: type 'name: text' to speak as anyone (plain lines are {default_name}); "
-            f"address {self.pipeline.settings.bot_name} by name; /quit to leave.\n"
+            f"address {self.pipeline.settings.bot_name} by name; /gm help for commands; /quit to leave.\n"
         )
         while True:
             try:

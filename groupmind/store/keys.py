@@ -6,6 +6,7 @@ community lives in one Redis Cluster slot and multi-key pipelines stay legal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -39,6 +40,31 @@ class CommunityKeys:
     def settings(self) -> str:
         """Hash of community settings."""
         return f"{self.prefix}:settings"
+
+    @property
+    def optout(self) -> str:
+        """Set of member ids who opted out of care monitoring and profiling."""
+        return f"{self.prefix}:optout"
+
+    @property
+    def audit(self) -> str:
+        """Stream of admin actions: who, what, when, old and new value."""
+        return f"{self.prefix}:audit"
+
+    @property
+    def alerts(self) -> str:
+        """Hash of care alert id -> alert JSON."""
+        return f"{self.prefix}:alerts"
+
+    @property
+    def alert_seq(self) -> str:
+        """Counter that numbers care alerts, so admins can type a short id."""
+        return f"{self.prefix}:alerts:seq"
+
+    @property
+    def pattern(self) -> str:
+        """A SCAN MATCH pattern for every key of this community."""
+        return re.sub(r"([*?\[\]\\])", r"\\\1", self.prefix) + ":*"
 
     def log(self, conversation: str) -> str:
         """Stream of messages in one conversation."""

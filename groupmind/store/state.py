@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import AsyncIterator, Iterable
+from typing import AsyncIterator, Callable, Iterable
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline as RedisPipeline
@@ -24,6 +24,13 @@ ACTIVE_DAYS_KEPT = 366
 """How many days back a member's active days are remembered."""
 
 _SCAN_PAGE = 500
+
+ProfileFilter = Callable[[ChatMessage], bool]
+"""Says whose activity may be profiled; opted-out members' messages are stored without it."""
+
+
+def _everyone(msg: ChatMessage) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -83,11 +90,11 @@ class Store:
 
     # --- conversations -------------------------------------------------------------
 
-    async def append(self, msg: ChatMessage) -> None:
-        """Store one message and count it in its author's activity, in one round trip."""
-        await self.append_many((msg,))
+    async def append(self, msg: ChatMessage, *, profile: bool = True) -> None:
+        """Store one message and (if `profile`) count it in its author's activity, in one round trip."""
+        await self.append_many((msg,), profile=lambda _: profile)
 
-    async def append_many(self, messages: Iterable[ChatMessage]) -> int:
+    async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
         """Store messages in one pipeline; activity is summed per member, not per message.
 
         Returns how many messages were stored.
@@ -106,7 +113,7 @@ class Store:
                 approximate=True,
             )
             conversations[keys].add(conversation)
-            if not msg.author_is_bot:
+            if not msg.author_is_bot and profile(msg):
                 members.setdefault((keys, msg.author_id), _MemberBatch()).add(msg)
             count += 1
         if not count:
@@ -174,19 +181,19 @@ class Store:
             return
         edited = set(await self.redis.hkeys(edits))
         present: set[str] = set()
-        async for fields in self._scan(keys.log(where.conversation)):
+        async for _, fields in self.entries(keys.log(where.conversation)):
             if fields["id"] in edited:
                 present.add(fields["id"])
         if stale := edited - present:
             await self.redis.hdel(edits, *stale)
 
-    async def _scan(self, log: str) -> AsyncIterator[dict[str, str]]:
-        """Every entry's fields in a stream, oldest first, page by page."""
+    async def entries(self, log: str) -> AsyncIterator[tuple[str, dict[str, str]]]:
+        """Every (entry id, fields) of a stream, oldest first, page by page."""
         lower = "-"
         while True:
             entries = await self.redis.xrange(log, min=lower, count=_SCAN_PAGE)
-            for _, fields in entries:
-                yield fields
+            for entry in entries:
+                yield entry
             if len(entries) < _SCAN_PAGE:
                 return
             lower = "(" + entries[-1][0]

@@ -1,0 +1,69 @@
+"""The audit trail: every admin action, with who, what, when, and the old and new value.
+
+One stream per community, trimmed with `MAXLEN ~`. When a member is forgotten,
+entries that name them are rewritten with the name replaced, so the trail keeps
+what was done without keeping who they were (the rewritten entry moves to the
+end of the stream; its `when` field keeps the original time).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from groupmind.events import AdminCommand
+from groupmind.store.keys import CommunityKeys
+
+AUDIT_MAXLEN = 10_000
+FORGOTTEN = "[forgotten member]"
+
+
+async def record(
+    redis: Redis, cmd: AdminCommand, when: datetime, old: str | None = None, new: str | None = None
+) -> None:
+    """Append one admin action to the community's audit stream."""
+    await redis.xadd(
+        CommunityKeys(cmd.platform, cmd.community).audit,
+        {
+            "who": cmd.invoker.id,
+            "who_name": cmd.invoker.display_name,
+            "what": " ".join((cmd.name, *cmd.args)),
+            "where": cmd.where.conversation,
+            "when": when.isoformat(),
+            "old": old if old is not None else "",
+            "new": new if new is not None else "",
+        },
+        maxlen=AUDIT_MAXLEN,
+        approximate=True,
+    )
+
+
+async def entries(redis: Redis, platform: str, community: str, count: int = 100) -> list[dict[str, str]]:
+    """The newest `count` audit entries, newest first."""
+    return [fields for _, fields in await redis.xrevrange(CommunityKeys(platform, community).audit, count=count)]
+
+
+def word(value: str) -> re.Pattern[str]:
+    """Matches `value` as a whole word (an id inside a JSON list counts, a longer id does not)."""
+    return re.compile(rf"(?<![\w.-]){re.escape(value)}(?![\w.-])", re.IGNORECASE)
+
+
+async def redact(redis: Redis, platform: str, community: str, member_id: str) -> int:
+    """Rewrite entries by or about `member_id`; returns how many were rewritten."""
+    key = CommunityKeys(platform, community).audit
+    pattern = word(member_id)
+    rewritten = 0
+    for entry_id, fields in await redis.xrange(key):
+        if not any(pattern.search(v) for v in fields.values()):
+            continue
+        clean = {k: pattern.sub(FORGOTTEN, v) for k, v in fields.items()}
+        if fields.get("who") == member_id:
+            clean["who_name"] = FORGOTTEN
+        pipe = redis.pipeline(transaction=True)
+        pipe.xdel(key, entry_id)
+        pipe.xadd(key, clean, maxlen=AUDIT_MAXLEN, approximate=True)
+        await pipe.execute()
+        rewritten += 1
+    return rewritten

@@ -1,0 +1,390 @@
+"""Running admin commands: one implementation for Discord, Slack and the local room.
+
+An adapter builds an `AdminCommand` (saying, from the platform's own
+permissions, whether the invoker is an admin) and shows the `CommandResult`.
+Checks come in a fixed order, and nothing changes unless all pass: unknown
+command or bad arguments get one usage line, an admin command from a
+non-admin gets a refusal. Every admin command that runs is audited.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Awaitable, Callable
+
+from groupmind.admin import audit, privacy
+from groupmind.admin.grammar import BY_NAME, SPECS, usage_for
+from groupmind.care.alerts import AlertStore
+from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
+from groupmind.pipeline import Pipeline
+from groupmind.prompt import MAX_PERSONA_CHARS
+from groupmind.store.community import (
+    CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA,
+    channel_mode, mode_field, persona_field,
+)  # fmt: skip
+from groupmind.store.keys import CommunityKeys
+from groupmind.store.state import Store
+
+MAX_CARE_CONTACTS = 20
+_REGION = re.compile(r"^[A-Za-z]{2}$")
+
+
+class _Refused(Exception):
+    """A command that cannot run as given; the message is the one line to show."""
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    text: str
+    old: str | None = None
+    new: str | None = None
+    private: bool = False
+    file: CommandFile | None = None
+
+
+_Handler = Callable[["Admin", AdminCommand], Awaitable[_Outcome]]
+_HANDLERS: dict[str, _Handler] = {}
+
+
+def _handles(name: str) -> Callable[[_Handler], _Handler]:
+    def register(fn: _Handler) -> _Handler:
+        _HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def _uptime(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return (f"{days}d " if days else "") + f"{hours}h {minutes}m {secs}s"
+
+
+class Admin:
+    """The admin commands of every community, against the shared state in Redis.
+
+    Args:
+        store: the shared state.
+        model: what answers (the engine's name), shown by `status`.
+        bot_name: the bot's display name, used in `help`.
+        clock: wall time, for audit entries and uptime.
+    """
+
+    def __init__(
+        self, store: Store, *, model: str, bot_name: str = "Mind", clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.store = store
+        self.alerts = AlertStore(store.redis, clock)
+        self.model = model
+        self.bot_name = bot_name
+        self.clock = clock
+        self.started_at = clock()
+
+    @classmethod
+    def for_pipeline(cls, pipeline: Pipeline) -> Admin:
+        """The admin layer beside a running pipeline, sharing its store and settings."""
+        model = pipeline.engine.name if pipeline.engine else "none (listening only)"
+        return cls(pipeline.store, model=model, bot_name=pipeline.settings.bot_name)
+
+    async def execute(self, cmd: AdminCommand) -> CommandResult:
+        """Run one command; see the module docstring for the order of checks."""
+        spec = BY_NAME.get(cmd.name)
+        if spec is None:
+            return CommandResult(ok=False, text=usage_for(cmd.name), private=True)
+        if spec.admin and not cmd.invoker_is_admin:
+            return CommandResult(
+                ok=False, text=f"/gm {spec.name} is for community admins only; nothing was changed.", private=True
+            )
+        if usage := spec.check(cmd.args):
+            return CommandResult(ok=False, text=usage, private=True)
+        try:
+            outcome = await _HANDLERS[spec.name](self, cmd)
+        except _Refused as refused:
+            return CommandResult(ok=False, text=str(refused), private=True)
+        if spec.admin:
+            await audit.record(self.store.redis, cmd, self.clock(), outcome.old, outcome.new)
+        return CommandResult(ok=True, text=outcome.text, file=outcome.file, private=outcome.private)
+
+    # --- helpers --------------------------------------------------------------------
+
+    async def _setting(self, cmd: AdminCommand, field: str, value: str | None) -> str | None:
+        """Set (or, with None, delete) one community setting; returns the old value."""
+        key = CommunityKeys(cmd.platform, cmd.community).settings
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.hget(key, field)
+        if value is None:
+            pipe.hdel(key, field)
+        else:
+            pipe.hset(key, field, value)
+        old, _ = await pipe.execute()
+        return old  # type: ignore[no-any-return]
+
+    async def _get(self, cmd: AdminCommand, field: str) -> str:
+        value = await self.store.redis.hget(CommunityKeys(cmd.platform, cmd.community).settings, field)
+        return value if value is not None else CARE_DEFAULTS.get(field, "")
+
+    async def _names(self, cmd: AdminCommand, ids: list[str]) -> dict[str, str]:
+        """Display names of member ids (the id itself when unknown)."""
+        keys = CommunityKeys(cmd.platform, cmd.community)
+        pipe = self.store.redis.pipeline(transaction=False)
+        for member_id in ids:
+            pipe.hget(keys.member(member_id), "name")
+        return {i: name or i for i, name in zip(ids, await pipe.execute())}
+
+    async def _member(self, cmd: AdminCommand, who: str) -> str:
+        """The id of a member given by id or display name, among those who spoke here."""
+        keys = CommunityKeys(cmd.platform, cmd.community)
+        known = sorted(await self.store.redis.smembers(keys.members))
+        if who in known:
+            return who
+        matches = [i for i, name in (await self._names(cmd, known)).items() if name.casefold() == who.casefold()]
+        if len(matches) != 1:
+            raise _Refused(f"no single member called {who!r} has spoken here; nothing was changed.")
+        return matches[0]
+
+    async def _contacts(self, cmd: AdminCommand) -> list[str]:
+        return list(json.loads(await self._get(cmd, CARE_CONTACTS)))
+
+    async def _alert_id(self, cmd: AdminCommand) -> str:
+        alert_id = cmd.args[0].lstrip("#")
+        if not alert_id.isdigit():
+            raise _Refused(BY_NAME[cmd.name].usage)
+        return alert_id
+
+
+def _alert_line(alert: CareAlert) -> str:
+    line = (
+        f"#{alert.id} [{alert.state}, {alert.urgency}] {alert.member.display_name} in #{alert.where.conversation} "
+        f"{alert.created_at:%Y-%m-%d %H:%M}: {alert.why}"
+    )
+    if alert.excerpt:
+        line += f' — "{alert.excerpt}"'
+    if alert.link:
+        line += f" {alert.link}"
+    if alert.bot_said:
+        line += f" (I said: {alert.bot_said})"
+    return line
+
+
+def _free_text(cmd: AdminCommand, limit: int) -> str:
+    text = " ".join(cmd.args[0].split())
+    if len(text) > limit:
+        raise _Refused(f"{BY_NAME[cmd.name].usage} (at most {limit} characters)")
+    return text
+
+
+# --- admin commands ---------------------------------------------------------------------
+
+
+@_handles("status")
+async def _status(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    keys = CommunityKeys(cmd.platform, cmd.community)
+    conversations = await admin.store.conversations(cmd.platform, cmd.community)
+    pipe = admin.store.redis.pipeline(transaction=False)
+    for name in conversations:
+        pipe.xlen(keys.log(name))
+    counts = [f"{name} {count}" for name, count in zip(conversations, await pipe.execute())]
+    open_alerts = await admin.alerts.count_open(cmd.platform, cmd.community)
+    lines = [
+        f"model: {admin.model}",
+        f"uptime: {_uptime((admin.clock() - admin.started_at).total_seconds())}",
+        f"conversations seen: {len(conversations)}",
+        f"messages stored: {', '.join(counts) or 'none'}",
+        f"open care alerts: {open_alerts}",
+        f"mode here: {await channel_mode(admin.store, cmd.where)}",
+    ]
+    return _Outcome("\n".join(lines))
+
+
+@_handles("mode")
+async def _mode(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    mode = cmd.args[0].casefold()
+    old = await admin._setting(cmd, mode_field(cmd.where.conversation), mode)
+    return _Outcome(f"mode in #{cmd.where.conversation}: {mode} (was {old or 'mention'})", old, mode)
+
+
+@_handles("persona show")
+async def _persona_show(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    channel = await admin._get(cmd, persona_field(cmd.where.conversation))
+    community = await admin._get(cmd, PERSONA)
+    if channel:
+        return _Outcome(f"persona in #{cmd.where.conversation}: {channel}")
+    if community:
+        return _Outcome(f"persona (the community's): {community}")
+    return _Outcome("no persona set: I use my default identity.")
+
+
+@_handles("persona set")
+async def _persona_set(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    text = _free_text(cmd, MAX_PERSONA_CHARS)
+    old = await admin._setting(cmd, persona_field(cmd.where.conversation), text)
+    return _Outcome(f"persona in #{cmd.where.conversation} set.", old, text)
+
+
+@_handles("persona reset")
+async def _persona_reset(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    old = await admin._setting(cmd, persona_field(cmd.where.conversation), None)
+    return _Outcome(f"#{cmd.where.conversation} uses the community's persona again.", old, None)
+
+
+@_handles("persona community set")
+async def _persona_community_set(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    text = _free_text(cmd, MAX_PERSONA_CHARS)
+    old = await admin._setting(cmd, PERSONA, text)
+    return _Outcome("community persona set.", old, text)
+
+
+@_handles("persona community reset")
+async def _persona_community_reset(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    old = await admin._setting(cmd, PERSONA, None)
+    return _Outcome("community persona removed.", old, None)
+
+
+@_handles("care contacts add")
+async def _contacts_add(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    member_id = await admin._member(cmd, cmd.args[0])
+    contacts = await admin._contacts(cmd)
+    if member_id in contacts:
+        return _Outcome(f"{cmd.args[0]} is already a care contact.")
+    if len(contacts) >= MAX_CARE_CONTACTS:
+        raise _Refused(f"at most {MAX_CARE_CONTACTS} care contacts; remove one first. Nothing was changed.")
+    new = json.dumps([*contacts, member_id])
+    old = await admin._setting(cmd, CARE_CONTACTS, new)
+    return _Outcome(f"{cmd.args[0]} will receive care alerts.", old, new)
+
+
+@_handles("care contacts remove")
+async def _contacts_remove(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    contacts = await admin._contacts(cmd)
+    who = cmd.args[0]
+    member_id = who if who in contacts else await admin._member(cmd, who)
+    if member_id not in contacts:
+        raise _Refused(f"{who} is not a care contact; nothing was changed.")
+    new = json.dumps([c for c in contacts if c != member_id])
+    old = await admin._setting(cmd, CARE_CONTACTS, new)
+    return _Outcome(f"{who} no longer receives care alerts.", old, new)
+
+
+@_handles("care contacts list")
+async def _contacts_list(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    names = await admin._names(cmd, await admin._contacts(cmd))
+    return _Outcome("care contacts: " + (", ".join(names.values()) or "none yet"))
+
+
+@_handles("care region")
+async def _care_region(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    if not _REGION.match(cmd.args[0]):
+        raise _Refused(f"{BY_NAME[cmd.name].usage} (a two-letter country code such as US, GB, DE)")
+    return await _care_choice(admin, cmd, CARE_REGION, cmd.args[0].upper())
+
+
+@_handles("care checkins")
+async def _care_checkins(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    return await _care_choice(admin, cmd, CARE_CHECKINS, cmd.args[0].casefold())
+
+
+@_handles("care sensitivity")
+async def _care_sensitivity(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    return await _care_choice(admin, cmd, CARE_SENSITIVITY, cmd.args[0].casefold())
+
+
+async def _care_choice(admin: Admin, cmd: AdminCommand, field: str, value: str) -> _Outcome:
+    old = await admin._setting(cmd, field, value)
+    return _Outcome(f"{field.replace('.', ' ')}: {value} (was {old or CARE_DEFAULTS[field]})", old, value)
+
+
+@_handles("alerts list")
+async def _alerts_list(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    every = bool(cmd.args)
+    alerts = await admin.alerts.list(cmd.platform, cmd.community, include_closed=every)
+    if not alerts:
+        return _Outcome("no care alerts." if every else "no open care alerts.", private=True)
+    return _Outcome("\n".join(_alert_line(a) for a in alerts), private=True)
+
+
+@_handles("alerts ack")
+async def _alerts_ack(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    alert_id = await admin._alert_id(cmd)
+    before = await admin.alerts.get(cmd.platform, cmd.community, alert_id)
+    after = await admin.alerts.ack(cmd.platform, cmd.community, alert_id, cmd.invoker)
+    return _moved(alert_id, before, after)
+
+
+@_handles("alerts resolve")
+async def _alerts_resolve(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    alert_id = await admin._alert_id(cmd)
+    note = cmd.args[1] if len(cmd.args) > 1 else None
+    before = await admin.alerts.get(cmd.platform, cmd.community, alert_id)
+    after = await admin.alerts.resolve(cmd.platform, cmd.community, alert_id, cmd.invoker, note)
+    return _moved(alert_id, before, after)
+
+
+def _moved(alert_id: str, before: CareAlert | None, after: CareAlert | None) -> _Outcome:
+    if before is None or after is None:
+        raise _Refused(f"no care alert #{alert_id}; /gm alerts list shows them.")
+    if before.state == after.state:
+        return _Outcome(f"alert #{alert_id} is already {after.state}.", private=True)
+    return _Outcome(f"alert #{alert_id}: {after.state}.", before.state, after.state, private=True)
+
+
+@_handles("export")
+async def _export(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    now = admin.clock()
+    data = await privacy.export(admin.store, cmd.platform, cmd.community, now)
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"groupmind-{cmd.platform}-{cmd.community}")
+    name = f"{stem}-{now:%Y%m%dT%H%M%S}.json"
+    content = json.dumps(data, indent=2, ensure_ascii=False)
+    keys = len(data["keys"])  # type: ignore[arg-type]
+    return _Outcome(f"export of {keys} stored keys: {name}", new=name, private=True, file=CommandFile(name=name, content=content))
+
+
+# --- member commands ----------------------------------------------------------------------
+
+
+@_handles("optout")
+async def _optout(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    added = await admin.store.redis.sadd(CommunityKeys(cmd.platform, cmd.community).optout, cmd.invoker.id)
+    if not added:
+        return _Outcome("you were already opted out.", private=True)
+    return _Outcome(
+        "opted out: I will not watch your messages for care or keep a profile of you. "
+        "Your messages still form part of the conversation; /gm forget-me deletes what I kept, /gm optin undoes this.",
+        private=True,
+    )
+
+
+@_handles("optin")
+async def _optin(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    removed = await admin.store.redis.srem(CommunityKeys(cmd.platform, cmd.community).optout, cmd.invoker.id)
+    return _Outcome("welcome back: care and profiling are on for you again." if removed else "you were not opted out.",
+                    private=True)  # fmt: skip
+
+
+@_handles("forget-me")
+async def _forget_me(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    done = await privacy.forget_member(admin.store, cmd.platform, cmd.community, cmd.invoker.id)
+    text = f"forgotten: {done.summary()}."
+    if done.optout_kept:
+        text += " Your opt-out is kept, so I still will not watch or profile you (/gm optin undoes it)."
+    return _Outcome(text, private=True)
+
+
+@_handles("help")
+async def _help(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    names = await admin._names(cmd, await admin._contacts(cmd))
+    bot = admin.bot_name
+    lines = [
+        f"I'm {bot}, an AI member of this group. I answer when addressed (mode here: "
+        f"{await channel_mode(admin.store, cmd.where)}), and I look out for people who may be struggling "
+        "and bring in a human care contact. I am not a therapist.",
+        "What I store here: each conversation's recent messages, when each member spoke (to notice a regular "
+        "going quiet), the community's settings, and private care alerts.",
+        "Care contacts: " + (", ".join(names.values()) or "none yet (admins: /gm care contacts add MEMBER)"),
+        "Commands:",
+    ]
+    lines += [f"  {s.usage.removeprefix('usage: ')} — {s.summary}{' (admins)' if s.admin else ''}" for s in SPECS]
+    return _Outcome("\n".join(lines))

@@ -1,0 +1,125 @@
+"""What a member controls about themselves, and what admins can take out.
+
+`forget_member` deletes everything a community stores about one member. It
+walks every key of the community rather than a list of known ones, so state
+that other parts add later (profiles, care flags) is covered if it follows the
+key conventions: a key under `member:<id>` is deleted, the id is removed from
+sets, sorted sets and hash fields, and the member's entries are removed from
+every stream whose entries carry an `author` field.
+
+Two things are kept on purpose:
+- the opt-out flag, if the member had opted out: forgetting someone must not
+  silently resume monitoring them; `optin` removes it;
+- other members' messages, even when they mention the forgotten member: they
+  belong to their authors. The bot's own replies are kept for the same reason.
+The audit trail keeps what admins did but replaces the member's id.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from groupmind.admin import audit
+from groupmind.care.alerts import AlertStore
+from groupmind.store.community import CARE_CONTACTS
+from groupmind.store.keys import CommunityKeys
+from groupmind.store.state import Store
+
+_SCAN_COUNT = 500
+
+
+@dataclass
+class Forgotten:
+    """Counts of what `forget_member` deleted."""
+
+    messages: int = 0
+    edits: int = 0
+    keys: int = 0
+    memberships: int = 0
+    alerts: int = 0
+    audit_entries: int = 0
+    optout_kept: bool = False
+
+    def summary(self) -> str:
+        return (
+            f"deleted {self.messages} messages, {self.edits} edits, {self.keys} records about you "
+            f"(activity, profile), {self.memberships} index entries and {self.alerts} care alerts; "
+            f"removed your id from {self.audit_entries} audit entries"
+        )
+
+
+async def forget_member(store: Store, platform: str, community: str, member_id: str) -> Forgotten:
+    """Delete everything stored about `member_id` in one community; returns the counts."""
+    redis = store.redis
+    keys = CommunityKeys(platform, community)
+    own = keys.member(member_id)
+    special = {keys.optout, keys.audit, keys.alerts, keys.settings}
+    done = Forgotten()
+    async for key in redis.scan_iter(match=keys.pattern, count=_SCAN_COUNT):
+        if key == own or key.startswith(own + ":"):
+            done.keys += await redis.delete(key)
+        elif key not in special:
+            await _forget_in(store, key, member_id, done)
+    done.memberships += await _drop_care_contact(store, keys, member_id)
+    done.alerts = await AlertStore(redis).forget_member(platform, community, member_id)
+    done.audit_entries = await audit.redact(redis, platform, community, member_id)
+    done.optout_kept = bool(await redis.sismember(keys.optout, member_id))
+    return done
+
+
+async def _forget_in(store: Store, key: str, member_id: str, done: Forgotten) -> None:
+    """Remove the member from one key of whatever type it is."""
+    redis = store.redis
+    kind = await redis.type(key)
+    if kind == "set":
+        done.memberships += await redis.srem(key, member_id)
+    elif kind == "zset":
+        done.memberships += await redis.zrem(key, member_id)
+    elif kind == "hash":
+        done.memberships += await redis.hdel(key, member_id)
+    elif kind == "stream":
+        authored = [(entry_id, fields.get("id", "")) async for entry_id, fields in store.entries(key)
+                    if fields.get("author") == member_id]  # fmt: skip
+        if not authored:
+            return
+        done.messages += await redis.xdel(key, *(entry_id for entry_id, _ in authored))
+        if key.endswith(":log"):
+            edits = key.removesuffix(":log") + ":edits"
+            done.edits += await redis.hdel(edits, *(message_id for _, message_id in authored))
+
+
+async def _drop_care_contact(store: Store, keys: CommunityKeys, member_id: str) -> int:
+    contacts = json.loads(await store.redis.hget(keys.settings, CARE_CONTACTS) or "[]")
+    if member_id not in contacts:
+        return 0
+    await store.redis.hset(keys.settings, CARE_CONTACTS, json.dumps([c for c in contacts if c != member_id]))
+    return 1
+
+
+async def export(store: Store, platform: str, community: str, when: datetime) -> dict[str, object]:
+    """Every key the community stores, by name, as plain JSON-ready values."""
+    redis = store.redis
+    keys = CommunityKeys(platform, community)
+    data: dict[str, object] = {}
+    async for key in redis.scan_iter(match=keys.pattern, count=_SCAN_COUNT):
+        kind = await redis.type(key)
+        if kind == "string":
+            data[key] = await redis.get(key)
+        elif kind == "hash":
+            data[key] = await redis.hgetall(key)
+        elif kind == "set":
+            data[key] = sorted(await redis.smembers(key))
+        elif kind == "zset":
+            data[key] = await redis.zrange(key, 0, -1, withscores=True)
+        elif kind == "stream":
+            data[key] = [{"entry": entry_id, **fields} async for entry_id, fields in store.entries(key)]
+        elif kind == "list":
+            data[key] = await redis.lrange(key, 0, -1)
+    return {
+        "platform": platform,
+        "community": community,
+        "exported_at": when.isoformat(),
+        "keys": dict(sorted(data.items())),
+    }

@@ -1,0 +1,1 @@
+"""Care: noticing members in distress or gone quiet, and bringing in a human."""
