@@ -42,6 +42,7 @@ def _run(coro: object) -> None:
 def room(
     script: Annotated[Optional[Path], typer.Option(help="Feed 'name: text' lines from FILE and exit.")] = None,
     as_name: Annotated[str, typer.Option("--as", help="Who plain lines (without 'name:') come from.")] = "you",
+    explain: Annotated[bool, typer.Option("--explain", help="Show why the bot speaks or not, as [why] lines.")] = False,
 ) -> None:
     """Chat with groupmind in a local room: one person can play the whole group."""
     from adapters.local.room import LocalRoom, RoomClock
@@ -53,7 +54,7 @@ def room(
     async def main() -> None:
         clock = RoomClock()
         async with open_pipeline(Settings(), clock=clock) as pipeline:
-            local = LocalRoom(pipeline, clock)
+            local = LocalRoom(pipeline, clock, explain=explain)
             if script is None:
                 await local.run_interactive(as_name)
             else:

@@ -51,10 +51,21 @@ def identity(bot_name: str, channel: str) -> str:
 
 
 def build_prompt(
-    bot_name: str, history: Sequence[ChatMessage], *, channel: str, budget_chars: int
+    bot_name: str,
+    history: Sequence[ChatMessage],
+    *,
+    channel: str,
+    budget_chars: int,
+    group: str = "",
 ) -> Prompt:
-    """The prompt for the bot's next turn, keeping the newest lines that fit the budget."""
+    """The prompt for the bot's next turn, keeping the newest lines that fit the budget.
+
+    `group` is the we model's rendering of the room; it follows the identity (the
+    stable part stays first, for prefix reuse) and precedes the transcript.
+    """
     system = identity(bot_name, channel)
+    if group:
+        system = f"{system}\n\nThe room now:\n{group}"
     budget = budget_chars - len(system)
     turns: list[str] = []
     for msg in reversed(history):

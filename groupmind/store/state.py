@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import AsyncIterator, Iterable
+from typing import AsyncIterator, Callable, Iterable, Mapping
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline as RedisPipeline
@@ -54,12 +54,14 @@ class Store:
 
     # --- conversations -------------------------------------------------------------
 
-    def _queue_append(self, pipe: RedisPipeline, msg: ChatMessage) -> None:
+    def _queue_append(
+        self, pipe: RedisPipeline, msg: ChatMessage, fields: Mapping[str, str] | None = None
+    ) -> None:
         keys = _keys(msg)
         conversation = msg.where.conversation
         pipe.xadd(
             keys.log(conversation),
-            {"id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()},
+            {**(fields or {}), "id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()},
             maxlen=self.maxlen,
             approximate=True,
         )
@@ -76,9 +78,23 @@ class Store:
         pipe.zadd(keys.member_days(msg.author_id), {str(day): day})
         pipe.zremrangebyscore(keys.member_days(msg.author_id), "-inf", day - ACTIVE_DAYS_KEPT)
 
-    async def append(self, msg: ChatMessage) -> None:
-        """Store one message and count it in its author's activity, in one round trip."""
-        await self.append_many((msg,))
+    async def append(
+        self,
+        msg: ChatMessage,
+        *,
+        fields: Mapping[str, str] | None = None,
+        also: Callable[[RedisPipeline], None] | None = None,
+    ) -> None:
+        """Store one message and count it in its author's activity, in one round trip.
+
+        `fields` are kept beside the message in its stream entry (the we model's
+        reply-to link); `also` queues more commands into the same round trip.
+        """
+        pipe = self.redis.pipeline(transaction=False)
+        self._queue_append(pipe, msg, fields)
+        if also is not None:
+            also(pipe)
+        await pipe.execute()
 
     async def append_many(self, messages: Iterable[ChatMessage]) -> int:
         """Store many messages in one pipeline (replays, bursts); returns how many."""
@@ -93,16 +109,20 @@ class Store:
 
     async def window(self, where: ChannelRef, count: int) -> list[ChatMessage]:
         """The last `count` messages of a conversation, oldest first, edits applied."""
+        return [msg for msg, _ in await self.window_entries(where, count)]
+
+    async def window_entries(self, where: ChannelRef, count: int) -> list[tuple[ChatMessage, dict[str, str]]]:
+        """Like `window`, each message with the extra fields stored beside it."""
         keys = _keys(where)
         conversation = where.conversation
         entries = await self.redis.xrevrange(keys.log(conversation), count=count)
-        messages = [ChatMessage.model_validate_json(fields["j"]) for _, fields in reversed(entries)]
-        if not messages:
-            return messages
-        edited = await self.redis.hmget(keys.edits(conversation), [m.message_id for m in messages])
+        if not entries:
+            return []
+        pairs = [(ChatMessage.model_validate_json(fields["j"]), fields) for _, fields in reversed(entries)]
+        edited = await self.redis.hmget(keys.edits(conversation), [m.message_id for m, _ in pairs])
         return [
-            m if text is None else m.model_copy(update={"text": text})
-            for m, text in zip(messages, edited)
+            (m if text is None else m.model_copy(update={"text": text}), fields)
+            for (m, fields), text in zip(pairs, edited)
         ]
 
     async def _find(self, where: ChannelRef, message_id: str) -> str | None:
