@@ -173,18 +173,22 @@ class Pipeline:
         )
 
 
-def whom_to_address(group: Group, recent: Sequence[Linked], bot_name: str, limit: int = 3) -> list[str]:
-    """Whom the bot's reply speaks to: those who addressed it since it last spoke, then the
-    askers of open questions and the members the room talked past."""
+def whom_to_address(group: Group, recent: Sequence[Linked], bot_name: str, limit: int = 4) -> list[str]:
+    """Whom the bot's reply speaks to: those who addressed it since it last spoke, the askers of
+    open questions, the members the room talked past, the others in the callers' conversations, then
+    whoever else spoke since the bot last did: one message answers the whole burst."""
     since_bot: list[Linked] = []
     for item in reversed(recent):
         if item.msg.author_is_bot:
             break
         since_bot.append(item)
-    callers = [i.msg.author_id for i in reversed(since_bot) if speak.addressed(i.msg, bot_name)]
+    calls = [i for i in reversed(since_bot) if speak.addressed(i.msg, bot_name)]
+    threads = {i.link.thread for i in calls}
+    company = [i.msg.author_id for i in since_bot if i.link.thread in threads]
     askers = [q.author_id for q in group.open_questions]
-    chosen = dict.fromkeys(m for m in (*callers, *askers, *group.left_out) if m in group.members)
-    return list(chosen)[:limit]
+    burst = [i.msg.author_id for i in reversed(since_bot)]
+    ordered = (*(i.msg.author_id for i in calls), *askers, *group.left_out, *reversed(company), *burst)
+    return [m for m in dict.fromkeys(ordered) if m in group.members][:limit]
 
 
 def _led(sink: TextSink | None, lead: str) -> TextSink | None:

@@ -24,6 +24,8 @@ ACTIVE_FOR = timedelta(minutes=15)
 TALKED_PAST = 3
 """A member is left out once this many messages by others went by without answering them."""
 
+_LEADING_NAME = re.compile(r"^\s*@?[A-Z][\w.-]{1,31}\s*[:,]\s")
+"""A capitalised `Name,` or `Name:` opening a message addresses someone, even one not yet seen."""
 _AGREE = re.compile(r"^\W*(?:agree|agreed|\+1|same|exactly|true|yes|yeah|yep|totally|right)\b|\bi agree\b", re.I)
 _DIFFER = re.compile(
     r"^\W*(?:no|nope|nah|but|disagree|actually|hmm)\b|\b(?:i disagree|not sure|i prefer|rather|instead)\b", re.I
@@ -138,7 +140,7 @@ def _open_questions(live: Sequence[Linked], answered: set[str], bot_name: str) -
         msg = item.msg
         if msg.author_is_bot or "?" not in msg.text or msg.mentions_bot or msg.reply_to_bot:
             continue
-        if addressees(msg, names) or re.search(rf"(?<!\w){re.escape(bot_name)}(?!\w)", msg.text, re.I):
+        if addressees(msg, names) or _LEADING_NAME.match(msg.text) or re.search(rf"(?<!\w){re.escape(bot_name)}(?!\w)", msg.text, re.I):
             continue
         later = live[index + 1 :]
         if msg.message_id in answered or any(i.msg.author_is_bot for i in later):
