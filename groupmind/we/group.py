@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping, Sequence
 
+from groupmind.events import ChatMessage
 from groupmind.we.lexicon import keywords
 from groupmind.we.profiles import Profile
-from groupmind.we.threads import Linked, addressees, known_names
+from groupmind.we.threads import LEADING, Linked, addressees, known_names
 
 ACTIVE_FOR = timedelta(minutes=15)
 """A conversation, or a member, counts as active this long after its last message."""
@@ -170,14 +171,23 @@ def _left_out(
     return tuple(out)
 
 
+def _without_addressee(text: str, parent: ChatMessage) -> str:
+    """`text` without a leading `nick:` naming the author of the message it answers."""
+    lead = LEADING.match(text)
+    if lead and lead["nick"].casefold() in (parent.author_name.casefold(), parent.author_id.casefold()):
+        return text[lead.end() :]
+    return text
+
+
 def _stances(humans: Sequence[Linked], by_id: Mapping[str, Linked]) -> tuple[Stance, ...]:
     stances: list[Stance] = []
     for item in humans:
         parent = by_id.get(item.link.parent)
         if parent is None or parent.msg.author_id == item.msg.author_id or parent.msg.author_is_bot:
             continue
-        agrees = bool(_AGREE.search(item.msg.text))
-        if agrees or _DIFFER.search(item.msg.text):
+        text = _without_addressee(item.msg.text, parent.msg)
+        agrees = bool(_AGREE.search(text))
+        if agrees or _DIFFER.search(text):
             about = keywords(parent.msg.text, limit=2) or ["that"]
             stances.append(Stance(item.msg.author_name, parent.msg.author_name, agrees, " ".join(about)))
     return tuple(reversed(stances))

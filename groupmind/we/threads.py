@@ -35,7 +35,7 @@ OVERLAP_WITHIN = 25
 MIN_OVERLAP = 0.28
 """TF-IDF cosine above which a message is taken to answer an earlier one."""
 
-_LEADING = re.compile(r"^\s*@?(?P<nick>[^\s:,@]{1,64})\s*[:,]")
+LEADING = re.compile(r"^\s*@?(?P<nick>[^\s:,@]{1,64})\s*[:,]")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def addressees(msg: ChatMessage, names: dict[str, str]) -> list[str]:
     `names` maps casefolded display names (and ids) of known members to their ids.
     """
     found = [m for m in msg.mentions if m != msg.author_id]
-    if lead := _LEADING.match(msg.text):
+    if lead := LEADING.match(msg.text):
         target = names.get(lead["nick"].casefold())
         if target and target != msg.author_id and target not in found:
             found.append(target)
