@@ -45,6 +45,7 @@ def room(
     admins: Annotated[
         Optional[list[str]], typer.Option("--admin", help="A member who may run admin /gm commands (repeatable).")
     ] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show why the bot speaks or not, as [why] lines.")] = False,
 ) -> None:
     """Chat with groupmind in a local room: one person can play the whole group."""
     from adapters.local.room import LocalRoom, RoomClock
@@ -56,7 +57,7 @@ def room(
     async def main() -> None:
         clock = RoomClock()
         async with open_pipeline(Settings(), clock=clock) as pipeline:
-            local = LocalRoom(pipeline, clock, admins=admins or ())
+            local = LocalRoom(pipeline, clock, admins=admins or (), explain=explain)
             if script is None:
                 await local.run_interactive(as_name)
             else:

@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     reply_timeout_s: float = Field(60.0, gt=0, description="A generation running longer gives no reply.")
     window: int = Field(40, ge=1, le=500, description="Recent messages per channel shown to the model.")
     stream_maxlen: int = Field(10_000, ge=100, description="Messages kept per channel stream (trimmed ~).")
+    burst_settle_s: float = Field(
+        6.0, ge=0, description="The bot waits until nobody spoke for this long, then answers the burst."
+    )
+    question_pause_s: float = Field(
+        60.0, ge=0, description="In active mode, an open question to the room waits this long for people."
+    )
+    rate_limit_replies: int = Field(4, ge=1, description="Most bot replies per conversation in the rate window.")
+    rate_limit_window_s: float = Field(60.0, gt=0, description="The sliding window of the rate limit.")
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )

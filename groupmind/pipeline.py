@@ -1,10 +1,11 @@
 """The orchestrator: the one place where the steps of handling a message are sequenced.
 
-store → decide → prompt → engine → clean → reply. The channel's live settings
-(mode, persona) and the speaker's opt-out are read from Redis on every message,
-so an admin's change applies to the next one. Whatever happens after the
-message is stored (a timeout, a model error) costs at most the reply, never
-the message.
+store (+ we: link, profile) → settle the burst before it → decide → group model →
+prompt → engine → clean → reply. Whatever happens after the message is stored
+(a timeout, a model error) costs at most the reply, never the message.
+
+Replies wait for a burst to settle, so a reply can also come from `tick(now)`,
+which the runtime (or the local room) calls when time has passed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import inspect
 import logging
 import uuid
-from datetime import datetime
-from typing import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable, Iterable, Sequence
 
 from groupmind import speak
 from groupmind.config import Settings
@@ -21,7 +22,10 @@ from groupmind.events import ChannelRef, ChatMessage, Reply, utcnow
 from groupmind.llm.engine import Engine, EngineError
 from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
 from groupmind.store import Store
-from groupmind.store.community import channel_view, opted_out
+from groupmind.store.community import ChannelView, channel_view, opted_out
+from groupmind.we.group import Group
+from groupmind.we.room import We
+from groupmind.we.threads import Linked
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +44,17 @@ class Pipeline:
         engine: Engine | None,
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
+        explain: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
         """None means listen only: messages are stored, nothing is generated."""
         self.settings = settings
         self.clock = clock
+        self.explain = explain
+        """Receives the reason of every speak decision (`groupmind room --explain`)."""
+        self.we = We(store, settings.bot_name)
+        self.rules = speak.Rules.from_settings(settings)
 
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count."""
@@ -56,20 +65,59 @@ class Pipeline:
         )
 
     async def handle(self, msg: ChatMessage, on_text: TextSink | None = None) -> list[Reply]:
-        """Store `msg`, and answer it if the bot should speak."""
+        """Store `msg`; answer the burst before it if that settled, and note whether `msg` wants an answer."""
         if msg.is_blank:
             return []
-        view = await channel_view(self.store, msg.where, msg.author_id)
-        await self.store.append(msg, profile=not view.opted_out)
-        decision = speak.decide(msg, self.settings.bot_name, view.mode)
-        log.debug("decision %s on %s: %s", decision.speak, msg.message_id, decision.reason)
+        seen = await self.we.observe(msg)
+        where = msg.where
+        replies = await self._settle(where, msg.ts, seen.before, seen.view, on_text)
+        decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode)
+        self._why(decision)
+        if decision.wait:
+            await speak.keep_pending(self.store.redis, msg, speak.addressed(msg, self.settings.bot_name))
+            if not self.rules.settle:
+                replies += await self.tick(where, msg.ts, on_text)
+        return replies
+
+    async def tick(
+        self, where: ChannelRef, now: datetime | None = None, on_text: TextSink | None = None
+    ) -> list[Reply]:
+        """Give the conversation's pending reply if it is due at `now` (default: the clock)."""
+        view = await channel_view(self.store, where, "")
+        return await self._settle(where, now or self.clock(), await self.we.recent(where), view, on_text)
+
+    async def settle(self, where: ChannelRef, on_text: TextSink | None = None) -> list[Reply]:
+        """Let the room fall silent: tick once every wait (burst, question pause) has passed."""
+        longest = max(self.rules.settle, self.rules.question_pause)
+        return await self.tick(where, self.clock() + longest + timedelta(seconds=1), on_text)
+
+    async def _settle(
+        self, where: ChannelRef, now: datetime, recent: list[Linked], view: ChannelView, on_text: TextSink | None
+    ) -> list[Reply]:
+        """Answer the pending burst if it is due at `now`; `recent` is the conversation up to now."""
+        pending, replied = await speak.read_pending(self.store.redis, where, now, self.rules)
+        if pending is None:
+            return []
+        group = await self.we.group(where, recent, now)
+        decision = speak.when_due(pending, group, view.mode, now, replied, self.rules)
+        self._why(decision)
+        if decision.wait:
+            return []
         if not decision.speak or self.engine is None:
+            await speak.clear_pending(self.store.redis, where)
             return []
-        text = await self._generate(msg.where, on_text, view.persona)
+        targets = whom_to_address(group, recent, self.settings.bot_name)
+        lead = " ".join(f"@{group.members[t]}" for t in targets)
+        text = await self._generate(where, recent, group, lead, view.persona, on_text)
         if not text:
+            self._why(speak.Decision(False, "the model declined: it gave no reply"))
+            await speak.clear_pending(self.store.redis, where)
             return []
-        await self.store.append(self._own_message(msg.where, text))
-        return [Reply(where=msg.where, text=text, reply_to=msg.message_id)]
+        text = f"{lead} {text}" if lead else text
+        await self.we.observe(self._own_message(where, text, pending.last_id, now))
+        await speak.record_reply(self.store.redis, where, now, self.rules)
+        await self.we.addressed_by_bot(where, targets, now)
+        return [Reply(where=where, text=text, reply_to=pending.last_id)]
 
     async def edit(self, where: ChannelRef, message_id: str, text: str) -> bool:
         return await self.store.edit(where, message_id, text)
@@ -77,30 +125,46 @@ class Pipeline:
     async def delete(self, where: ChannelRef, message_id: str) -> bool:
         return await self.store.delete(where, message_id)
 
-    async def _generate(self, where: ChannelRef, on_text: TextSink | None, persona: str | None) -> str:
-        """The bot's cleaned next turn in `where`, or "" to stay silent."""
+    async def _generate(
+        self,
+        where: ChannelRef,
+        recent: list[Linked],
+        group: Group,
+        lead: str,
+        persona: str | None,
+        on_text: TextSink | None,
+    ) -> str:
+        """The bot's cleaned next turn in `where` (after `lead`, shown first), or "" to stay silent."""
         assert self.engine is not None
         bot = self.settings.bot_name
-        history = await self.store.window(where, self.settings.window)
+        history = [item.msg for item in recent[-self.settings.window :]]
         budget = (self.settings.n_ctx - self.settings.max_reply_tokens) * _CHARS_PER_TOKEN
-        prompt = build_prompt(bot, history, channel=where.channel, budget_chars=budget, persona=persona)
+        prompt = build_prompt(
+            bot, history, channel=where.channel, budget_chars=budget, persona=persona, group=group.render()
+        )
         labels = {speaker_label(m, bot) for m in history}
         cleaner = StreamCleaner(labels=labels, bot_name=bot, max_chars=self.settings.max_reply_chars)
         pieces = self.engine.stream(
             prompt, max_tokens=self.settings.max_reply_tokens, timeout=self.settings.reply_timeout_s
         )
+        sink = _led(on_text, lead)
         try:
             async for piece in pieces:
-                await _emit(on_text, cleaner.feed(piece))
+                await _emit(sink, cleaner.feed(piece))
         except EngineError as exc:
             log.warning("no reply in %s: %s", where.conversation, exc)
             return ""
         finally:
             await pieces.aclose()  # type: ignore[attr-defined]
-        await _emit(on_text, cleaner.finish())
+        await _emit(sink, cleaner.finish())
         return cleaner.text
 
-    def _own_message(self, where: ChannelRef, text: str) -> ChatMessage:
+    def _why(self, decision: speak.Decision) -> None:
+        log.debug("speak %s: %s", decision.speak, decision.reason)
+        if self.explain is not None:
+            self.explain(decision.reason)
+
+    def _own_message(self, where: ChannelRef, text: str, reply_to: str, ts: datetime) -> ChatMessage:
         bot = self.settings.bot_name
         return ChatMessage(
             platform=where.platform,
@@ -112,8 +176,42 @@ class Pipeline:
             author_name=bot,
             author_is_bot=True,
             text=text,
-            ts=self.clock(),
+            reply_to=reply_to,
+            ts=ts,
         )
+
+
+def whom_to_address(group: Group, recent: Sequence[Linked], bot_name: str, limit: int = 4) -> list[str]:
+    """Whom the bot's reply speaks to: those who addressed it since it last spoke, the askers of
+    open questions, the members the room talked past, the others in the callers' conversations, then
+    whoever else spoke since the bot last did: one message answers the whole burst."""
+    since_bot: list[Linked] = []
+    for item in reversed(recent):
+        if item.msg.author_is_bot:
+            break
+        since_bot.append(item)
+    calls = [i for i in reversed(since_bot) if speak.addressed(i.msg, bot_name)]
+    threads = {i.link.thread for i in calls}
+    company = [i.msg.author_id for i in since_bot if i.link.thread in threads]
+    askers = [q.author_id for q in group.open_questions]
+    burst = [i.msg.author_id for i in reversed(since_bot)]
+    ordered = (*(i.msg.author_id for i in calls), *askers, *group.left_out, *reversed(company), *burst)
+    return [m for m in dict.fromkeys(ordered) if m in group.members][:limit]
+
+
+def _led(sink: TextSink | None, lead: str) -> TextSink | None:
+    """`sink`, with `lead` shown before the first text (whom the reply addresses)."""
+    if sink is None or not lead:
+        return sink
+    first = True
+
+    def led(text: str) -> Awaitable[None] | None:
+        nonlocal first
+        if first:
+            first, text = False, f"{lead} {text}"
+        return sink(text)
+
+    return led
 
 
 async def _emit(sink: TextSink | None, text: str) -> None:

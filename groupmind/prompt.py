@@ -66,9 +66,16 @@ def build_prompt(
     channel: str,
     budget_chars: int,
     persona: str | None = None,
+    group: str = "",
 ) -> Prompt:
-    """The prompt for the bot's next turn, keeping the newest lines that fit the budget."""
+    """The prompt for the bot's next turn, keeping the newest lines that fit the budget.
+
+    `group` is the we model's rendering of the room; it follows the identity (the
+    stable part stays first, for prefix reuse) and precedes the transcript.
+    """
     system = identity(bot_name, channel, persona)
+    if group:
+        system = f"{system}\n\nThe room now:\n{group}"
     budget = budget_chars - len(system)
     turns: list[str] = []
     for msg in reversed(history):

@@ -1,24 +1,70 @@
-"""When the bot speaks. For now: when it is addressed (name, mention, reply to it).
+"""When the bot speaks, and why: every decision carries its reason.
 
-The channel's mode (set by admins, read from the store by the pipeline) comes
-first: `quiet` never speaks. `active` will join in when the room invites it;
-until that policy lands it speaks when addressed, like `mention`.
+The rules, in order:
+
+- quiet mode: never; a bot's own message or an empty one: never;
+- addressed (mention, reply to the bot, its name): always, once the burst settles;
+- mention mode: nothing else;
+- active mode: an open question to the room that nobody took up after a pause,
+  or a member the room talked past;
+- never mid-burst: a reply is pending until no one has spoken for `settle`
+  seconds, then one message answers the whole burst;
+- a per-conversation rate limit caps replies in a sliding window.
+
+Chat is event-driven, so a pending reply is checked when the next message
+arrives (was it due before this one?) and on `Pipeline.tick(now)`. The model
+may still decline by saying nothing.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-from groupmind.events import ChatMessage
+from redis.asyncio import Redis
 
+from groupmind.config import Settings
+from groupmind.events import ChannelRef, ChatMessage
+from groupmind.store.keys import CommunityKeys
+from groupmind.we.group import Group
 
 @dataclass(frozen=True)
 class Decision:
-    """Whether to speak, and why: every decision carries its reason."""
+    """Whether to speak, and why. `wait` means: not now, look again later."""
 
     speak: bool
     reason: str
+    wait: bool = False
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The timing rules, from Settings."""
+
+    settle: timedelta
+    question_pause: timedelta
+    max_replies: int
+    rate_window: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        return cls(
+            settle=timedelta(seconds=settings.burst_settle_s),
+            question_pause=timedelta(seconds=settings.question_pause_s),
+            max_replies=settings.rate_limit_replies,
+            rate_window=timedelta(seconds=settings.rate_limit_window_s),
+        )
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A reply the bot is waiting to give: the burst so far."""
+
+    last_id: str
+    last_ts: datetime
+    addressed: str
+    """Why it was addressed ("mentioned by Ana"), or "" when it only watches the room."""
 
 
 def names_bot(text: str, bot_name: str) -> bool:
@@ -26,18 +72,105 @@ def names_bot(text: str, bot_name: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(bot_name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
-def decide(msg: ChatMessage, bot_name: str, mode: str = "mention") -> Decision:
-    """Decide whether to answer `msg` in a channel of the given mode."""
-    if mode == "quiet":
-        return Decision(False, "quiet mode")
+def addressed(msg: ChatMessage, bot_name: str) -> str:
+    """How `msg` addresses the bot, or "" if it does not."""
+    if msg.mentions_bot:
+        return f"mentioned by {msg.author_name}"
+    if msg.reply_to_bot:
+        return f"{msg.author_name} replied to the bot"
+    if names_bot(msg.text, bot_name):
+        return f"named by {msg.author_name}"
+    return ""
+
+
+def on_message(msg: ChatMessage, bot_name: str, mode: str) -> Decision:
+    """What a new message means for the bot: nothing, or a reply to give once the burst settles."""
     if msg.author_is_bot:
         return Decision(False, "a bot wrote it")
     if msg.is_blank:
         return Decision(False, "empty message")
-    if msg.mentions_bot:
-        return Decision(True, "mentioned")
-    if msg.reply_to_bot:
-        return Decision(True, "reply to the bot")
-    if names_bot(msg.text, bot_name):
-        return Decision(True, "named")
-    return Decision(False, "not addressed")
+    if mode == "quiet":
+        return Decision(False, "quiet mode: the bot says nothing here")
+    if why := addressed(msg, bot_name):
+        return Decision(False, f"{why}; waiting for the burst to settle", wait=True)
+    if mode == "active":
+        return Decision(False, "active mode: listening until the burst settles", wait=True)
+    return Decision(False, "mention mode: not addressed")
+
+
+def when_due(
+    pending: Pending, group: Group, mode: str, now: datetime, recent_replies: int, rules: Rules
+) -> Decision:
+    """Whether the pending reply is due at `now`; `wait` keeps it pending."""
+    quiet_for = now - pending.last_ts
+    if quiet_for < rules.settle:
+        return Decision(False, f"mid-burst: last message {quiet_for.total_seconds():.0f}s ago", wait=True)
+    if mode == "quiet":
+        return Decision(False, "quiet mode: the bot says nothing here")
+    if recent_replies >= rules.max_replies:
+        window = rules.rate_window.total_seconds()
+        return Decision(False, f"rate limit: {recent_replies} replies in the last {window:.0f}s")
+    if pending.addressed:
+        return Decision(True, f"{pending.addressed}; the burst settled")
+    if mode != "active":
+        return Decision(False, "mention mode: not addressed")
+    if group.open_questions:
+        question = group.open_questions[0]
+        waited = now - question.ts
+        if waited >= rules.question_pause:
+            return Decision(True, f"{question.author}'s question to the room is unanswered after {waited.total_seconds():.0f}s")
+        return Decision(False, f"{question.author} asked the room; giving people time to answer", wait=True)
+    if group.left_out:
+        return Decision(True, f"drawing in {group.members[group.left_out[0]]}, whom the room talked past")
+    return Decision(False, "active mode: nothing the room needs from the bot")
+
+
+# --- state in Redis ----------------------------------------------------------------------
+
+
+def _keys(where: ChannelRef) -> CommunityKeys:
+    return CommunityKeys(where.platform, where.community)
+
+
+async def read_pending(
+    redis: Redis, where: ChannelRef, now: datetime, rules: Rules
+) -> tuple[Pending | None, int]:
+    """The pending reply of a conversation, if any, and how many replies the rate window holds."""
+    keys = _keys(where)
+    pipe = redis.pipeline(transaction=False)
+    pipe.hgetall(keys.speak(where.conversation))
+    pipe.zcount(keys.bot_replies(where.conversation), (now - rules.rate_window).timestamp(), "+inf")
+    fields, replies = await pipe.execute()
+    if not fields:
+        return None, int(replies)
+    pending = Pending(
+        last_id=fields["last_id"],
+        last_ts=datetime.fromtimestamp(float(fields["last_ts"]), tz=timezone.utc),
+        addressed=fields.get("addressed", ""),
+    )
+    return pending, int(replies)
+
+
+async def keep_pending(redis: Redis, msg: ChatMessage, addressed_why: str) -> None:
+    """Extend the conversation's pending reply with `msg`; being addressed is never forgotten."""
+    key = _keys(msg.where).speak(msg.where.conversation)
+    pipe = redis.pipeline(transaction=False)
+    pipe.hset(key, mapping={"last_id": msg.message_id, "last_ts": msg.ts.timestamp()})
+    if addressed_why:
+        pipe.hset(key, "addressed", addressed_why)
+    await pipe.execute()
+
+
+async def clear_pending(redis: Redis, where: ChannelRef) -> None:
+    await redis.delete(_keys(where).speak(where.conversation))
+
+
+async def record_reply(redis: Redis, where: ChannelRef, ts: datetime, rules: Rules) -> None:
+    """Count a reply in the rate window and forget the answered burst."""
+    keys = _keys(where)
+    replies = keys.bot_replies(where.conversation)
+    pipe = redis.pipeline(transaction=False)
+    pipe.zadd(replies, {str(ts.timestamp()): ts.timestamp()})
+    pipe.zremrangebyscore(replies, "-inf", (ts - rules.rate_window).timestamp())
+    pipe.delete(keys.speak(where.conversation))
+    await pipe.execute()

@@ -8,6 +8,10 @@ A line whose text starts with `/gm ` is an admin command from that line's
 speaker (`alice: /gm mode quiet`); `groupmind room --admin NAME` says who the
 room's admins are. Results print as `[gm] ...`, or `[private to NAME] ...`
 for what only the invoker should see. Commands are not stored as chat.
+
+The bot answers a burst once it settles, so the room ticks the pipeline: a
+script at its end (the room falls silent), the terminal whenever nobody typed
+for the settle time. With `explain`, every speak decision is shown as `[why]`.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import Callable, Iterable, TextIO
 
 from groupmind.admin import Admin, is_command, split_command
-from groupmind.events import AdminCommand, ChatMessage, CommandResult, utcnow
+from groupmind.events import AdminCommand, ChannelRef, ChatMessage, CommandResult, utcnow
 from groupmind.pipeline import Pipeline
 
 PLATFORM = "local"
@@ -81,16 +85,20 @@ class LocalRoom:
         community: str = "local",
         channel: str = "room",
         admins: Iterable[str] = (),
+        explain: bool = False,
     ) -> None:
         self.pipeline = pipeline
         self.admin = Admin.for_pipeline(pipeline)
         self.admins = {name.casefold() for name in admins}
+        if explain:
+            pipeline.explain = self._explain
         self.clock = clock
         self.out = out
         self.community = community
         self.channel = channel
         self._run = uuid.uuid4().hex[:8]
         self._count = 0
+        self._started = False
 
     def _message(self, line: RoomLine) -> ChatMessage:
         self._count += 1
@@ -105,8 +113,12 @@ class LocalRoom:
             ts=self.clock(),
         )
 
+    @property
+    def where(self) -> ChannelRef:
+        return ChannelRef(platform=PLATFORM, community=self.community, channel=self.channel)
+
     async def say(self, line: RoomLine, *, echo: bool) -> None:
-        """One member speaks; the bot's reply streams to `out` as it is generated."""
+        """One member speaks; a reply that came due streams to `out` as it is generated."""
         self.clock.advance(line.ts)
         msg = self._message(line)
         if msg.is_blank:
@@ -116,18 +128,38 @@ class LocalRoom:
         if is_command(msg.text):
             await self.command(msg)
             return
-        started = False
+        await self.pipeline.handle(msg, on_text=self._show())
+        self._end_reply()
+
+    async def tick(self) -> None:
+        """Time passed with nobody speaking: let a pending reply come."""
+        await self.pipeline.tick(self.where, on_text=self._show())
+        self._end_reply()
+
+    async def fall_silent(self) -> None:
+        """The room goes quiet for good (end of a script): every pending reply is decided."""
+        await self.pipeline.settle(self.where, on_text=self._show())
+        self._end_reply()
+
+    def _explain(self, reason: str) -> None:
+        self._end_reply()
+        self._write(f"[why] {reason}\n")
+
+    def _show(self) -> Callable[[str], None]:
+        self._started = False
 
         def show(text: str) -> None:
-            nonlocal started
-            if not started:
+            if not self._started:
                 self._write(f"{self.pipeline.settings.bot_name}: ")
-                started = True
+                self._started = True
             self._write(text)
 
-        await self.pipeline.handle(msg, on_text=show)
-        if started:
+        return show
+
+    def _end_reply(self) -> None:
+        if self._started:
             self._write("\n")
+            self._started = False
 
     async def command(self, msg: ChatMessage) -> None:
         """Run a `/gm` line as an admin command from its speaker and print the result."""
@@ -139,9 +171,9 @@ class LocalRoom:
             name=name,
             args=args,
         )
-        self._show(await self.admin.execute(cmd), msg.author_name)
+        self._print_result(await self.admin.execute(cmd), msg.author_name)
 
-    def _show(self, result: CommandResult, invoker: str) -> None:
+    def _print_result(self, result: CommandResult, invoker: str) -> None:
         prefix = f"[private to {invoker}]" if result.private else "[gm]"
         lines = result.text.splitlines() or [""]
         if result.file is not None:
@@ -163,6 +195,7 @@ class LocalRoom:
                 print(f"script line {number}: expected 'name: text', skipped", file=sys.stderr)
                 continue
             await self.say(line, echo=True)
+        await self.fall_silent()
 
     async def run_interactive(self, default_name: str) -> None:
         """Read lines from the terminal until EOF or /quit."""
@@ -170,10 +203,15 @@ class LocalRoom:
             f"groupmind room: type 'name: text' to speak as anyone (plain lines are {default_name}); "
             f"address {self.pipeline.settings.bot_name} by name; /gm help for commands; /quit to leave.\n"
         )
+        settle = max(self.pipeline.settings.burst_settle_s, 1.0)
         while True:
+            typed = asyncio.ensure_future(asyncio.to_thread(input, "> "))
+            while not (await asyncio.wait({typed}, timeout=settle))[0]:
+                await self.tick()
             try:
-                raw = await asyncio.to_thread(input, "> ")
+                raw = typed.result()
             except EOFError:
+                await self.fall_silent()
                 return
             if raw.strip() in ("/quit", "/exit"):
                 return

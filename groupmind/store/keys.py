@@ -81,3 +81,28 @@ class CommunityKeys:
     def member_days(self, member_id: str) -> str:
         """Sorted set of the days (ordinals) a member spoke on."""
         return f"{self.prefix}:member:{_part(member_id)}:days"
+
+    @property
+    def optout(self) -> str:
+        """Set of member ids who asked not to be profiled."""
+        return f"{self.prefix}:optout"
+
+    def voice(self, conversation: str) -> str:
+        """List of the latest authors in one conversation, newest first (share of voice)."""
+        return f"{self.prefix}:chan:{_part(conversation)}:voice"
+
+    def speak(self, conversation: str) -> str:
+        """Hash of the bot's pending reply in one conversation (what it waits to answer)."""
+        return f"{self.prefix}:chan:{_part(conversation)}:speak"
+
+    def bot_replies(self, conversation: str) -> str:
+        """Sorted set of the bot's recent reply times in one conversation (rate limit)."""
+        return f"{self.prefix}:chan:{_part(conversation)}:replies"
+
+    def member_topics(self, member_id: str) -> str:
+        """Sorted set of a member's recent keywords, scored by when they last used them."""
+        return f"{self.prefix}:member:{_part(member_id)}:topics"
+
+    def member_talks_to(self, member_id: str) -> str:
+        """Hash of member id -> how often this member answered them."""
+        return f"{self.prefix}:member:{_part(member_id)}:to"

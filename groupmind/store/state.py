@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import AsyncIterator, Callable, Iterable
+from typing import AsyncIterator, Callable, Iterable, Mapping
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline as RedisPipeline
@@ -90,16 +90,41 @@ class Store:
 
     # --- conversations -------------------------------------------------------------
 
-    async def append(self, msg: ChatMessage, *, profile: bool = True) -> None:
-        """Store one message and (if `profile`) count it in its author's activity, in one round trip."""
-        await self.append_many((msg,), profile=lambda _: profile)
+    async def append(
+        self,
+        msg: ChatMessage,
+        *,
+        profile: bool = True,
+        fields: Mapping[str, str] | None = None,
+        also: Callable[[RedisPipeline], None] | None = None,
+    ) -> None:
+        """Store one message and (if `profile`) count it in its author's activity, in one round trip.
 
-    async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
-        """Store messages in one pipeline; activity is summed per member, not per message.
-
-        Returns how many messages were stored.
+        `fields` are kept beside the message in its stream entry (the we model's
+        reply-to link); `also` queues more commands into the same round trip.
         """
         pipe = self.redis.pipeline(transaction=False)
+        self._queue(pipe, (msg,), lambda _: profile, fields or {})
+        if also is not None:
+            also(pipe)
+        await pipe.execute()
+
+    async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
+        """Store messages in one round trip (replays, backfills); returns how many."""
+        pipe = self.redis.pipeline(transaction=False)
+        count = self._queue(pipe, messages, profile, {})
+        if count:
+            await pipe.execute()
+        return count
+
+    def _queue(
+        self,
+        pipe: RedisPipeline,
+        messages: Iterable[ChatMessage],
+        profile: ProfileFilter,
+        fields: Mapping[str, str],
+    ) -> int:
+        """Queue the stream entries, then activity summed per member rather than per message."""
         conversations: dict[CommunityKeys, set[str]] = defaultdict(set)
         members: dict[tuple[CommunityKeys, str], _MemberBatch] = {}
         count = 0
@@ -108,7 +133,7 @@ class Store:
             conversation = msg.where.conversation
             pipe.xadd(
                 keys.log(conversation),
-                {"id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()},
+                {**fields, "id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()},
                 maxlen=self.maxlen,
                 approximate=True,
             )
@@ -116,27 +141,28 @@ class Store:
             if not msg.author_is_bot and profile(msg):
                 members.setdefault((keys, msg.author_id), _MemberBatch()).add(msg)
             count += 1
-        if not count:
-            return 0
         for keys, names in conversations.items():
             pipe.sadd(keys.channels, *names)
         for (keys, member_id), batch in members.items():
             batch.queue(pipe, keys, member_id)
-        await pipe.execute()
         return count
 
     async def window(self, where: ChannelRef, count: int) -> list[ChatMessage]:
         """The last `count` messages of a conversation, oldest first, edits applied."""
+        return [msg for msg, _ in await self.window_entries(where, count)]
+
+    async def window_entries(self, where: ChannelRef, count: int) -> list[tuple[ChatMessage, dict[str, str]]]:
+        """Like `window`, each message with the extra fields stored beside it."""
         keys = _keys(where)
         conversation = where.conversation
         entries = await self.redis.xrevrange(keys.log(conversation), count=count)
-        messages = [ChatMessage.model_validate_json(fields["j"]) for _, fields in reversed(entries)]
-        if not messages:
-            return messages
-        edited = await self.redis.hmget(keys.edits(conversation), [m.message_id for m in messages])
+        if not entries:
+            return []
+        pairs = [(ChatMessage.model_validate_json(fields["j"]), fields) for _, fields in reversed(entries)]
+        edited = await self.redis.hmget(keys.edits(conversation), [m.message_id for m, _ in pairs])
         return [
-            m if text is None else m.model_copy(update={"text": text})
-            for m, text in zip(messages, edited)
+            (m if text is None else m.model_copy(update={"text": text}), fields)
+            for (m, fields), text in zip(pairs, edited)
         ]
 
     async def _find(self, where: ChannelRef, message_id: str) -> str | None:

@@ -1,0 +1,189 @@
+"""Benchmark: groupmind's we model against a naive bot, on scripted multi-party rooms.
+
+Each scenario of bench/data/we_scenarios.txt is played through the real pipeline
+(real Redis, the real default model) and through a naive baseline: the same model
+given only the last message, answering whenever it is named, at once. Both are
+measured in the same run: mean mirror index, attention balance (mean Gini of whom
+the replies address, per scenario over the members who had spoken by each reply;
+a reply addresses the members it names, else the author of the last message) and when-to-speak accuracy
+against the labels. Reply-to F1 on the #ubuntu annotation comes last.
+
+    PYTHONPATH=. python bench/we.py [--max-tokens 24]
+
+The last line printed is the JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from statistics import mean
+
+from adapters.local.room import RoomClock, parse_line
+from groupmind.config import Settings
+from groupmind.events import ChatMessage
+from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
+from groupmind.runtime import open_pipeline
+from groupmind.pipeline import Pipeline
+from groupmind.speak import names_bot
+from groupmind.we.annotation import score_logs
+from groupmind.we.metrics import agreement, gini, mirror_index
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "bench" / "data" / "we_scenarios.txt"
+IRC_DEV = ROOT.parent / "shared" / "data" / "ubuntu-irc" / "dev"
+_HEADER = re.compile(r"^=== (?P<name>.+?)(?: \[(?P<mode>mention|active|quiet)\])?$")
+
+
+@dataclass
+class Scenario:
+    name: str
+    mode: str
+    messages: list[ChatMessage] = field(default_factory=list)
+    labels: list[bool] = field(default_factory=list)
+    """One per message: should the bot speak in the pause after it."""
+
+
+@dataclass
+class Outcome:
+    spoke: list[bool]
+    replies: list[tuple[int, str]] = field(default_factory=list)
+    """(index of the last message before the reply, reply text)."""
+
+
+def load_scenarios(path: Path) -> list[Scenario]:
+    scenarios: list[Scenario] = []
+    clock = RoomClock()
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        if header := _HEADER.match(raw):
+            scenarios.append(Scenario(header["name"], header["mode"] or "mention"))
+            continue
+        current = scenarios[-1]
+        if raw.strip() == ">> speak":
+            current.labels[-1] = True
+            continue
+        line = parse_line(raw)
+        if line is None:
+            raise ValueError(f"{path}:{number}: expected 'name: text'")
+        clock.advance(line.ts)
+        current.messages.append(
+            ChatMessage(
+                platform="bench", community=f"s{len(scenarios)}", channel="room",
+                message_id=f"s{len(scenarios)}-{len(current.messages)}", author_id=line.name.casefold(),
+                author_name=line.name, text=line.text, ts=clock(),
+            )
+        )
+        current.labels.append(False)
+    return scenarios
+
+
+async def run_groupmind(pipeline: Pipeline, scenario: Scenario) -> Outcome:
+    first = scenario.messages[0]
+    await pipeline.store.set_setting(first.platform, first.community, "mode:room", scenario.mode)
+    out = Outcome([False] * len(scenario.messages))
+    for index, msg in enumerate(scenario.messages):
+        for reply in await pipeline.handle(msg):
+            out.spoke[index - 1] = True
+            out.replies.append((index - 1, reply.text))
+    last = scenario.messages[-1]
+    quiet = last.ts + max(pipeline.rules.settle, pipeline.rules.question_pause) + timedelta(seconds=1)
+    for reply in await pipeline.tick(last.where, quiet):
+        out.spoke[-1] = True
+        out.replies.append((len(scenario.messages) - 1, reply.text))
+    return out
+
+
+async def run_baseline(pipeline: Pipeline, scenario: Scenario) -> Outcome:
+    """A naive bot: named → answers at once, seeing only that message."""
+    assert pipeline.engine is not None
+    bot = pipeline.settings.bot_name
+    out = Outcome([False] * len(scenario.messages))
+    for index, msg in enumerate(scenario.messages):
+        if not names_bot(msg.text, bot):
+            continue
+        prompt = build_prompt(bot, [msg], channel=msg.channel, budget_chars=4000)
+        cleaner = StreamCleaner({speaker_label(msg, bot)}, bot, pipeline.settings.max_reply_chars)
+        async for piece in pipeline.engine.stream(
+            prompt, max_tokens=pipeline.settings.max_reply_tokens, timeout=pipeline.settings.reply_timeout_s
+        ):
+            cleaner.feed(piece)
+        cleaner.finish()
+        out.spoke[index] = True
+        if cleaner.text:
+            out.replies.append((index, cleaner.text))
+    return out
+
+
+def measure(scenarios: list[Scenario], outcomes: list[Outcome], bot: str) -> dict[str, float]:
+    mirrors, ginis, decided, labelled = [], [], [], []
+    for scenario, outcome in zip(scenarios, outcomes):
+        decided += outcome.spoke
+        labelled += scenario.labels
+        names = {m.author_name for m in scenario.messages} | {bot}
+        counts: dict[str, int] = {}
+        active: set[str] = set()
+        for index, text in outcome.replies:
+            seen = scenario.messages[: index + 1]
+            active |= {m.author_id for m in seen}
+            last = seen[-1]
+            others = {m.author_id: m.text for m in seen if m.author_id != last.author_id}
+            mirrors.append(mirror_index(text, last.text, list(others.values()), names))
+            named = [m.author_id for m in seen if re.search(rf"(?<!\w){re.escape(m.author_name)}(?!\w)", text, re.I)]
+            for member in set(named) or {last.author_id}:
+                counts[member] = counts.get(member, 0) + 1
+        if outcome.replies:
+            ginis.append(gini(counts, active))
+    return {
+        "mirror": round(mean(mirrors), 4) if mirrors else 0.0,
+        "gini": round(mean(ginis), 4) if ginis else 0.0,
+        "speak_accuracy": round(agreement(decided, labelled), 4),
+    }
+
+
+async def main(max_tokens: int) -> None:
+    scenarios = load_scenarios(SCENARIOS)
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings(
+            _env_file=None, data_dir=Path(data), temperature=0.0, seed=7, max_reply_tokens=max_tokens,  # type: ignore[call-arg]
+        )
+        async with open_pipeline(settings, clock=lambda: scenarios[0].messages[0].ts) as pipeline:
+            ours = [await run_groupmind(pipeline, s) for s in scenarios]
+            base = [await run_baseline(pipeline, s) for s in scenarios]
+    for scenario, o, b in zip(scenarios, ours, base):
+        print(f"{scenario.name}: labels {_marks(scenario.labels)} groupmind {_marks(o.spoke)} baseline {_marks(b.spoke)}")
+        for index, text in o.replies:
+            print(f"   groupmind after {scenario.messages[index].author_name}: {text}")
+        for index, text in b.replies:
+            print(f"   baseline  after {scenario.messages[index].author_name}: {text}")
+    summary: dict[str, object] = {
+        "groupmind": measure(scenarios, ours, settings.bot_name),
+        "baseline": measure(scenarios, base, settings.bot_name),
+    }
+    raws = sorted(IRC_DEV.glob("*.raw.txt"))
+    if raws:
+        linked, previous = score_logs(raws)
+        print(f"reply-to on {len(raws)} #ubuntu logs: groupmind {linked.as_dict()} baseline {previous.as_dict()}")
+        summary |= {"reply_to_f1": round(linked.f1, 4), "reply_to_baseline_f1": round(previous.f1, 4)}
+    else:
+        print(f"reply-to skipped: {IRC_DEV} is absent", file=sys.stderr)
+        summary |= {"reply_to_f1": None, "reply_to_baseline_f1": None}
+    print(json.dumps(summary))
+
+
+def _marks(flags: list[bool]) -> str:
+    return "".join("S" if flag else "." for flag in flags)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-tokens", type=int, default=24, help="tokens per generated reply")
+    asyncio.run(main(parser.parse_args().max_tokens))

@@ -1,0 +1,82 @@
+"""Reply-to linking and its score against the #ubuntu annotation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from groupmind.we.annotation import read_annotation, score_logs
+from groupmind.we.threads import Linked, link_message, previous_other_speaker
+from tests.conftest import IRC_DEV
+from tests.helpers import msg
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def play(*lines: tuple[str, str]) -> list[Linked]:
+    recent: list[Linked] = []
+    for index, (author, text) in enumerate(lines):
+        m = msg(author, text, message_id=f"x{index}", ts=T0 + timedelta(seconds=10 * index))
+        recent.append(Linked(m, link_message(m, recent)))
+    return recent
+
+
+def parents(recent: list[Linked]) -> list[str]:
+    return [item.link.parent for item in recent]
+
+
+def test_leading_nick_links_to_that_members_latest_message() -> None:
+    out = play(("ana", "anyone know grub?"), ("ben", "lunch anyone"), ("cleo", "ana: reinstall grub"))
+    assert parents(out) == ["x0", "x1", "x0"]
+    assert out[2].link.thread == "x0" and "addressed to ana" in out[2].link.reason
+
+
+def test_explicit_reply_wins_over_everything() -> None:
+    recent = play(("ana", "first"), ("ben", "second"))
+    m = msg("cleo", "ben: hmm", reply_to="x0", message_id="x9", ts=T0 + timedelta(minutes=1))
+    assert link_message(m, recent).parent == "x0"
+
+
+def test_mention_addresses_a_member() -> None:
+    recent = play(("ana", "my wifi drops"), ("ben", "pizza tonight"))
+    m = msg("cleo", "try another channel", mentions=("ana",), message_id="x9", ts=T0 + timedelta(minutes=1))
+    assert link_message(m, recent).parent == "x0"
+
+
+def test_alternation_and_continuation() -> None:
+    out = play(
+        ("ana", "my wifi drops every hour"),
+        ("ben", "ana: which router?"),
+        ("ana", "a cheap one from the shop"),  # answers ben, who addressed her
+        ("ana", "it is two years old"),  # continues her own message
+    )
+    assert parents(out)[2:] == ["x1", "x2"]
+
+
+def test_overlap_links_and_unrelated_text_starts_a_conversation() -> None:
+    out = play(("ana", "the printer driver crashes cups"), ("ben", "cups printer driver is broken on jammy"))
+    assert out[1].link.parent == "x0" and "shares words" in out[1].link.reason
+    other = play(("ana", "the printer driver crashes cups"), ("ben", "who watched the match"))
+    assert other[1].link.starts_thread
+
+
+def test_baseline_links_to_previous_other_speaker() -> None:
+    recent = play(("ana", "one"), ("ben", "two"), ("ben", "three"))
+    assert previous_other_speaker(msg("ben", "four"), recent) == "x0"
+    assert previous_other_speaker(msg("ana", "first", message_id="solo"), []) == "solo"
+
+
+def test_annotation_reader_orders_pairs_and_skips_bad_lines(tmp_path) -> None:
+    path = tmp_path / "x.annotation.txt"
+    path.write_text("1002 1003 -\nbad line\n1004 1004 -\n1010\n")
+    assert read_annotation(path) == {(1003, 1002), (1004, 1004)}
+
+
+def test_links_beat_the_baseline_on_annotated_irc() -> None:
+    raws = sorted(IRC_DEV.glob("*.raw.txt"))
+    if not raws:
+        pytest.skip(f"{IRC_DEV} is absent")
+    ours, baseline = score_logs(raws)
+    assert ours.gold == baseline.gold > 2000
+    assert ours.f1 >= baseline.f1 + 0.3, (ours.as_dict(), baseline.as_dict())
