@@ -55,3 +55,7 @@ class CommunityKeys:
     def member_days(self, member_id: str) -> str:
         """Sorted set of the days (ordinals) a member spoke on."""
         return f"{self.prefix}:member:{_part(member_id)}:days"
+
+    def delivery(self, event_key: str) -> str:
+        """Marker that a platform event was already handled (platforms redeliver)."""
+        return f"{self.prefix}:seen:{_part(event_key)}"
