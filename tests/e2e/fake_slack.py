@@ -9,6 +9,7 @@ Tests inject event envelopes and read back what the bot posted and acked.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import json
 import time
@@ -180,14 +181,22 @@ class FakeSlack:
         )
         return envelope_id
 
-    async def wait_for(self, condition: Callable[[], Any], timeout: float = 15.0) -> Any:
-        """Poll until `condition()` is truthy; its value, or an AssertionError on timeout."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if value := condition():
-                return value
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"timed out after {timeout}s waiting for {condition}")
+
+async def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll until `condition()` (or the awaitable it returns) is truthy; return that value.
+
+    Raises AssertionError on timeout, so a test waiting for something that never
+    happens fails instead of hanging.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+        if value:
+            return value
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout}s waiting for {condition}")
 
 
 def event_callback(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
