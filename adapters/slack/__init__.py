@@ -18,7 +18,7 @@ from adapters.slack.app import SlackAdapter, SlackConfigError, check_settings
 from groupmind.config import Settings
 from groupmind.pipeline import Pipeline
 
-__all__ = ["SlackAdapter", "SlackConfigError", "configured", "connected", "run"]
+__all__ = ["SlackAdapter", "SlackConfigError", "check_settings", "configured", "connected", "run"]
 
 EVENTS_PATH = "/slack/events"
 

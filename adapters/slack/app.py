@@ -134,7 +134,8 @@ class SlackAdapter:
     async def _names(self, message: Mapping[str, Any], bot_user_id: str | None) -> dict[str, str]:
         """Display names of a message's author and everyone it mentions; the bot is `bot_name`."""
         author = [message["user"]] if "user" in message else []
-        names = await self.names.names([*author, *mentioned_ids(message.get("text") or "")])
+        people = [u for u in (*author, *mentioned_ids(message.get("text") or "")) if u != bot_user_id]
+        names = await self.names.names(people)
         if bot_user_id:
             names[bot_user_id] = self.settings.bot_name
         return names

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import AsyncIterator
-
 import aiohttp
 import pytest
 from pydantic import SecretStr
@@ -37,16 +35,6 @@ from tests.e2e.fake_slack import (
 )
 
 SIGNING_SECRET = "fake-signing-secret"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    slack.add_user("U1", "alice")
-    slack.add_user("U2", "bob")
-    await slack.start()
-    yield slack
-    await slack.stop()
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
 """Slack event translation and reply splitting: pure functions, no network."""
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import SecretStr
 
+import adapters.slack
 from adapters.slack.app import SlackConfigError, check_settings
 from adapters.slack.names import display_name
 from adapters.slack.outgoing import SLACK_TEXT_LIMIT, split_text
@@ -88,3 +91,13 @@ def test_missing_slack_settings_are_named_and_tokens_never_print() -> None:
         check_settings(bot.model_copy(update={"slack_mode": "http"}))
     check_settings(bot.model_copy(update={"slack_app_token": SecretStr("xapp-secret-2")}))
     assert "xoxb-secret-1" not in repr(bot) and "xoxb-secret-1" not in str(bot.model_dump())
+
+
+def test_the_manifest_subscribes_to_what_the_adapter_reads_and_grants_what_it_calls() -> None:
+    manifest = yaml.safe_load((Path(adapters.slack.__file__).parent / "manifest.yaml").read_text())
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {"app_mention", "message.channels", "message.groups", "message.im"}
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    needed = {"app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "users:read", "im:write"}
+    assert scopes == needed
+    assert manifest["settings"]["socket_mode_enabled"] is True
