@@ -14,11 +14,11 @@ from typing import AsyncIterator
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.slack.app import SlackAdapter, SlackConfigError, check_settings
+from adapters.slack.app import CommandRunner, SlackAdapter, SlackConfigError, check_settings
 from groupmind.config import Settings
 from groupmind.pipeline import Pipeline
 
-__all__ = ["SlackAdapter", "SlackConfigError", "check_settings", "configured", "connected", "run"]
+__all__ = ["CommandRunner", "SlackAdapter", "SlackConfigError", "check_settings", "configured", "connected", "run"]
 
 EVENTS_PATH = "/slack/events"
 
@@ -29,10 +29,12 @@ def configured(settings: Settings) -> bool:
 
 
 @asynccontextmanager
-async def connected(settings: Settings, pipeline: Pipeline) -> AsyncIterator[SlackAdapter]:
+async def connected(
+    settings: Settings, pipeline: Pipeline, run_command: CommandRunner | None = None
+) -> AsyncIterator[SlackAdapter]:
     """Connect to Slack (socket) or listen for it (HTTP) until the block exits."""
     check_settings(settings)
-    adapter = SlackAdapter(pipeline, settings)
+    adapter = SlackAdapter(pipeline, settings, run_command=run_command)
     if settings.slack_mode == "socket":
         handler = AsyncSocketModeHandler(adapter.app, settings.slack_app_token.get_secret_value())
         await handler.connect_async()
@@ -52,7 +54,7 @@ async def connected(settings: Settings, pipeline: Pipeline) -> AsyncIterator[Sla
         await runner.cleanup()
 
 
-async def run(settings: Settings, pipeline: Pipeline) -> None:
-    """Serve Slack until cancelled."""
-    async with connected(settings, pipeline):
+async def run(settings: Settings, pipeline: Pipeline, run_command: CommandRunner | None = None) -> None:
+    """Serve Slack until cancelled; `run_command` answers `/groupmind` once the admin layer exists."""
+    async with connected(settings, pipeline, run_command):
         await asyncio.Event().wait()

@@ -11,10 +11,10 @@ delivery through.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 import aiohttp
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
@@ -42,6 +42,14 @@ log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
 DELIVERY_TTL_S = 3600
 """How long a handled message is remembered; Slack stops retrying after minutes."""
+
+
+CommandRunner = Callable[[str, dict[str, Any], AsyncRespond], Awaitable[None]]
+"""`run_command(text, body, respond)`: the seam where `/groupmind` meets the admin layer.
+
+It receives the command's text and Slack's body (user_id, team_id, channel_id)
+and answers with `respond(...)`; the adapter has already acked.
+"""
 
 
 class SlackConfigError(ValueError):
@@ -76,9 +84,16 @@ class SlackAdapter:
         pipeline: where messages go (listen-only pipelines store without answering).
         settings: the `slack_*` settings; the bot token is read from here.
         client: the Web API client; built from `settings` when not given.
+        run_command: handles `/groupmind`; without one the command is not registered.
     """
 
-    def __init__(self, pipeline: Pipeline, settings: Settings, client: AsyncWebClient | None = None) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        settings: Settings,
+        client: AsyncWebClient | None = None,
+        run_command: CommandRunner | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.settings = settings
         self.client = client or web_client(settings)
@@ -94,6 +109,15 @@ class SlackAdapter:
         )
         self.app.event("message")(self.on_message)
         self.app.event("app_mention")(self.on_message)
+        self.run_command = run_command
+        if run_command is not None:
+            self.app.command("/groupmind")(self.on_command)
+
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        """Ack first (Slack allows 3 s), then let the command take as long as it needs."""
+        await ack()
+        assert self.run_command is not None
+        await self.run_command(command.get("text") or "", command, respond)
 
     async def on_message(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
         """Every message event and every app_mention comes through here."""

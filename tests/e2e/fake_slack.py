@@ -43,6 +43,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.posted: list[dict[str, Any]] = []
         self.acks: dict[str, dict[str, Any]] = {}
+        self.responses: list[dict[str, Any]] = []
+        """What was posted to slash commands' response_url."""
         self.rate_limit: dict[str, int] = {}
         """Method -> how many of its next calls get 429 Retry-After: 1."""
         self.connections = 0
@@ -58,6 +60,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/socket", self._websocket)
+        app.router.add_post("/respond/{command}", self._respond)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -164,21 +167,36 @@ class FakeSlack:
                 self.acks[ack["envelope_id"]] = ack
         return ws
 
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append({"command": request.match_info["command"], **(await request.json())})
+        return web.Response(text="ok")
+
     async def send_event(self, event: dict[str, Any], *, event_id: str | None = None, retry_attempt: int = 0) -> str:
         """Deliver one Events API envelope over the socket; returns its envelope id."""
+        return await self._send("events_api", event_callback(event, event_id), retry_attempt)
+
+    async def send_command(self, text: str, *, user: str = "U1", channel: str = "C1") -> str:
+        """Deliver a `/groupmind` slash command; its response_url points back here."""
+        command_id = uuid.uuid4().hex[:8]
+        payload = {
+            "command": "/groupmind",
+            "text": text,
+            "user_id": user,
+            "team_id": TEAM,
+            "channel_id": channel,
+            "response_url": f"http://127.0.0.1:{self.port}/respond/{command_id}",
+            "trigger_id": command_id,
+        }
+        return await self._send("slash_commands", payload)
+
+    async def _send(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> str:
         await asyncio.wait_for(self._hello.wait(), 10)
         assert self._socket is not None
         envelope_id = uuid.uuid4().hex
-        await self._socket.send_json(
-            {
-                "envelope_id": envelope_id,
-                "type": "events_api",
-                "accepts_response_payload": False,
-                "retry_attempt": retry_attempt,
-                "retry_reason": "timeout" if retry_attempt else "",
-                "payload": event_callback(event, event_id),
-            }
-        )
+        envelope = {"envelope_id": envelope_id, "type": kind, "accepts_response_payload": kind != "events_api"}
+        if kind == "events_api":
+            envelope.update(retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else "")
+        await self._socket.send_json({**envelope, "payload": payload})
         return envelope_id
 
 

@@ -6,11 +6,14 @@ Every test runs groupmind's Slack adapter as `groupmind run` starts it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from typing import Any
 import aiohttp
 import pytest
 from pydantic import SecretStr
+from slack_bolt.async_app import AsyncRespond
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import connected
@@ -267,3 +270,23 @@ async def test_http_mode_checks_signatures_and_ignores_retries(
         await wait_for(lambda: len(fake.calls_to("users.info")) == 1)
     assert [m.text for m in messages] == ["over http"]
     assert await store.stored_count(conversation()) == 1
+
+
+async def test_the_slash_command_is_acked_at_once_and_answered_through_the_seam(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline
+) -> None:
+    release = asyncio.Event()
+    received: list[tuple[str, str]] = []
+
+    async def run_command(text: str, body: dict[str, Any], respond: AsyncRespond) -> None:
+        received.append((text, body["user_id"]))
+        await release.wait()  # a slow admin command: the ack must not wait for it
+        await respond(f"done: {text}")
+
+    async with connected(slack_settings, listener, run_command):
+        envelope = await fake.send_command("status", user="U2")
+        await wait_for(lambda: envelope in fake.acks, timeout=3)
+        assert received == [("status", "U2")] and fake.responses == []
+        release.set()
+        await wait_for(lambda: fake.responses)
+    assert fake.responses[0]["text"] == "done: status"
