@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 import aiohttp
@@ -106,8 +107,9 @@ async def test_app_mention_is_answered_once_in_a_thread_by_the_model(
 
 
 async def test_plain_messages_are_stored_with_names_and_a_retry_is_stored_once(
-    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     async with connected(slack_settings, listener):
         ts = fake.next_ts()
         event = message_event("hi <@U2>, did you see <https://x.org|this>?", ts=ts)
@@ -124,6 +126,8 @@ async def test_plain_messages_are_stored_with_names_and_a_retry_is_stored_once(
     assert await store.stored_count(conversation()) == 2, "the retries were not stored again"
     assert [c.params["user"] for c in fake.calls_to("users.info")] == ["U1", "U2"], "names are cached"
     assert fake.posted == [], "a listen-only pipeline never speaks"
+    assert "apps.connections.open" in caplog.text and "users.info" in caplog.text, "debug logs were captured"
+    assert BOT_TOKEN not in caplog.text and APP_TOKEN not in caplog.text, "tokens never reach the logs"
 
 
 async def test_edits_and_deletes_reach_redis_in_channels_and_threads(
