@@ -167,6 +167,12 @@ class FakeSlack:
                 self.acks[ack["envelope_id"]] = ack
         return ws
 
+    async def ask_to_reconnect(self) -> None:
+        """Send Slack's `disconnect` message, as Slack does before it recycles a socket."""
+        assert self._socket is not None
+        self._hello.clear()
+        await self._socket.send_json({"type": "disconnect", "reason": "refresh_requested"})
+
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append({"command": request.match_info["command"], **(await request.json())})
         return web.Response(text="ok")

@@ -294,3 +294,16 @@ async def test_the_slash_command_is_acked_at_once_and_answered_through_the_seam(
         release.set()
         await wait_for(lambda: fake.responses)
     assert fake.responses[0]["text"] == "done: status"
+
+
+async def test_a_recycled_socket_reconnects_and_nothing_is_missed(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    async with connected(slack_settings, listener):
+        await fake.send_event(message_event("before", ts=fake.next_ts()))
+        await stored(store, 1)
+        await fake.ask_to_reconnect()
+        await fake.send_event(message_event("after", ts=fake.next_ts()))  # waits for the new socket's hello
+        messages = await stored(store, 2)
+    assert [m.text for m in messages] == ["before", "after"]
+    assert fake.connections == 2 and len(fake.calls_to("apps.connections.open")) == 2
