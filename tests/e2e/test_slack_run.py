@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from groupmind.store.embedded import EmbeddedServer
 from tests.e2e.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack, message_event, wait_for
@@ -36,8 +37,9 @@ def test_run_without_tokens_names_what_is_missing(tmp_path: Path) -> None:
 
 @pytest.mark.model
 async def test_run_joins_slack_over_socket_mode_and_answers_a_mention(
-    tmp_path: Path, fake: FakeSlack, redis_server: EmbeddedServer, model_path: Path
+    tmp_path: Path, fake: FakeSlack, redis: Redis, redis_server: EmbeddedServer, model_path: Path
 ) -> None:
+    # `redis` flushes the shared server: a fresh fake reuses message ts values other tests claimed.
     env = run_env(
         tmp_path,
         GROUPMIND_SLACK_BOT_TOKEN=BOT_TOKEN,
