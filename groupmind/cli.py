@@ -93,6 +93,28 @@ def replay(
 
 
 @app.command()
+def run() -> None:
+    """Join the chat platforms whose tokens are configured (Slack: GROUPMIND_SLACK_BOT_TOKEN)."""
+    import adapters.slack as slack
+
+    settings = Settings()
+    if not slack.configured(settings):
+        err.print("[bold red]error:[/] no platform configured: set GROUPMIND_SLACK_BOT_TOKEN (see README)", highlight=False)
+        raise typer.Exit(2)
+    try:
+        slack.check_settings(settings)
+    except slack.SlackConfigError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+    async def main() -> None:
+        async with open_pipeline(settings) as pipeline:
+            await slack.run(settings, pipeline)
+
+    _run(main())
+
+
+@app.command()
 def models() -> None:
     """Show which model groupmind loads, assembling the default one if needed."""
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +55,18 @@ class Settings(BaseSettings):
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )
+
+    # Slack. Tokens are SecretStr so they never appear in a repr, a log line or a traceback.
+    slack_bot_token: SecretStr = Field(SecretStr(""), description="Bot token (xoxb-...).")
+    slack_app_token: SecretStr = Field(SecretStr(""), description="App-level token (xapp-...) for Socket Mode.")
+    slack_signing_secret: SecretStr = Field(SecretStr(""), description="Checks HTTP-mode request signatures.")
+    slack_mode: Literal["socket", "http"] = Field("socket", description="Socket Mode needs no public URL.")
+    slack_reply_in_thread: bool = Field(
+        True, description="Answer a channel message in a thread on it (replies in a thread stay there)."
+    )
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    slack_http_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on.")
+    slack_http_port: int = Field(3000, ge=0, le=65535, description="HTTP mode: port to listen on (0 picks a free one).")
 
     @field_validator("bot_name")
     @classmethod

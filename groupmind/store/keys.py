@@ -106,3 +106,7 @@ class CommunityKeys:
     def member_talks_to(self, member_id: str) -> str:
         """Hash of member id -> how often this member answered them."""
         return f"{self.prefix}:member:{_part(member_id)}:to"
+
+    def delivery(self, event_key: str) -> str:
+        """Marker that a platform event was already handled (platforms redeliver)."""
+        return f"{self.prefix}:seen:{_part(event_key)}"

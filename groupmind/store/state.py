@@ -232,6 +232,15 @@ class Store:
         """How many messages a conversation's stream holds now."""
         return int(await self.redis.xlen(_keys(where).log(where.conversation)))
 
+    async def first_delivery(self, platform: str, community: str, event_key: str, ttl_s: int = 3600) -> bool:
+        """True the first time an event key is seen within `ttl_s`; False for a redelivery.
+
+        One atomic SET NX EX, so two workers (or two event types carrying the same
+        message) cannot both claim it.
+        """
+        key = CommunityKeys(platform, community).delivery(event_key)
+        return bool(await self.redis.set(key, "1", nx=True, ex=ttl_s))
+
     # --- members ------------------------------------------------------------------------
 
     async def activity(self, platform: str, community: str, member_id: str) -> Activity | None:

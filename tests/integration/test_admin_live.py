@@ -13,7 +13,6 @@ from groupmind.events import Member
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.prompt import build_prompt
-from groupmind.speak import decide
 from groupmind.store import Store
 from groupmind.store.connect import client_for
 from groupmind.store.embedded import EmbeddedServer
@@ -48,14 +47,6 @@ async def test_status_counts_the_same_after_the_embedded_server_restarts(tmp_pat
     assert _counts(after.text) == _counts(before.text)
 
 
-def test_quiet_never_speaks_and_active_speaks_when_addressed_for_now() -> None:
-    addressed = msg("alice", "Mind, what do you think?")
-    assert decide(addressed, "Mind", "quiet").speak is False
-    assert decide(addressed, "Mind", "quiet").reason == "quiet mode"
-    assert decide(addressed, "Mind", "active").speak is True
-    assert decide(msg("alice", "nice weather"), "Mind", "active").speak is False
-
-
 def test_persona_joins_the_prompt_identity_without_replacing_it() -> None:
     plain = build_prompt("Mind", [msg()], channel="general", budget_chars=4000)
     styled = build_prompt("Mind", [msg()], channel="general", budget_chars=4000, persona="You speak like a pirate.")
@@ -70,10 +61,11 @@ async def test_mode_changes_apply_to_the_next_message(store: Store, engine: Loca
     admin = Admin.for_pipeline(pipeline)
     assert (await admin.execute(command("mode quiet"))).ok
     assert await pipeline.handle(msg("bob", "Mind, are you there?")) == []
+    assert await pipeline.settle(WHERE) == []
     assert await store.stored_count(WHERE) == 1
     await admin.execute(command("persona set You answer in short sentences."))
     await admin.execute(command("mode mention"))
-    replies = await pipeline.handle(msg("bob", "Mind, are you there?"))
+    replies = await pipeline.handle(msg("bob", "Mind, are you there?")) + await pipeline.settle(WHERE)
     assert len(replies) == 1 and replies[0].text
     status = await admin.execute(command("status"))
     assert f"model: {engine.name}" in status.text

@@ -10,7 +10,8 @@ from tests.helpers import msg
 
 
 def _pipeline(store: Store, engine: LocalEngine | None, settings: Settings, **overrides: object) -> Pipeline:
-    return Pipeline(store, engine, settings.model_copy(update=overrides))
+    """A pipeline that answers at once: no burst to wait for (the we tests cover settling)."""
+    return Pipeline(store, engine, settings.model_copy(update={"burst_settle_s": 0, **overrides}))
 
 
 @pytest.mark.model

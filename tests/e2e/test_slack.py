@@ -1,0 +1,309 @@
+"""The real slack-bolt app, real Socket Mode client and real Redis, against the fake Slack.
+
+Every test runs groupmind's Slack adapter as `groupmind run` starts it
+(`adapters.slack.connected`), talking to `tests/e2e/fake_slack.py` on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+import aiohttp
+import pytest
+from pydantic import SecretStr
+from slack_bolt.async_app import AsyncRespond
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack import connected
+from adapters.slack.app import web_client
+from adapters.slack.names import DisplayNames
+from adapters.slack.outgoing import SlackSender
+from groupmind.config import Settings
+from groupmind.events import ChannelRef, ChatMessage
+from groupmind.llm.local import LocalEngine
+from groupmind.pipeline import Pipeline
+from groupmind.store import Store
+from tests.e2e.fake_slack import (
+    APP_TOKEN,
+    BOT_ID,
+    BOT_TOKEN,
+    BOT_USER,
+    TEAM,
+    FakeSlack,
+    event_callback,
+    message_event,
+    wait_for,
+)
+
+SIGNING_SECRET = "fake-signing-secret"
+
+
+@pytest.fixture
+def slack_settings(settings: Settings, fake: FakeSlack) -> Settings:
+    return settings.model_copy(
+        update={
+            "slack_bot_token": SecretStr(BOT_TOKEN),
+            "slack_app_token": SecretStr(APP_TOKEN),
+            "slack_signing_secret": SecretStr(SIGNING_SECRET),
+            "slack_api_url": fake.base_url,
+            "slack_http_host": "127.0.0.1",
+            "slack_http_port": 0,
+        }
+    )
+
+
+@pytest.fixture
+def listener(store: Store, slack_settings: Settings) -> Pipeline:
+    """A listen-only pipeline: stores everything, never generates."""
+    return Pipeline(store, None, slack_settings)
+
+
+def conversation(channel: str = "C1", thread: str | None = None) -> ChannelRef:
+    return ChannelRef(platform="slack", community=TEAM, channel=channel, thread=thread)
+
+
+async def stored(store: Store, count: int, where: ChannelRef | None = None) -> list[ChatMessage]:
+    """The conversation's messages, once at least `count` are stored."""
+
+    async def window() -> list[ChatMessage] | None:
+        messages = await store.window(where or conversation(), 50)
+        return messages if len(messages) >= count else None
+
+    return await wait_for(window, timeout=60)  # type: ignore[no-any-return]
+
+
+@pytest.mark.model
+async def test_app_mention_is_answered_once_in_a_thread_by_the_model(
+    fake: FakeSlack, slack_settings: Settings, store: Store, engine: LocalEngine
+) -> None:
+    async with connected(slack_settings, Pipeline(store, engine, slack_settings)):
+        first = await fake.send_event(message_event("I just adopted a puppy named Biscuit!", ts=fake.next_ts()))
+        await stored(store, 1)
+        ts = fake.next_ts()
+        text = f"<@{BOT_USER}> what should we teach Biscuit first?"
+        mention = message_event(text, user="U2", ts=ts, type="app_mention")
+        # Slack delivers a mention twice (app_mention and message.channels), then may retry one.
+        envelopes = [
+            first,
+            await fake.send_event(mention, event_id="EvMENTION"),
+            await fake.send_event(message_event(text, user="U2", ts=ts), event_id="EvMESSAGE"),
+            await fake.send_event(mention, event_id="EvMENTION", retry_attempt=1),
+        ]
+        await wait_for(lambda: all(e in fake.acks for e in envelopes))
+        history = await stored(store, 3)
+        reply = history[-1]
+        assert reply.author_is_bot and reply.text.strip()
+        await wait_for(lambda: fake.posted and fake.posted[0]["text"] == reply.text, timeout=10)
+
+    assert len(history) == 3 and len(fake.posted) == 1, "one mention, delivered three times, answered once"
+    assert (fake.posted[0]["channel"], fake.posted[0]["thread_ts"]) == ("C1", ts)
+    asked = history[1]
+    assert (asked.author_name, asked.text, asked.mentions_bot) == ("bob", "@Mind what should we teach Biscuit first?", True)
+    shown = [c.at for c in fake.calls if c.method in ("chat.postMessage", "chat.update")]
+    assert all(later - earlier >= 0.9 for earlier, later in zip(shown, shown[1:])), "edits at most once a second"
+
+
+async def test_plain_messages_are_stored_with_names_and_a_retry_is_stored_once(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with connected(slack_settings, listener):
+        ts = fake.next_ts()
+        event = message_event("hi <@U2>, did you see <https://x.org|this>?", ts=ts)
+        envelopes = [
+            await fake.send_event(event, event_id="EvONE"),
+            await fake.send_event(event, event_id="EvONE", retry_attempt=1),
+            await fake.send_event(event, event_id="EvONE", retry_attempt=2),
+        ]
+        await stored(store, 1)
+        envelopes.append(await fake.send_event(message_event("and again", ts=fake.next_ts())))
+        messages = await stored(store, 2)
+        await wait_for(lambda: all(e in fake.acks for e in envelopes))
+    assert [(m.author_name, m.text) for m in messages] == [("alice", "hi @bob, did you see this?"), ("alice", "and again")]
+    assert await store.stored_count(conversation()) == 2, "the retries were not stored again"
+    assert [c.params["user"] for c in fake.calls_to("users.info")] == ["U1", "U2"], "names are cached"
+    assert fake.posted == [], "a listen-only pipeline never speaks"
+    assert "apps.connections.open" in caplog.text and "users.info" in caplog.text, "debug logs were captured"
+    assert BOT_TOKEN not in caplog.text and APP_TOKEN not in caplog.text, "tokens never reach the logs"
+
+
+async def test_edits_and_deletes_reach_redis_in_channels_and_threads(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    root, reply = fake.next_ts(), fake.next_ts()
+    thread = conversation(thread=root)
+    async with connected(slack_settings, listener):
+        await fake.send_event(message_event("we meet at 5", ts=root))
+        await fake.send_event(message_event("I can come", user="U2", ts=reply, thread_ts=root))
+        await stored(store, 1)
+        await stored(store, 1, thread)
+        changed = {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": "C1",
+            "ts": fake.next_ts(),
+            "message": {"type": "message", "user": "U1", "text": "we meet at 6 <@U2>", "ts": root},
+            "previous_message": {"type": "message", "user": "U1", "text": "we meet at 5", "ts": root},
+        }
+        await fake.send_event(changed)
+        await wait_for(lambda: _texts(store, conversation(), ["we meet at 6 @bob"]))
+        deleted = {
+            "type": "message",
+            "subtype": "message_deleted",
+            "channel": "C1",
+            "ts": fake.next_ts(),
+            "deleted_ts": reply,
+            "previous_message": {"type": "message", "user": "U2", "text": "I can come", "ts": reply, "thread_ts": root},
+        }
+        await fake.send_event(deleted)
+        await wait_for(lambda: _texts(store, thread, []))
+    assert await store.stored_count(conversation()) == 1
+
+
+async def _texts(store: Store, where: ChannelRef, expected: list[str]) -> bool:
+    return [m.text for m in await store.window(where, 50)] == expected
+
+
+async def test_own_and_other_bots_messages_are_ignored(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    own = {"type": "message", "text": "my reply", "channel": "C1", "ts": fake.next_ts(), "bot_id": BOT_ID, "user": BOT_USER}
+    other = {"type": "message", "subtype": "bot_message", "text": "deploy done", "channel": "C1", "ts": fake.next_ts(), "bot_id": "B2"}
+    own_edit = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": "C1",
+        "ts": fake.next_ts(),
+        "message": {"type": "message", "text": "my reply, longer", "ts": own["ts"], "bot_id": BOT_ID, "user": BOT_USER},
+    }
+    async with connected(slack_settings, listener):
+        for event in (own, other, own_edit):
+            await fake.send_event(event)
+        await fake.send_event(message_event("a person", ts=fake.next_ts()))
+        messages = await stored(store, 1)
+        await wait_for(lambda: len(fake.acks) == 4)
+    assert [m.text for m in messages] == ["a person"]
+    assert await store.conversations("slack", TEAM) == ["C1"]
+
+
+async def test_a_rate_limited_care_dm_is_retried_and_arrives(fake: FakeSlack, slack_settings: Settings) -> None:
+    fake.rate_limit["chat.postMessage"] = 1
+    sender = SlackSender(web_client(slack_settings))
+    delivery = await sender.send_private("U1", "I'm here if you want to talk.")
+    assert delivery.ok and delivery.channel == "D1" and delivery.error is None
+    assert [(m["channel"], m["text"]) for m in fake.posted] == [("D1", "I'm here if you want to talk.")]
+    first, second = fake.calls_to("chat.postMessage")
+    assert second.at - first.at >= 1.0, "the retry waited for Retry-After"
+
+
+async def test_a_care_dm_that_cannot_be_delivered_says_why(fake: FakeSlack, slack_settings: Settings) -> None:
+    sender = SlackSender(web_client(slack_settings))
+    delivery = await sender.send_private("U404", "hello")
+    assert (delivery.ok, delivery.error) == (False, "user_not_found")
+    revoked = SlackSender(web_client(slack_settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-revoked")})))
+    assert (await revoked.send_private("U1", "hello")).error == "invalid_auth"
+    assert fake.posted == [], "nothing went anywhere else instead"
+
+
+async def test_a_long_streamed_reply_is_split_in_its_thread(fake: FakeSlack, slack_settings: Settings) -> None:
+    now = [0.0]
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        now[0] += seconds
+
+    sender = SlackSender(web_client(slack_settings), clock=lambda: now[0], sleep=sleep)
+    stream = sender.stream("C1", thread_ts="1700000000.000001")
+    reply = ("lorem ipsum " * 250 + "\n") * 3  # three paragraphs of 3,001 characters
+    for start in range(0, 2000, 100):  # 20 pieces, 1/8 s apart: 2.5 s of streaming
+        await stream.feed(reply[start : start + 100])
+        now[0] += 0.125
+    assert len(fake.posted) == 1 and len(fake.calls_to("chat.update")) == 2, "posted at 0 s, edited at 1 s and 2 s"
+    assert fake.posted[0]["text"] == reply[:1700], "the edit at 2 s showed what had streamed by then"
+    await stream.finish(reply)
+    assert waited == [0.5], "the final edit waited out the rest of the second"
+    assert [len(m["text"]) for m in fake.posted] == [3001, 3001, 3001]
+    assert "".join(m["text"] for m in fake.posted) == reply
+    assert {m["thread_ts"] for m in fake.posted} == {"1700000000.000001"}
+
+
+async def test_display_names_expire_and_the_cache_is_bounded(fake: FakeSlack, slack_settings: Settings) -> None:
+    now = [0.0]
+    names = DisplayNames(web_client(slack_settings), ttl_s=60, max_size=1, clock=lambda: now[0])
+    assert await names.name("U1") == "alice"
+    fake.add_user("U1", "alice2")
+    assert await names.name("U1") == "alice", "cached"
+    now[0] = 61
+    assert await names.name("U1") == "alice2", "expired, looked up again"
+    assert await names.name("U2") == "bob"
+    assert await names.name("U1") == "alice2"
+    assert len(fake.calls_to("users.info")) == 4, "max_size=1: U2 pushed U1 out"
+    assert await names.name("U404") == "U404", "an unknown user keeps their id as name"
+
+
+async def test_http_mode_checks_signatures_and_ignores_retries(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    settings = slack_settings.model_copy(update={"slack_mode": "http", "slack_app_token": SecretStr("")})
+    body = json.dumps(event_callback(message_event("over http", ts=fake.next_ts())))
+    signer = SignatureVerifier(SIGNING_SECRET)
+
+    def headers(signature: str | None = None, **extra: str) -> dict[str, str]:
+        stamp = str(int(time.time()))
+        return {
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature or signer.generate_signature(timestamp=stamp, body=body),
+            **extra,
+        }
+
+    async with connected(settings, listener) as adapter, aiohttp.ClientSession() as http:
+        assert adapter.http_url and fake.connections == 0
+        forged = SignatureVerifier("wrong-secret").generate_signature(timestamp=str(int(time.time())), body=body)
+        async with http.post(adapter.http_url, data=body, headers=headers(forged)) as response:
+            assert response.status == 401
+        async with http.post(adapter.http_url, data=body, headers=headers()) as response:
+            assert response.status == 200
+        async with http.post(adapter.http_url, data=body, headers=headers(**{"X-Slack-Retry-Num": "1"})) as response:
+            assert response.status == 200
+        messages = await stored(store, 1)
+        await wait_for(lambda: len(fake.calls_to("users.info")) == 1)
+    assert [m.text for m in messages] == ["over http"]
+    assert await store.stored_count(conversation()) == 1
+
+
+async def test_the_slash_command_is_acked_at_once_and_answered_through_the_seam(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline
+) -> None:
+    release = asyncio.Event()
+    received: list[tuple[str, str]] = []
+
+    async def run_command(text: str, body: dict[str, Any], respond: AsyncRespond) -> None:
+        received.append((text, body["user_id"]))
+        await release.wait()  # a slow admin command: the ack must not wait for it
+        await respond(f"done: {text}")
+
+    async with connected(slack_settings, listener, run_command):
+        envelope = await fake.send_command("status", user="U2")
+        await wait_for(lambda: envelope in fake.acks, timeout=3)
+        assert received == [("status", "U2")] and fake.responses == []
+        release.set()
+        await wait_for(lambda: fake.responses)
+    assert fake.responses[0]["text"] == "done: status"
+
+
+async def test_a_recycled_socket_reconnects_and_nothing_is_missed(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    async with connected(slack_settings, listener):
+        await fake.send_event(message_event("before", ts=fake.next_ts()))
+        await stored(store, 1)
+        await fake.ask_to_reconnect()
+        await fake.send_event(message_event("after", ts=fake.next_ts()))  # waits for the new socket's hello
+        messages = await stored(store, 2)
+    assert [m.text for m in messages] == ["before", "after"]
+    assert fake.connections == 2 and len(fake.calls_to("apps.connections.open")) == 2

@@ -1,0 +1,67 @@
+"""`groupmind run` in a subprocess: it refuses a half-configured Slack, and joins a configured one."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from groupmind.store.embedded import EmbeddedServer
+from tests.e2e.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack, message_event, wait_for
+
+
+def run_env(tmp_path: Path, **slack: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPMIND_")}
+    return {**env, "GROUPMIND_DATA_DIR": str(tmp_path / "data"), **slack}
+
+
+def test_run_without_tokens_names_what_is_missing(tmp_path: Path) -> None:
+    bare = subprocess.run([sys.executable, "-m", "groupmind", "run"], env=run_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert bare.returncode == 2 and "GROUPMIND_SLACK_BOT_TOKEN" in bare.stderr
+    half = subprocess.run(
+        [sys.executable, "-m", "groupmind", "run"],
+        env=run_env(tmp_path, GROUPMIND_SLACK_BOT_TOKEN="xoxb-half-configured"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert half.returncode == 2 and "GROUPMIND_SLACK_APP_TOKEN" in half.stderr
+    assert "xoxb-half-configured" not in half.stderr + half.stdout, "a token never reaches the output"
+
+
+@pytest.mark.model
+async def test_run_joins_slack_over_socket_mode_and_answers_a_mention(
+    tmp_path: Path, fake: FakeSlack, redis: Redis, redis_server: EmbeddedServer, model_path: Path
+) -> None:
+    # `redis` flushes the shared server: a fresh fake reuses message ts values other tests claimed.
+    env = run_env(
+        tmp_path,
+        GROUPMIND_SLACK_BOT_TOKEN=BOT_TOKEN,
+        GROUPMIND_SLACK_APP_TOKEN=APP_TOKEN,
+        GROUPMIND_SLACK_API_URL=fake.base_url,
+        GROUPMIND_REDIS_URL=redis_server.url,
+        GROUPMIND_MODEL=str(model_path),
+        GROUPMIND_N_THREADS="2",
+        GROUPMIND_SEED="3",
+        GROUPMIND_TEMPERATURE="0",
+        GROUPMIND_MAX_REPLY_TOKENS="24",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "groupmind", "run", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        await wait_for(lambda: fake.connections, timeout=120)
+        ts = fake.next_ts()
+        await fake.send_event(message_event(f"<@{BOT_USER}> Mind, say hello to everyone!", ts=ts, type="app_mention"))
+        reply = await wait_for(lambda: fake.posted, timeout=120)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert reply[0]["thread_ts"] == ts and reply[0]["text"].strip()
+    assert BOT_TOKEN not in stderr.decode() and APP_TOKEN not in stderr.decode()
