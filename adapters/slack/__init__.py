@@ -41,6 +41,7 @@ async def connected(
         try:
             yield adapter
         finally:
+            await adapter.timers.close()
             await handler.close_async()
         return
     runner = web.AppRunner(adapter.app.web_app(path=EVENTS_PATH))
@@ -51,6 +52,7 @@ async def connected(
         adapter.http_url = f"http://{host}:{port}{EVENTS_PATH}"
         yield adapter
     finally:
+        await adapter.timers.close()
         await runner.cleanup()
 
 

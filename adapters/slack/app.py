@@ -33,9 +33,10 @@ from adapters.slack.translate import (
     thread_of,
     to_chat_message,
 )
+from adapters.settle import SettleTimers
 from groupmind.config import Settings
-from groupmind.events import ChannelRef
-from groupmind.pipeline import Pipeline
+from groupmind.events import ChannelRef, Reply
+from groupmind.pipeline import Pipeline, TextSink
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class SlackAdapter:
         self.client = client or web_client(settings)
         self.names = DisplayNames(self.client)
         self.sender = SlackSender(self.client)
+        self.timers: SettleTimers[tuple[str, str | None]] = SettleTimers(pipeline, self._tick)
         self.http_url: str | None = None
         """Where Slack should send events, once serving in HTTP mode."""
         self.app = AsyncApp(
@@ -139,13 +141,26 @@ class SlackAdapter:
             return
         names = await self._names(event, bot_user_id)
         msg = to_chat_message(event, team, names, bot_user_id)
-        stream = self.sender.stream(event["channel"], self._reply_thread(event))
+        target = (str(event["channel"]), self._reply_thread(event))
+        await self._reply(target, lambda on_text: self.pipeline.handle(msg, on_text=on_text))
+        self.timers.touch(msg.where, target)
+
+    async def _tick(self, where: ChannelRef, target: tuple[str, str | None]) -> None:
+        """The conversation settled: give the reply that came due, in the last message's thread."""
+        await self._reply(target, lambda on_text: self.pipeline.tick(where, on_text=on_text))
+
+    async def _reply(
+        self, target: tuple[str, str | None], produce: Callable[[TextSink], Awaitable[list[Reply]]]
+    ) -> None:
+        """Stream whatever reply `produce` gives into `target` (channel, thread)."""
+        channel, thread = target
+        stream = self.sender.stream(channel, thread)
         try:
-            replies = await self.pipeline.handle(msg, on_text=stream.feed)
+            replies = await produce(stream.feed)
             await stream.finish(replies[0].text if replies else "")
         except (SlackApiError, aiohttp.ClientError) as exc:
             # The message is stored already; only the reply is lost, and it says why.
-            log.warning("reply in %s failed: %s", event["channel"], api_error(exc))
+            log.warning("reply in %s failed: %s", channel, api_error(exc))
 
     def _reply_thread(self, event: Mapping[str, Any]) -> str | None:
         """The thread to answer in: the message's own thread, or (per setting) a new one on it."""

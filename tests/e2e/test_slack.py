@@ -51,6 +51,7 @@ def slack_settings(settings: Settings, fake: FakeSlack) -> Settings:
             "slack_api_url": fake.base_url,
             "slack_http_host": "127.0.0.1",
             "slack_http_port": 0,
+            "burst_settle_s": 0.5,  # replies come from the settle timer, quickly
         }
     )
 

@@ -47,6 +47,7 @@ async def test_run_joins_slack_over_socket_mode_and_answers_a_mention(
         GROUPMIND_SLACK_API_URL=fake.base_url,
         GROUPMIND_REDIS_URL=redis_server.url,
         GROUPMIND_MODEL=str(model_path),
+        GROUPMIND_BURST_SETTLE_S="1",
         GROUPMIND_N_THREADS="2",
         GROUPMIND_SEED="3",
         GROUPMIND_TEMPERATURE="0",
