@@ -55,3 +55,21 @@ class CommunityKeys:
     def member_days(self, member_id: str) -> str:
         """Sorted set of the days (ordinals) a member spoke on."""
         return f"{self.prefix}:member:{_part(member_id)}:days"
+
+    @property
+    def optout(self) -> str:
+        """Set of member ids who opted out of care monitoring."""
+        return f"{self.prefix}:optout"
+
+    @property
+    def care_pulse(self) -> str:
+        """Hash: when the community last spoke (the quiet sweep's reference clock)."""
+        return f"{self.prefix}:care:pulse"
+
+    def care_risk(self, member_id: str) -> str:
+        """Hash of one member's decaying care risk score."""
+        return f"{self.prefix}:care:risk:{_part(member_id)}"
+
+    def care_rhythm(self, member_id: str) -> str:
+        """Hash of one member's usual gaps between messages (for quiet detection)."""
+        return f"{self.prefix}:care:rhythm:{_part(member_id)}"

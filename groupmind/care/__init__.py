@@ -1,0 +1,1 @@
+"""Care: notice distress and members going quiet, stay present, bring in a human."""
