@@ -180,6 +180,7 @@ _GAMING = re.compile(squash(
     r"elden|souls|valorant|league|controller|grenade|grenades|fall damage|hardcore mode|speedrun|dungeon|checkpoint|"
     r"teammate|teammates|squad|lobby|npc|quest|lava|creeper|zerg|headshot)\b"
 ))
+_GAME_MECHANIC = re.compile(squash(r"\b(?:respawn|respawned|respawning|lava|fal damage|grenades?|checkpoint|spawn|hp)\b"))
 # Hyperbole: something trivial "makes me want to die"; dying "of" cringe or laughter.
 _HYPERBOLE = re.compile(squash(
     r"\b(?:makes?|making|made) me (?:want to|wanna) (?:die|kil my ?self|kms)\b|\b(?:die|dying|died) (?:of|from) "
@@ -206,11 +207,12 @@ _TECH_KMS = re.compile(squash(
 _NEVER_WEAKENED = {Kind.PLAN, Kind.PREPARATION}
 
 
-# Every pattern needs one of these (squashed) words, or a word starting with one of the
-# prefixes, so the common message that has none skips the scan. tests/unit/test_care_signals.py
+# Every pattern needs a word starting with one of these (squashed) anchors, so the common
+# message that has none skips the scan, and each pattern runs only when an anchor its
+# source names is present. tests/unit/test_care_signals.py
 # checks that the prefilter changes no result on the evaluation set and the IRC logs.
 _ANCHOR_WORDS = frozenset("""
-myself self life end ending tonights todays die dying dead born alive gone wish hope live living exist existing wake here around
+myself self life end ending die dying dead born alive gone wish hope live living exist existing wake here around
 reason point voice voices kms delete deleting slep aslep eyes beter hapier fine without notice care mis longer anymore
 long disapear vanish fade done stop everything give inside arm arms wrist wrists leg legs thigh thighs skin harm harming
 cuting cut burn burned burning hurt hurting scratch scratching urge urges plan planed planing decided figured know
@@ -222,7 +224,17 @@ panic panicking breathe heart chest shaking spinning way cant cannot out tired b
 broken miserable alone desperate lost apart crying hate much overwhelmed fired laid left dumped broke died pased evicted
 divorced homeles comit
 """.split())
-_ANCHOR_PREFIXES = ("kil", "suic", "unal", "sewe", "hopel", "depres", "overdo", "lethal", "hyperv", "hypothe")
+_ANCHORS = frozenset(map(squash, _ANCHOR_WORDS)) | {"kil", "suic", "unal", "sewe", "hopel", "depres", "overdo", "lethal", "hyperv", "hypothe"}
+
+
+def _index(anchors: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    by_prefix: dict[str, tuple[str, ...]] = {}
+    for anchor in sorted(anchors):
+        by_prefix[anchor[:3]] = (*by_prefix.get(anchor[:3], ()), anchor)
+    return by_prefix
+
+
+_BY_PREFIX = _index(_ANCHORS)
 
 
 @dataclass(frozen=True)
@@ -237,7 +249,7 @@ class _Pattern:
 
 def _compile(kind: Kind, label: Label, strength: int, source: str) -> _Pattern:
     source = squash(source)
-    anchors = frozenset(a for a in (*_ANCHOR_WORDS, *_ANCHOR_PREFIXES) if a in source)
+    anchors = frozenset(a for a in _ANCHORS if a in source)
     return _Pattern(kind, label, strength, re.compile(source), anchors)
 
 
@@ -245,15 +257,17 @@ _COMPILED = tuple(_compile(*row) for row in _PATTERNS)
 
 
 def _anchors_in(text: str) -> set[str]:
-    words = set(text.split())
-    present = words & _ANCHOR_WORDS
-    for w in words:
-        if w.startswith(_ANCHOR_PREFIXES):
-            present.update(p for p in _ANCHOR_PREFIXES if w.startswith(p))
+    """The anchors that begin some word of `text`."""
+    present = set()
+    for w in set(text.split()):
+        for key in (w[:3], w[:2]):  # anchors are looked up by their first three letters (or two)
+            for a in _BY_PREFIX.get(key, ()):
+                if w.startswith(a):
+                    present.add(a)
     return present
 
 
-def _weaken(kind: Kind, start: int, text: str, banter: bool, gaming: bool, hyperbole: bool) -> tuple[int, str | None]:
+def _weaken(kind: Kind, strength: int, start: int, text: str, banter: bool, gaming: bool, hyperbole: bool) -> tuple[int, str | None]:
     """How much an exclusion weakens a signal, and which exclusion it was."""
     if kind is not Kind.PROJECTED and _OTHERS.search(text[max(0, start - 40):start]):
         return 3, "others"
@@ -265,8 +279,9 @@ def _weaken(kind: Kind, start: int, text: str, banter: bool, gaming: bool, hyper
         return 3, "tech"
     if hyperbole:
         return 2 + banter, "hyperbole"
-    if gaming:
-        return 2, "gaming"
+    if gaming:  # "killing myself" to respawn is a mechanic; "thinking about killing myself" still counts
+        mechanic = strength < 3 or _GAME_MECHANIC.search(text)
+        return (2 if mechanic else 1) + banter, "gaming"
     if banter:
         return 2 if kind is Kind.PANIC else 1, "banter"
     return 0, None
@@ -285,7 +300,7 @@ def scan(text: str) -> tuple[Signal, ...]:
             banter = bool(_BANTER.search(text))
             gaming = bool(_GAMING.search(text))
             hyperbole = bool(_HYPERBOLE.search(text))
-        penalty, why = _weaken(p.kind, match.start(), text, banter, gaming, hyperbole)
+        penalty, why = _weaken(p.kind, p.strength, match.start(), text, banter, gaming, hyperbole)
         found.append(Signal(p.kind, p.label, max(0, p.strength - penalty), match.group(0), why))
     return tuple(found)
 
