@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
 
+from groupmind.care.records import update_hash
 from groupmind.care.signals import ALERT_LABELS, RANK, Detection, Kind, Label
 from groupmind.store.keys import CommunityKeys
 
@@ -111,24 +111,15 @@ async def load_risk(redis: Redis, keys: CommunityKeys, member_id: str) -> RiskSt
 async def observe_risk(
     redis: Redis, keys: CommunityKeys, member_id: str, detection: Detection, now: datetime
 ) -> Assessment:
-    """Assess one message against the member's stored risk and store the result.
+    """Assess one message against the member's stored risk and store the new state."""
+    results: list[Assessment] = []
 
-    Optimistic locking (WATCH) keeps two workers from losing each other's update.
-    """
-    key = keys.care_risk(member_id)
-    async with redis.pipeline(transaction=True) as pipe:
-        while True:
-            try:
-                await pipe.watch(key)
-                result = assess(_load(await pipe.hgetall(key)), detection, now)
-                if result.state.updated != now.timestamp():  # nothing to record
-                    await pipe.reset()
-                    return result
-                pipe.multi()
-                state = result.state
-                pipe.hset(key, mapping={"score": state.score, "updated": state.updated, "last_risk": state.last_risk})
-                pipe.expire(key, int(WINDOW.total_seconds()))
-                await pipe.execute()
-                return result
-            except WatchError:
-                continue
+    def change(fields: dict[str, str]) -> dict[str, float] | None:
+        results[:] = [assess(_load(fields), detection, now)]
+        state = results[0].state
+        if state.updated != now.timestamp():  # nothing new to record
+            return None
+        return {"score": state.score, "updated": state.updated, "last_risk": state.last_risk}
+
+    await update_hash(redis, keys.care_risk(member_id), change, ttl_s=int(WINDOW.total_seconds()))
+    return results[0]

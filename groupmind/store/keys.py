@@ -63,7 +63,7 @@ class CommunityKeys:
 
     @property
     def care_pulse(self) -> str:
-        """Hash: when the community last spoke (the quiet sweep's reference clock)."""
+        """Sorted set {"last": epoch}: when the community last spoke (the quiet sweep's reference)."""
         return f"{self.prefix}:care:pulse"
 
     def care_risk(self, member_id: str) -> str:
