@@ -174,36 +174,40 @@ _PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
 
 # --- exclusions ------------------------------------------------------------------------
 
-_BANTER = re.compile(squash(r"\b(?:lol+|lmao+|lmfao|rofl|(?:ha){2,}h?|hehe+|jk|jking|just kidding|kidding|xd+|lul|kek|crying lol)\b"))
-_GAMING = re.compile(squash(
+
+def _exclusion(*parts: str) -> re.Pattern[str]:
+    return re.compile(squash("".join(parts)))
+
+
+_BANTER = _exclusion(r"\b(?:lol+|lmao+|lmfao|rofl|(?:ha){2,}h?|hehe+|jk|jking|just kidding|kidding|xd+|lul|kek|crying lol)\b")
+_GAMING = _exclusion(
     r"\b(?:boss|game|games|gaming|level|raid|respawn|respawned|spawn|noob|nerf|lag|fps|ranked|pvp|mob|mobs|minecraft|fortnite|"
     r"elden|souls|valorant|league|controller|grenade|grenades|fall damage|hardcore mode|speedrun|dungeon|checkpoint|"
     r"teammate|teammates|squad|lobby|npc|quest|lava|creeper|zerg|headshot)\b"
-))
-_GAME_MECHANIC = re.compile(squash(r"\b(?:respawn|respawned|respawning|lava|fal damage|grenades?|checkpoint|spawn|hp)\b"))
+)
+_GAME_MECHANIC = _exclusion(r"\b(?:respawn|respawned|respawning|lava|fal damage|grenades?|checkpoint|spawn|hp)\b")
 # Hyperbole: something trivial "makes me want to die"; dying "of" cringe or laughter.
-_HYPERBOLE = re.compile(squash(
+_HYPERBOLE = _exclusion(
     r"\b(?:makes?|making|made) me (?:want to|wanna) (?:die|kil my ?self|kms)\b|\b(?:die|dying|died) (?:of|from) "
     r"(?:embarrassment|cringe|laughter|laughing|boredom|happiness|cuteness|shame|secondhand)\b|\bif i have to\b|"
     r"\bdie on (?:this|that|the) hil\b|\bbefore i (?:kil my ?self|die)\b.{0,30}\b(?:homework|exam|meeting|class|work)\b|\bwhen i see\b"
-))
-_ACCIDENT = re.compile(squash(
+)
+_ACCIDENT = _exclusion(
     r"\b(?:cut|hurt|burned|burnt) my ?self (?:shaving|cooking|on(?! purpose)|while|playing|at the gym|lifting|skiing|running|with the|chopping)\b|"
     r"\b(?:cut|burned|burnt|hurt) my (?:finger|thumb|hand) (?:on|while|cooking|chopping)\b"
-))
+)
 # A third-person subject right before a match: news, stories, other people.
-_OTHERS = re.compile(squash(
+_OTHERS = _exclusion(
     r"\b(?:he|she|they|his|her|their|hes|shes|theyre|someone|somebody|people|character|guy|girl|man|woman|actor|actress|"
     r"singer|rapper|celebrity|player|author|article|report|reportedly|news|movie|show|book|song|film|victim|patient|students?)"
     r"(?: \w+){0,3} ?$"
-))
-_NEWS = re.compile(squash(r"\b(?:died by suicide|comited suicide|took (?:his|her|their) own life|kiled (?:himself|herself|themselves))\b"))
+)
 
 # "KMS" is also kernel mode setting, a staple of Linux support channels.
-_TECH_KMS = re.compile(squash(
+_TECH_KMS = _exclusion(
     r"\b(?:use|using|enable|enabled|disable|disabled|with|without|the|via|intel|radeon|nouveau|nvidia|no) kms\b|"
     r"\bkms (?:driver|mode|support|enabled|disabled|is|on|of|kernel|framebufer|and|or)\b"
-))
+)
 _NEVER_WEAKENED = {Kind.PLAN, Kind.PREPARATION}
 
 
