@@ -1,1 +1,1 @@
-"""Care: noticing members in distress or gone quiet, and bringing in a human."""
+"""Care: notice distress and members going quiet, stay present, bring in a human."""

@@ -8,6 +8,7 @@ awaits. Tokens cross back to the loop as they are produced, so replies stream.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,6 +39,8 @@ class LocalEngine(Engine):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="groupmind-llm")
         self._llm: Any = None
         self._chat = False
+        self._grammars: dict[str, Any] = {}
+        """Compiled grammars by JSON schema text; building one is slower than using it."""
         self.pending = 0
         """Requests queued or running: the engine's queue depth."""
 
@@ -94,6 +97,43 @@ class LocalEngine(Engine):
             for chunk in self._llm.create_completion(prompt=prompt.as_text(), **common):
                 if text := chunk["choices"][0]["text"]:
                     yield text
+
+    async def complete_json(self, text: str, schema: dict[str, Any], *, max_tokens: int, timeout: float) -> Any:
+        """Continue `text` with output constrained by a llama.cpp grammar to JSON matching `schema`.
+
+        Runs on the engine's worker thread like `stream`; raises GenerationTimeout
+        after `timeout` seconds (queue wait included) and EngineError on failure.
+        """
+        if self._llm is None:
+            raise EngineError("engine not started")
+
+        key = json.dumps(schema, sort_keys=True)
+
+        def work() -> str:
+            from llama_cpp import LlamaGrammar
+
+            if (grammar := self._grammars.get(key)) is None:
+                grammar = self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            out = self._llm.create_completion(
+                prompt=text, max_tokens=max_tokens, temperature=self.settings.temperature, grammar=grammar
+            )
+            return str(out["choices"][0]["text"])
+
+        self.pending += 1
+        job = asyncio.get_running_loop().run_in_executor(self._executor, work)
+        try:
+            raw = await asyncio.wait_for(asyncio.shield(job), timeout)
+        except TimeoutError:
+            job.cancel()  # drops it from the queue if it has not started yet
+            raise GenerationTimeout(f"no constrained reply within {timeout:g}s") from None
+        except Exception as exc:
+            raise EngineError(f"constrained generation failed: {exc}") from exc
+        finally:
+            self.pending -= 1
+        try:
+            return json.loads(raw)
+        except ValueError as exc:  # max_tokens cut the JSON short
+            raise EngineError(f"model output is not complete JSON: {raw[:80]!r}") from exc
 
     async def stream(self, prompt: Prompt, *, max_tokens: int, timeout: float) -> AsyncIterator[str]:
         if self._llm is None:

@@ -84,7 +84,7 @@ class CommunityKeys:
 
     @property
     def optout(self) -> str:
-        """Set of member ids who asked not to be profiled."""
+        """Set of member ids who opted out of care monitoring and profiling."""
         return f"{self.prefix}:optout"
 
     def voice(self, conversation: str) -> str:
@@ -110,3 +110,16 @@ class CommunityKeys:
     def delivery(self, event_key: str) -> str:
         """Marker that a platform event was already handled (platforms redeliver)."""
         return f"{self.prefix}:seen:{_part(event_key)}"
+
+    @property
+    def care_pulse(self) -> str:
+        """Sorted set {"last": epoch}: when the community last spoke (the quiet sweep's reference)."""
+        return f"{self.prefix}:care:pulse"
+
+    def care_risk(self, member_id: str) -> str:
+        """Hash of one member's decaying care risk score."""
+        return f"{self.prefix}:care:risk:{_part(member_id)}"
+
+    def care_rhythm(self, member_id: str) -> str:
+        """Hash of one member's usual gaps between messages (for quiet detection)."""
+        return f"{self.prefix}:care:rhythm:{_part(member_id)}"

@@ -1,0 +1,210 @@
+"""Care detection benchmark: recall, false alarms, per-category results, speed, real chatter.
+
+Run from the project root:
+    PYTHONPATH=$PWD python bench/care.py [--sensitivity normal] [--show-irc] [--sweep 100000] [--judge 5]
+
+Reads the team-written evaluation set in bench/data/care/ (messages.tsv:
+`label<TAB>category<TAB>text`; sequences.jsonl: messages of one member with
+minute offsets and the label expected for the last one) and replays the ten
+`#ubuntu` IRC logs in ../shared/data/ubuntu-irc/dev through stage one and the
+per-member risk core, counting what would alert a care contact. The last line
+is a JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from groupmind.care.judge import judge
+from groupmind.care.quiet import Rhythm, sweep_quiet
+from groupmind.care.risk import RiskState, assess
+from groupmind.care.signals import RISK_LABELS, Label, detect
+from groupmind.config import Settings
+from groupmind.llm.local import LocalEngine
+from groupmind.llm.models import assemble_default_model
+from groupmind.replay import read_irc
+from groupmind.store.connect import client_for
+from groupmind.store.embedded import EmbeddedServer
+from groupmind.store.keys import CommunityKeys
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data" / "care"
+IRC_DEV = ROOT.parent / "shared" / "data" / "ubuntu-irc" / "dev"
+_T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+def load_messages() -> list[tuple[Label, str, str]]:
+    rows = []
+    for line in (DATA / "messages.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            label, category, text = line.split("\t", 2)
+            rows.append((Label(label), category, text))
+    return rows
+
+
+def load_sequences() -> list[dict]:
+    return [json.loads(line) for line in (DATA / "sequences.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run_sequence(seq: dict, sensitivity: str) -> Label:
+    """The contextual label of a sequence's last message."""
+    state, label = RiskState(), Label.NONE
+    for minutes, text in seq["messages"]:
+        result = assess(state, detect(text, sensitivity), _T0 + timedelta(minutes=minutes))
+        state, label = result.state, result.label
+    return label
+
+
+def stage1_speed(texts: list[str], sensitivity: str, seconds: float = 2.0) -> float:
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for text in texts:
+            detect(text, sensitivity)
+        done += len(texts)
+    return done / (time.perf_counter() - start)
+
+
+async def _sweep(url: str, members: int) -> tuple[float, int]:
+    """Write `members` rhythms (a tenth of them quiet), then time one sweep of the community."""
+    redis = client_for(url)
+    keys = CommunityKeys("bench", "big")
+    await redis.flushall()
+    day = 86400.0
+    pulse = _T0.timestamp() + 60 * day
+    pipe = redis.pipeline(transaction=False)
+    for i in range(members):
+        member = f"m{i}"
+        last = pulse - (12 * day if i % 10 == 0 else (i % 24) * 3600)
+        rhythm = Rhythm(last=last, n=40, mean=3.18, m2=0.3 * 39, max_gap=2 * day, weeks=0xFF, week=int(last // (7 * day)))
+        pipe.sadd(keys.members, member)
+        pipe.hset(keys.care_rhythm(member), mapping={k: v for k, v in vars(rhythm).items()})
+        if len(pipe) >= 10_000:
+            await pipe.execute()
+    await pipe.execute()
+    await redis.zadd(keys.care_pulse, {"last": pulse})
+    start = time.perf_counter()
+    quiet = await sweep_quiet(redis, keys, datetime.fromtimestamp(pulse, timezone.utc))
+    seconds = time.perf_counter() - start
+    await redis.flushall()
+    await redis.aclose()
+    return seconds, len(quiet)
+
+
+def sweep_speed(members: int) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = EmbeddedServer(Path(tmp))
+        server.start()
+        try:
+            return asyncio.run(_sweep(server.url, members))
+        finally:
+            server.stop()
+
+
+async def _judge_latency(calls: int) -> list[float]:
+    cache = Path(tempfile.gettempdir()) / "groupmind-bench-model"
+    engine = LocalEngine(assemble_default_model(cache, print), Settings(_env_file=None, temperature=0.0, seed=7))  # type: ignore[call-arg]
+    await engine.start()
+    texts = ["i wish i could sleep forever", "I'm such a burden", "kms", "I want to kill myself", "having a panic attack"]
+    try:
+        return [(await judge(engine, texts[i % len(texts)], Label.PASSIVE_IDEATION, timeout=120)).seconds
+                for i in range(calls)]
+    finally:
+        await engine.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sensitivity", default="normal", choices=("low", "normal", "high"))
+    parser.add_argument("--show-irc", action="store_true", help="print every IRC detection that would alert")
+    parser.add_argument("--sweep", type=int, default=100_000, metavar="N", help="time a quiet sweep of N members (0 skips)")
+    parser.add_argument("--judge", type=int, default=0, metavar="N", help="time N stage-two judgements with the default model")
+    parser.add_argument("--show-misses", action="store_true", help="print every wrong item of the evaluation set")
+    args = parser.parse_args()
+
+    cases: list[tuple[str, Label, Label, str]] = []  # category, expected, got, text
+    for expected, category, text in load_messages():
+        cases.append((category, expected, detect(text, args.sensitivity).label, text))
+    for seq in load_sequences():
+        cases.append((f"seq:{seq['category']}", Label(seq["expect"]), run_sequence(seq, args.sensitivity), seq["name"]))
+
+    per_cat: dict[str, Counter[str]] = defaultdict(Counter)
+    risk_hit = risk_n = benign_alarm = benign_n = imm_hit = imm_n = exact = 0
+    for category, expected, got, text in cases:
+        ok_exact = expected == got
+        exact += ok_exact
+        per_cat[category]["n"] += 1
+        if expected in RISK_LABELS:
+            risk_n += 1
+            hit = got in RISK_LABELS
+            risk_hit += hit
+            per_cat[category]["ok"] += hit
+        else:
+            benign_n += 1
+            alarm = got in RISK_LABELS
+            benign_alarm += alarm
+            per_cat[category]["ok"] += not alarm
+        if expected is Label.PLAN_OR_IMMINENT:
+            imm_n += 1
+            imm_hit += got is Label.PLAN_OR_IMMINENT
+        if args.show_misses and not ok_exact:
+            print(f"  miss [{category}] expected={expected.value} got={got.value}: {text}")
+
+    print(f"evaluation set: {len(cases)} items ({risk_n} risk, {benign_n} benign), sensitivity={args.sensitivity}")
+    for category in sorted(per_cat):
+        c = per_cat[category]
+        print(f"  {category:22} {c['ok']:4}/{c['n']:<4} correct risk/benign call")
+    print(f"exact label agreement: {exact / len(cases):.3f}")
+
+    irc_alerts, irc_flags, irc_total, texts = 0, Counter[str](), 0, []
+    if IRC_DEV.is_dir():
+        for path in sorted(IRC_DEV.glob("*.raw.txt")):
+            states: dict[str, RiskState] = {}
+            for msg in read_irc(path):
+                irc_total += 1
+                texts.append(msg.text)
+                result = assess(states.get(msg.author_id, RiskState()), detect(msg.text, args.sensitivity), msg.ts)
+                states[msg.author_id] = result.state
+                if result.label is not Label.NONE:
+                    irc_flags[result.label.value] += 1
+                if result.alert:
+                    irc_alerts += 1
+                    if args.show_irc:
+                        print(f"  irc alert {msg.message_id} <{msg.author_name}> [{result.label.value}] {msg.text}")
+        print(f"irc replay: {irc_total} messages, flags by label {dict(irc_flags)}, alerts {irc_alerts}")
+    else:
+        print(f"irc replay skipped: {IRC_DEV} not found", file=sys.stderr)
+
+    speed = stage1_speed(texts or [text for *_, text in cases], args.sensitivity)
+    print(f"stage 1: {speed:,.0f} msgs/s on one core")
+    figures: dict[str, float] = {}
+    if args.sweep:
+        seconds, flagged = sweep_speed(args.sweep)
+        print(f"quiet sweep: {args.sweep:,} members in {seconds:.2f}s ({flagged:,} flagged)")
+        figures["quiet_sweep_s"] = round(seconds, 3)
+    if args.judge:
+        latencies = sorted(asyncio.run(_judge_latency(args.judge)))
+        print(f"stage 2 judge: median {latencies[len(latencies) // 2]:.2f}s, max {latencies[-1]:.2f}s over {args.judge} calls")
+        figures["judge_median_s"] = round(latencies[len(latencies) // 2], 3)
+    print(json.dumps({
+        "recall": round(risk_hit / risk_n, 4),
+        "false_alarm": round(benign_alarm / benign_n, 4),
+        "recall_imminent": round(imm_hit / imm_n, 4),
+        "stage1_msgs_per_s": round(speed),
+        "irc_alerts": irc_alerts,
+        "irc_messages": irc_total,
+        "exact_label_agreement": round(exact / len(cases), 4),
+        **figures,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""The care step the pipeline runs on every stored message: detect, build risk, track rhythm.
+
+Bots, blank messages and members who opted out are never profiled: nothing is
+read from or written about them.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from redis.asyncio import Redis
+
+from groupmind.care.quiet import record_activity
+from groupmind.care.risk import Assessment, observe_risk
+from groupmind.care.signals import detect
+from groupmind.events import ChatMessage
+from groupmind.store.keys import CommunityKeys
+
+
+async def observe(redis: Redis, msg: ChatMessage, community_settings: Mapping[str, str]) -> Assessment | None:
+    """Assess one message in the light of its author's recent messages; None when care does not apply.
+
+    `community_settings` is the community's settings hash (`Store.get_settings`); its
+    `care.sensitivity` (low|normal|high) sets stage one's thresholds.
+    """
+    if msg.author_is_bot or msg.is_blank:
+        return None
+    keys = CommunityKeys(msg.platform, msg.community)
+    if await redis.sismember(keys.optout, msg.author_id):
+        return None
+    await record_activity(redis, keys, msg.author_id, msg.ts)
+    sensitivity = community_settings.get("care.sensitivity", "normal")
+    return await observe_risk(redis, keys, msg.author_id, detect(msg.text, sensitivity), msg.ts)

@@ -1,0 +1,349 @@
+"""First-stage distress detector: deterministic, fast, run on every message.
+
+Patterns are written from the care protocol's categories (explicit, coded,
+indirect, projected, self-harm, plans and preparations, panic, hopelessness and
+burden), each with a strength from 1 (weak, only counted at high sensitivity)
+to 3 (clear). Exclusions then weaken what matched: laughter and 💀 mark banter,
+game talk turns "killing myself" into respawning, hyperbole ("this meeting
+makes me want to die") and a third-person subject ("he wanted to die", news)
+are not about the speaker. Plans, preparations and attempts are never weakened.
+
+A lethality or means question with no distress around it is `curiosity`, never
+an alarm; with distress, projection or ideation it is a `means_question`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from groupmind.care.normalize import normalize, squash
+
+
+class Label(str, Enum):
+    """What a message says about its author's safety, mildest first."""
+
+    NONE = "none"
+    CURIOSITY = "curiosity"
+    DISTRESS = "distress"
+    PANIC = "panic"
+    PASSIVE_IDEATION = "passive_ideation"
+    MEANS_QUESTION = "means_question"
+    ACTIVE_IDEATION = "active_ideation"
+    PLAN_OR_IMMINENT = "plan_or_imminent"
+
+
+RISK_LABELS = frozenset(Label) - {Label.NONE, Label.CURIOSITY}
+"""Labels that mean the author may be at risk."""
+
+ALERT_LABELS = frozenset(
+    {Label.PASSIVE_IDEATION, Label.MEANS_QUESTION, Label.ACTIVE_IDEATION, Label.PLAN_OR_IMMINENT}
+)
+"""Labels that warrant telling a care contact (suicidal thoughts, means, plans)."""
+
+RANK = {
+    Label.NONE: 0, Label.CURIOSITY: 0, Label.DISTRESS: 1, Label.PANIC: 1,
+    Label.PASSIVE_IDEATION: 2, Label.MEANS_QUESTION: 3, Label.ACTIVE_IDEATION: 3,
+    Label.PLAN_OR_IMMINENT: 4,
+}
+
+SENSITIVITY_THRESHOLD = {"low": 3, "normal": 2, "high": 1}
+"""Weakest signal strength that counts, per community sensitivity."""
+
+
+class Kind(str, Enum):
+    EXPLICIT = "explicit"
+    CODED = "coded"
+    PROJECTED = "projected"
+    SELF_HARM = "self_harm"
+    PLAN = "plan"
+    PREPARATION = "preparation"
+    MEANS = "means"
+    TIMEFRAME = "timeframe"
+    PANIC = "panic"
+    HOPELESSNESS = "hopelessness"
+    BURDEN = "burden"
+    DISTRESS = "distress"
+    STRESSOR = "stressor"
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: Kind
+    label: Label
+    strength: int
+    """After exclusions: 0 means an exclusion cancelled it."""
+    match: str
+    excluded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Detection:
+    label: Label
+    signals: tuple[Signal, ...]
+    imminent: bool = False
+
+    @property
+    def is_risk(self) -> bool:
+        return self.label in RISK_LABELS
+
+
+NO_DETECTION = Detection(Label.NONE, ())
+
+# --- patterns ------------------------------------------------------------------------
+# Written on the normalised form: lowercase, no apostrophes ("im", "dont", "wont").
+
+_SELF = r"my ?self"
+_I = r"(?:i|im|ive|id|ill|i am|i have|i will|i would)"
+_WANT = r"(?:want|wanna|wana|going|gonna|gona|planning|plan|tempted|ready|about|trying|try|thinking about|thought about|thinking of|urge|urges)"
+
+_PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
+    # explicit
+    (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 3, rf"\b{_WANT} (?:to )?(?:kil+|kiling|end|ending|hurt|hurting|off|offing|shoot|hang|drown) {_SELF}\b"),
+    (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 2, r"\bkil+(?:ing|ed)? my ?self\b"),
+    (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 3, r"\b(?:im|i am|feeling|feel|been|getting|so|really|very|kinda|pretty) suicidal\b"),
+    (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 3, rf"\b(?:{_I}|been|keep|kept) (?:\w+ )?(?:thinking|thoughts?) (?:about|of) (?:suicide|kiling my ?self|ending (?:it|my life)|taking my (?:own )?life)\b"),
+    (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 3, r"\b(?:suicidal thoughts|thoughts of suicide)\b"),
+    (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 2, r"\bsuicidal\b"),
+    (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 3, r"\b(?:end|ending|take|taking) (?:my (?:own )?life|it al)\b"),
+    (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 3, r"\b(?:commit|comit|do|doing) suicide\b"),
+    (Kind.EXPLICIT, Label.PASSIVE_IDEATION, 3, r"\b(?:want|wanna|wana|wish i could|ready) (?:to )?(?:just )?die\b"),
+    (Kind.EXPLICIT, Label.PASSIVE_IDEATION, 3, r"\b(?:wish|hope) (?:i )?(?:was|were|wasnt|werent|could be|would) (?:just )?(?:dead|never born|not (?:alive|here|born)|gone)\b"),
+    (Kind.EXPLICIT, Label.PASSIVE_IDEATION, 3, r"\b(?:dont|do not|no longer) (?:want|wanna) (?:to )?(?:be alive|live|exist|be here|wake up|be around)\b"),
+    (Kind.EXPLICIT, Label.PASSIVE_IDEATION, 3, r"\b(?:tired|sick|done) (?:of|with) (?:living|being alive|life|existing)\b"),
+    (Kind.EXPLICIT, Label.PASSIVE_IDEATION, 3, r"\b(?:no reason to (?:live|stay|go on|keep going)|nothing (?:left )?to live for|(?:whats|what is) the point (?:of|in) (?:living|life|going on|being alive|anything))\b"),
+    (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 3, r"\bvoices? (?:\w+ )?(?:tel+|tel+s|tel+ing|say|says|saying) me to (?:hurt|kil+|cut|die|end)\b"),
+    # coded
+    (Kind.CODED, Label.ACTIVE_IDEATION, 2, r"\bkms\b"),
+    (Kind.CODED, Label.ACTIVE_IDEATION, 3, rf"\b(?:unalive|unaliving|self ?delete|self ?deleting|sewerslide|sewer slide|su1c1de|commit die)\b"),
+    (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\b(?:sleep|go to sleep|fal asleep|close my eyes) (?:forever|and never wake up|and not wake up|for good)\b"),
+    (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\bnever wake up\b"),
+    (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\bbeter of+ (?:without me|if i (?:was|were|wasnt|werent|was not|were not|wasnt) (?:here|around|alive|born)|dead|gone)\b"),
+    (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\b(?:everyone|everybody|they|people|the world|my family) (?:would be|would|will be|d be) (?:happier|beter|fine) (?:without me|when im gone|if i was gone)\b"),
+    (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\b(?:no ?one|nobody) (?:would|will|even) (?:\w+ )?(?:notice|care|mis me)(?: if i (?:was|were|died|disappeared|was gone))?\b"),
+    (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\b(?:wont|will not|not going to|dont think il) be (?:here|around) (?:much longer|for (?:much )?longer|anymore|for long)\b"),
+    (Kind.CODED, Label.PASSIVE_IDEATION, 2, r"\b(?:want|wanna|wish i could|just want to|need to) (?:just )?(?:disappear|vanish|stop existing|not exist|fade away)\b"),
+    (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\b(?:done with (?:life|it al|everything)|cant do (?:life|this life) anymore|want it al to (?:end|stop)|want (?:everything|it) to (?:end|stop) (?:for good|forever))\b"),
+    (Kind.CODED, Label.DISTRESS, 2, r"\b(?:want to|wanna|might as wel|should just|ready to|going to|gonna) (?:just )?give up(?! on (?!everything|life|my ?self|living))\b"),
+    (Kind.CODED, Label.DISTRESS, 2, r"\bdead inside\b"),
+    # self-harm
+    (Kind.SELF_HARM, Label.ACTIVE_IDEATION, 3, r"\b(?:cut|cuting|burn|burning|burned|hurt|hurting|harm|harming|scratch|scratching) (?:my ?self|my (?:arms?|wrists?|legs?|thighs?|skin))\b"),
+    (Kind.SELF_HARM, Label.ACTIVE_IDEATION, 3, r"\b(?:i|been|started|relapsed?|relapsing|urge to|urges to|back to) (?:\w+ )?(?:self ?harm|self ?harming|cuting)\b"),
+    (Kind.SELF_HARM, Label.ACTIVE_IDEATION, 3, r"\b(?:urge|urges) to (?:cut|hurt|burn)\b"),
+    # plans, preparations, attempts, means in hand: imminent
+    (Kind.PLAN, Label.PLAN_OR_IMMINENT, 3, r"\b(?:plan|planned|planing|decided|figured out|know) (?:how|when|where) (?:im going to|il|i wil|to) (?:do it|end it|kil my ?self|die)\b"),
+    (Kind.PLAN, Label.PLAN_OR_IMMINENT, 3, r"\b(?:have|got|made) a plan (?:to|for) (?:end|kil|die|do it|suicide|how)"),
+    (Kind.PLAN, Label.PLAN_OR_IMMINENT, 3, r"\b(?:going to|gonna|gona|wil|il) end it (?:al )?(?:tonight|today|tomorow|this weekend|soon|now)\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:wrote|writen|writing|finished|left) (?:my|a) (?:goodbye|suicide|last|final) (?:note|leter|mesage)s?\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\bgiving (?:away )?(?:al )?(?:of )?my (?:stuf|things|belongings|posesions|games|cat|dog|clothes|plants)\b.{0,60}\b(?:wont|wil not|dont|not going to|no longer) (?:be needing|ned)"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:wont|wil not|dont) ned (?:it|them|any of (?:it|this)|my stuf|these|this stuf) (?:where im going|after tonight|much longer)\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:this is|my) (?:final |last )?goodbye\b|\bgoodbye (?:everyone|al|world|forever) (?:forever|for good)\b|\b(?:said|saying) my (?:final |last )?goodbyes\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:stockpiling|stockpiled|saving up|saved up|colecting|hoarding|hoarded) (?:my |al my |some |the )?(?:pils|meds|medication|tablets|sleping pils)\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:have|got) (?:enough|al the|a bunch of) (?:pils|meds|tablets) (?:to|saved|ready|right here)\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:standing|sitting|am) (?:on|at) (?:the|a) (?:bridge|ledge|edge|rof|rooftop|tracks|cliff)\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:took|taken|swalowed|just took) (?:al (?:of )?(?:my|the)|to many|a (?:bunch|handful) of|way to many|every) (?:pils|meds|tablets|sleping pils)\b|\b(?:i )?overdosed\b|\btook an overdose\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:rope|noose|gun|pils|razor|blade) (?:is|are) (?:ready|right here|in front of me|next to me|in my hand)\b|\b(?:tied|tying) (?:a|the) nose\b"),
+    (Kind.MEANS, Label.NONE, 1, r"\b(?:bought|got|have|own|found) (?:a |the |some )?(?:rope|gun|razor blades|pils|sleping pils|pistol|rifle)\b"),
+    # A timeframe with intent ("going to do it tonight") is strength 2; a bare one only joins active ideation.
+    (Kind.TIMEFRAME, Label.NONE, 2, r"\b(?:going to|gonna|gona|wil|il|ready to|about to|plan to|planning to) (?:\w+ ){0,4}(?:tonight|today|tomorow|this weekend|in an hour|by morning|right now)\b|\b(?:tonight|today|tomorow)(?: is|s) the (?:night|day)\b"),
+    (Kind.TIMEFRAME, Label.NONE, 1, r"\b(?:tonight|today|tomorow|this weekend|in an hour|by morning|before morning|soon|right now)\b"),
+    # lethality / means questions (curiosity unless distress is around)
+    (Kind.MEANS, Label.CURIOSITY, 2, r"\b(?:ldso|ld50|ld so|ld 50)\b|\b(?:lethal|fatal|toxic|deadly) (?:dose|amount|level)\b"),
+    (Kind.MEANS, Label.CURIOSITY, 2, r"\bhow (?:many|much) .{0,40}\b(?:to|would|wil|does it take to|could|can) (?:kil|die|be (?:fatal|lethal|deadly)|overdose|od)\b"),
+    (Kind.MEANS, Label.CURIOSITY, 2, r"\b(?:can|could) (?:you|someone|a person|people) (?:die|overdose|od) (?:from|of|on|after|by)\b|\bis (?:it|\w+) (?:fatal|lethal|deadly)\b"),
+    (Kind.MEANS, Label.CURIOSITY, 2, r"\b(?:tal+est|highest|biggest|deepest|deadliest) (?:bridge|building|cliff|parking garage|rof|tower)s?\b|\bhow (?:high|tal|far) .{0,30}\b(?:to die|fal|jump|survive)\b"),
+    (Kind.MEANS, Label.CURIOSITY, 2, r"\bhow long (?:does it take|til|until) (?:\w+ ){0,3}(?:to )?(?:die|bled out|drown|suffocate|overdose)\b|\bwhere (?:can i|to|do i) (?:buy|get) (?:a )?(?:gun|rope|pils|sleping pils|barbiturates)\b"),
+    (Kind.MEANS, Label.MEANS_QUESTION, 3, r"\b(?:painles|easiest|easy|quickest|quick|fastest|best|surest|least painful|peaceful) (?:way|ways|method|methods) (?:to|of) (?:die|dying|go|end it|end my life|kil my ?self|commit suicide)\b"),
+    # projected
+    (Kind.PROJECTED, Label.NONE, 1, r"\b(?:asking for a friend|for a friend|hypothetical+y|just curious|purely academic|for a story|for research)\b"),
+    (Kind.PROJECTED, Label.PASSIVE_IDEATION, 3, r"\bwhat if (?:someone|somebody|a person|you) (?:wanted|wants|want) to (?:die|end it|kil themselves|disappear forever)\b"),
+    # panic
+    (Kind.PANIC, Label.PANIC, 3, r"\b(?:panic atack|having a panic|cant breathe|can not breathe|hyperventilating|hyperventilate|think im dying|think im having a heart atack)\b"),
+    (Kind.PANIC, Label.PANIC, 2, r"\b(?:im|i am) (?:\w+ )?panicking\b|\b(?:heart (?:is )?(?:racing|pounding)|chest (?:is )?(?:tight|tightening)|cant stop shaking|everything is spinning)\b"),
+    # hopelessness and burden
+    (Kind.HOPELESSNESS, Label.DISTRESS, 3, r"\b(?:it|its|things|life|nothing|this|thats) (?:is |s |are )?(?:never|not|wont|isnt) (?:going to|gonna|ever)? ?(?:get|getting|be) (?:any )?beter\b|\bnothing (?:wil )?ever (?:gets?|changes?|be) beter\b"),
+    (Kind.HOPELESSNESS, Label.DISTRESS, 3, r"\b(?:feel|feeling|im|i am|so|completely|totaly) hopeles\b|\b(?:lost al|no) hope (?:left|anymore)\b|\beverything (?:is|feels) hopeles\b|\bno way out\b"),
+    (Kind.HOPELESSNESS, Label.DISTRESS, 3, r"\b(?:cant|can not|cannot) (?:do|take|handle|bear|stand) (?:this|it|any of this|life) anymore\b|\bcant (?:go on|kep going|kep doing this)\b"),
+    (Kind.HOPELESSNESS, Label.DISTRESS, 2, r"\bi ned out\b|\b(?:so|realy) tired of (?:everything|it al|al of it)\b|\bwhats the point (?:anymore|of anything)\b"),
+    (Kind.BURDEN, Label.DISTRESS, 3, r"\b(?:im|i am|i feel like|feel like) (?:such )?(?:a|just a) burden\b|\bburden (?:to|on) (?:everyone|everybody|my family|you al|people|them)\b"),
+    (Kind.DISTRESS, Label.DISTRESS, 2, r"\b(?:im|i am|feel|feeling|felt) (?:so |realy |completely |totaly |just )?(?:devastated|worthles|empty|numb|broken|miserable|alone|depresed|desperate|lost)\b"),
+    (Kind.DISTRESS, Label.DISTRESS, 2, r"\b(?:falling apart|cant stop crying|crying every night|hate my ?self|hate my life|hate being alive|my depresion (?:wont|is)|everything is too much|so overwhelmed)\b"),
+    (Kind.STRESSOR, Label.DISTRESS, 1, r"\b(?:lost my (?:job|home|house|mom|dad|mother|father|wife|husband|partner|best friend)|got fired|laid off|(?:she|he|they) (?:left|dumped) me|broke up with me|(?:mom|dad|wife|husband|partner|brother|sister|friend) (?:died|pased away)|getting (?:evicted|divorced)|im homeles)\b"),
+)
+
+# --- exclusions ------------------------------------------------------------------------
+
+
+def _exclusion(*parts: str) -> re.Pattern[str]:
+    return re.compile(squash("".join(parts)))
+
+
+_BANTER = _exclusion(r"\b(?:lol+|lmao+|lmfao|rofl|(?:ha){2,}h?|hehe+|jk|jking|just kidding|kidding|xd+|lul|kek|crying lol)\b")
+_GAMING = _exclusion(
+    r"\b(?:boss|game|games|gaming|level|raid|respawn|respawned|spawn|noob|nerf|lag|fps|ranked|pvp|mob|mobs|minecraft|fortnite|"
+    r"elden|souls|valorant|league|controller|grenade|grenades|fall damage|hardcore mode|speedrun|dungeon|checkpoint|"
+    r"teammate|teammates|squad|lobby|npc|quest|lava|creeper|zerg|headshot)\b"
+)
+_GAME_MECHANIC = _exclusion(r"\b(?:respawn|respawned|respawning|lava|fal damage|grenades?|checkpoint|spawn|hp)\b")
+# Hyperbole: something trivial "makes me want to die"; dying "of" cringe or laughter.
+_HYPERBOLE = _exclusion(
+    r"\b(?:makes?|making|made) me (?:want to|wanna) (?:die|kil my ?self|kms)\b|\b(?:die|dying|died) (?:of|from) "
+    r"(?:embarrassment|cringe|laughter|laughing|boredom|happiness|cuteness|shame|secondhand)\b|\bif i have to\b|"
+    r"\bdie on (?:this|that|the) hil\b|\bbefore i (?:kil my ?self|die)\b.{0,30}\b(?:homework|exam|meeting|class|work)\b|\bwhen i see\b"
+)
+_ACCIDENT = _exclusion(
+    r"\b(?:cut|hurt|burned|burnt) my ?self (?:shaving|cooking|on(?! purpose)|while|playing|at the gym|lifting|skiing|running|with the|chopping)\b|"
+    r"\b(?:cut|burned|burnt|hurt) my (?:finger|thumb|hand) (?:on|while|cooking|chopping)\b"
+)
+# A third-person subject right before a match: news, stories, other people.
+_OTHERS = _exclusion(
+    r"\b(?:he|she|they|his|her|their|hes|shes|theyre|someone|somebody|people|character|guy|girl|man|woman|actor|actress|"
+    r"singer|rapper|celebrity|player|author|article|report|reportedly|news|movie|show|book|song|film|victim|patient|students?)"
+    r"(?: \w+){0,3} ?$"
+)
+
+# "KMS" is also kernel mode setting, a staple of Linux support channels.
+_TECH_KMS = _exclusion(
+    r"\b(?:use|using|enable|enabled|disable|disabled|with|without|the|via|intel|radeon|nouveau|nvidia|no) kms\b|"
+    r"\bkms (?:driver|mode|support|enabled|disabled|is|on|of|kernel|framebufer|and|or)\b"
+)
+_NEVER_WEAKENED = {Kind.PLAN, Kind.PREPARATION}
+
+
+# Every pattern needs a word starting with one of these (squashed) anchors, so the common
+# message that has none skips the scan, and each pattern runs only when an anchor its
+# source names is present. tests/unit/test_care_signals.py
+# checks that the prefilter changes no result on the evaluation set and the IRC logs.
+_ANCHOR_WORDS = frozenset("""
+myself self life end ending die dying dead born alive gone wish hope live living exist existing wake here around
+reason point voice voices kms delete deleting slep aslep eyes beter hapier fine without notice care mis longer anymore
+long disapear vanish fade done stop everything give inside arm arms wrist wrists leg legs thigh thighs skin harm harming
+cuting cut burn burned burning hurt hurting scratch scratching urge urges plan planed planing decided figured know
+godbye godbyes last final note leter giving ned tonight going pils meds medication tablets bridge bridges ledge edge
+rof roftop tracks clif clifs rope nose gun razor blade pistol rifle today tomorow weekend hour morning now soon ld ldso
+fatal toxic deadly od building buildings garage tower towers fal jump survive bled drown sufocate barbiturates
+painles easiest easy quickest quick fastest best surest least peaceful friend curious academic story research
+panic panicking breathe heart chest shaking spinning way cant cannot out tired burden devastated worthles empty numb
+broken miserable alone desperate lost apart crying hate much overwhelmed fired laid left dumped broke died pased evicted
+divorced homeles comit
+""".split())
+_ANCHORS = frozenset(map(squash, _ANCHOR_WORDS)) | {"kil", "suic", "unal", "sewe", "hopel", "depres", "overdo", "lethal", "hyperv", "hypothe"}
+
+
+def _index(anchors: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    by_prefix: dict[str, tuple[str, ...]] = {}
+    for anchor in sorted(anchors):
+        by_prefix[anchor[:3]] = (*by_prefix.get(anchor[:3], ()), anchor)
+    return by_prefix
+
+
+_BY_PREFIX = _index(_ANCHORS)
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    kind: Kind
+    label: Label
+    strength: int
+    regex: re.Pattern[str]
+    anchors: frozenset[str]
+    """The anchor words and prefixes its source names; it runs only when the message has one."""
+
+
+def _compile(kind: Kind, label: Label, strength: int, source: str) -> _Pattern:
+    source = squash(source)
+    anchors = frozenset(a for a in _ANCHORS if a in source)
+    return _Pattern(kind, label, strength, re.compile(source), anchors)
+
+
+_COMPILED = tuple(_compile(*row) for row in _PATTERNS)
+
+
+def _anchors_in(text: str) -> set[str]:
+    """The anchors that begin some word of `text`."""
+    present = set()
+    for w in set(text.split()):
+        for key in (w[:3], w[:2]):  # anchors are looked up by their first three letters (or two)
+            for a in _BY_PREFIX.get(key, ()):
+                if w.startswith(a):
+                    present.add(a)
+    return present
+
+
+def _weaken(kind: Kind, strength: int, start: int, text: str, banter: bool, gaming: bool, hyperbole: bool) -> tuple[int, str | None]:
+    """How much an exclusion weakens a signal, and which exclusion it was."""
+    if kind is not Kind.PROJECTED and _OTHERS.search(text[max(0, start - 40):start]):
+        return 3, "others"
+    if kind in _NEVER_WEAKENED:
+        return 0, None
+    if kind is Kind.SELF_HARM and _ACCIDENT.search(text):
+        return 3, "accident"
+    if kind is Kind.CODED and _TECH_KMS.search(text):
+        return 3, "tech"
+    if hyperbole:
+        return 2 + banter, "hyperbole"
+    if gaming:  # "killing myself" to respawn is a mechanic; "thinking about killing myself" still counts
+        mechanic = strength < 3 or _GAME_MECHANIC.search(text)
+        return (2 if mechanic else 1) + banter, "gaming"
+    if banter:
+        return 2 if kind is Kind.PANIC else 1, "banter"
+    return 0, None
+
+
+def scan(text: str) -> tuple[Signal, ...]:
+    """Every signal in `text` (already normalised), with exclusions applied."""
+    present = _anchors_in(text)
+    if not present:
+        return ()
+    found = []
+    for p in _COMPILED:
+        if not p.anchors & present or (match := p.regex.search(text)) is None:
+            continue
+        if not found:  # the exclusions are looked for only once something matched
+            banter = bool(_BANTER.search(text))
+            gaming = bool(_GAMING.search(text))
+            hyperbole = bool(_HYPERBOLE.search(text))
+        penalty, why = _weaken(p.kind, p.strength, match.start(), text, banter, gaming, hyperbole)
+        found.append(Signal(p.kind, p.label, max(0, p.strength - penalty), match.group(0), why))
+    return tuple(found)
+
+
+def classify(signals: tuple[Signal, ...], threshold: int) -> Detection:
+    """One label from a message's signals, counting those at least `threshold` strong."""
+    live = [s for s in signals if s.strength >= threshold]
+    context = {s.kind for s in signals if s.strength >= 1}
+    if not live:
+        return Detection(Label.NONE, signals)
+    kinds = {s.kind for s in live}
+    labels = {s.label for s in live}
+    ideation = bool(labels & {Label.PASSIVE_IDEATION, Label.ACTIVE_IDEATION})
+    # Ideation with a timeframe or means in hand is a plan. Suicidal thoughts join any timeframe,
+    # a wish to die only a timeframe with intent; self-harm urges are not a suicide plan.
+    active = any(s.label is Label.ACTIVE_IDEATION and s.kind is not Kind.SELF_HARM for s in live)
+    timeframe = max((s.strength for s in signals if s.kind is Kind.TIMEFRAME), default=0)
+    in_hand = any(s.kind is Kind.MEANS and s.label is Label.NONE and s.strength >= 1 for s in signals)
+    planned = (active and timeframe >= 1) or (ideation and (timeframe >= 2 or in_hand))
+    if Label.PLAN_OR_IMMINENT in labels or planned:
+        return Detection(Label.PLAN_OR_IMMINENT, signals, imminent=True)
+    if Kind.MEANS in kinds and Label.CURIOSITY in labels:
+        distress = ideation or labels & {Label.DISTRESS, Label.PANIC} or Kind.PROJECTED in context \
+            or Kind.STRESSOR in context
+        if distress:
+            return Detection(Label.MEANS_QUESTION, signals)
+        if labels <= {Label.CURIOSITY, Label.NONE}:
+            return Detection(Label.CURIOSITY, signals)
+    best = max((s.label for s in live if s.label not in (Label.NONE, Label.CURIOSITY)), key=RANK.__getitem__, default=Label.NONE)
+    return Detection(best, signals)
+
+
+def detect(text: str, sensitivity: str = "normal") -> Detection:
+    """Stage one on raw message text: normalise, scan, classify.
+
+    `sensitivity` is the community's `care.sensitivity` (low|normal|high);
+    an unknown value is treated as normal.
+    """
+    signals = scan(normalize(text))
+    if not signals:
+        return NO_DETECTION
+    return classify(signals, SENSITIVITY_THRESHOLD.get(sensitivity, 2))
