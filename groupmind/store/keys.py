@@ -117,9 +117,9 @@ class CommunityKeys:
         return f"{self.prefix}:care:pulse"
 
     def care_risk(self, member_id: str) -> str:
-        """Hash of one member's decaying care risk score."""
-        return f"{self.prefix}:care:risk:{_part(member_id)}"
+        """Hash of one member's decaying care risk score (under `member:`, so forget-me finds it)."""
+        return f"{self.member(member_id)}:care:risk"
 
     def care_rhythm(self, member_id: str) -> str:
         """Hash of one member's usual gaps between messages (for quiet detection)."""
-        return f"{self.prefix}:care:rhythm:{_part(member_id)}"
+        return f"{self.member(member_id)}:care:rhythm"

@@ -114,3 +114,24 @@ async def test_forget_me_for_a_stranger_deletes_nothing(store: Store) -> None:
     result = await admin.execute(command("forget-me", "dave", admin=False))
     assert "deleted 0 messages, 0 edits, 0 records" in result.text and "0 care alerts" in result.text
     assert sorted(await store.redis.keys(KEYS.pattern)) == everything
+
+
+async def test_forget_me_covers_the_we_model_and_care_state(store: Store) -> None:
+    """The profiles, links, risk and rhythm the real code paths keep are all forgotten."""
+    from groupmind.care.monitor import observe as care_observe
+    from groupmind.we.room import We
+
+    we = We(store, "Mind")
+    for i, text in enumerate(["lost my job today", "alice: thanks for asking", "everyone would be better off without me"]):
+        said = msg("Bob", text, message_id=f"x{i}")
+        await we.observe(said)
+        await care_observe(store.redis, said, {})
+    await we.observe(msg("alice", "Bob: I'm here for you", message_id="a9"))
+    assert any(KEYS.care_risk("bob") in m for m in await mentions(store.redis, "bob"))
+    assert any(KEYS.care_rhythm("bob") in m for m in await mentions(store.redis, "bob"))
+
+    result = await Admin(store, model="test-model").execute(command("forget-me", "Bob", admin=False))
+
+    assert result.ok
+    assert await mentions(store.redis, "bob") == []
+    assert [m.text for m in await store.window(WHERE, 10)] == ["Bob: I'm here for you"]
