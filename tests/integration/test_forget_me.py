@@ -126,7 +126,7 @@ async def test_forget_me_covers_the_we_model_and_care_state(store: Store) -> Non
         said = msg("Bob", text, message_id=f"x{i}")
         await we.observe(said)
         await care_observe(store.redis, said, {})
-    await we.observe(msg("alice", "Bob: I'm here for you", message_id="a9"))
+    await we.observe(msg("alice", "hang in there, I'm here for you", message_id="a9"))
     assert any(KEYS.care_risk("bob") in m for m in await mentions(store.redis, "bob"))
     assert any(KEYS.care_rhythm("bob") in m for m in await mentions(store.redis, "bob"))
 
@@ -134,4 +134,4 @@ async def test_forget_me_covers_the_we_model_and_care_state(store: Store) -> Non
 
     assert result.ok
     assert await mentions(store.redis, "bob") == []
-    assert [m.text for m in await store.window(WHERE, 10)] == ["Bob: I'm here for you"]
+    assert [m.text for m in await store.window(WHERE, 10)] == ["hang in there, I'm here for you"]
