@@ -4,7 +4,7 @@
 walks every key of the community rather than a list of known ones, so state
 that other parts add later (profiles, care flags) is covered if it follows the
 key conventions: a key under `member:<id>` is deleted, the id is removed from
-sets, sorted sets and hash fields, and the member's entries are removed from
+sets, sorted sets, lists and hash fields, and the member's entries are removed from
 every stream whose entries carry an `author` field.
 
 Two things are kept on purpose:
@@ -79,6 +79,8 @@ async def _forget_in(store: Store, key: str, member_id: str, done: Forgotten) ->
         done.memberships += await redis.zrem(key, member_id)
     elif kind == "hash":
         done.memberships += await redis.hdel(key, member_id)
+    elif kind == "list":
+        done.memberships += await redis.lrem(key, 0, member_id)
     elif kind == "stream":
         authored = [(entry_id, fields.get("id", "")) async for entry_id, fields in store.entries(key)
                     if fields.get("author") == member_id]  # fmt: skip
