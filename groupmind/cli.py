@@ -26,16 +26,36 @@ err = Console(stderr=True)
 _FATAL = (StoreUnavailable, EmbeddedServerError, ModelLoadError)
 
 
-def _run(coro: object) -> None:
-    """Run a command's coroutine; a known failure is one clear line and exit 1."""
+def _run(coro: object, *fatal: type[Exception]) -> None:
+    """Run a command's coroutine; a known failure (or one of `fatal`) is one clear line and exit 1."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(coro)  # type: ignore[arg-type]
-    except _FATAL as exc:
+    except (*_FATAL, *fatal) as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+
+
+@app.command()
+def run() -> None:
+    """Join the configured chat platforms (Discord) and answer there until stopped."""
+    settings = Settings()
+    if settings.discord_token is None:
+        err.print(
+            "[bold red]error:[/] no platform configured: set GROUPMIND_DISCORD_TOKEN to your Discord bot's token "
+            "(README, 'Discord'). To try groupmind without a platform, run `groupmind room`.",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    from adapters.discord.client import DiscordStartError, run_discord
+
+    async def main() -> None:
+        async with open_pipeline(settings) as pipeline:
+            await run_discord(pipeline, settings)
+
+    _run(main(), DiscordStartError)
 
 
 @app.command()
