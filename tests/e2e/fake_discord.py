@@ -14,14 +14,15 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from aiohttp import WSMsgType, web
 
-BOT_ID = 900
-GUILD_ID = 100
-CHANNEL_ID = 200
-THREAD_ID = 201
+# Real-sized snowflakes: discord.py resolves `<@id>` mentions only for ids of 15 to 20 digits.
+GUILD_ID = 100_000_000_000_000_100
+CHANNEL_ID = 100_000_000_000_000_200
+THREAD_ID = 100_000_000_000_000_201
+BOT_ID = 100_000_000_000_000_900
 API = "/api/v10"
 TOKEN = "fake-token"
 """The only token the fake accepts."""
@@ -29,6 +30,12 @@ TOKEN = "fake-token"
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
+
+
+def _snowflakes() -> Iterator[int]:
+    """Ids as Discord makes them: milliseconds since 2015 in the high bits, so `created_at` is now."""
+    for counter in itertools.count():
+        yield (int(time.time() * 1000) - 1_420_070_400_000) << 22 | counter % 4096
 
 
 def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -60,7 +67,7 @@ class FakeDiscord:
         self.closed_dms: set[int] = set()
         """Users whose DMs are closed: sending to their DM channel is refused with code 50007."""
         self.identify: dict[str, Any] | None = None
-        self._ids = itertools.count(10_000)
+        self._ids = _snowflakes()
         self._seq = itertools.count(1)
         self._dm_channels: dict[int, int] = {}
         self._sent: dict[int, dict[str, Any]] = {}
@@ -135,7 +142,7 @@ class FakeDiscord:
         }
         if channel_id not in self._dm_channels:
             data["guild_id"] = str(GUILD_ID)
-            data["member"] = {"nick": nick, "roles": [], "joined_at": _now(), "deaf": False, "mute": False}
+            data["member"] = {"nick": nick, "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0}
         if replying_to is not None:
             data["message_reference"] = {"message_id": replying_to["id"], "channel_id": replying_to["channel_id"]}
             data["referenced_message"] = replying_to

@@ -7,8 +7,9 @@ a reply is the point, and from a listen-only pipeline where only storage is.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 from contextlib import asynccontextmanager, suppress
-from typing import Any, AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 import discord
 import pytest
@@ -26,10 +27,13 @@ from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from tests.e2e.fake_discord import API, BOT, BOT_ID, CHANNEL_ID, GUILD_ID, THREAD_ID, TOKEN, FakeDiscord, user
 
-ALICE = user(1, "alice")
-OTHER_BOT = user(2, "otherbot", bot=True)
+ALICE_ID, OTHER_BOT_ID, CLOSED_ID = 100_000_000_000_000_001, 100_000_000_000_000_002, 100_000_000_000_000_003
+ALICE = user(ALICE_ID, "alice")
+OTHER_BOT = user(OTHER_BOT_ID, "otherbot", bot=True)
 CHANNEL = ChannelRef(platform=PLATFORM, community=str(GUILD_ID), channel=str(CHANNEL_ID))
 THREAD = CHANNEL.model_copy(update={"thread": str(THREAD_ID)})
+MODEL_WAIT_S = 120.0
+"""A reply's generation on a busy 2-core machine can take a while."""
 
 
 @pytest.fixture
@@ -72,19 +76,24 @@ async def stored(store: Store, where: ChannelRef) -> list[ChatMessage]:
     return await store.window(where, 50)
 
 
-async def until_stored(fake: FakeDiscord, store: Store, where: ChannelRef, count: int) -> list[ChatMessage]:
-    window: list[ChatMessage] = []
-
-    async def enough() -> bool:
-        nonlocal window
-        window = await stored(store, where)
-        return len(window) >= count
-
-    deadline = asyncio.get_running_loop().time() + 10
-    while not await enough():
-        assert asyncio.get_running_loop().time() < deadline, f"{where.conversation}: {window}"
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    """Wait until `check()` holds: gateway events are handled in the client's own tasks."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.02)
-    return window
+
+
+async def texts(store: Store, *where: ChannelRef) -> list[str]:
+    return [m.text for conversation in where for m in await stored(store, conversation)]
+
+
+async def until_stored(store: Store, where: ChannelRef, count: int, timeout: float = 10.0) -> list[ChatMessage]:
+    async def enough() -> bool:
+        return len(await stored(store, where)) >= count
+
+    await eventually(enough, timeout)
+    return await stored(store, where)
 
 
 async def test_login_identifies_with_explicit_intents(fake: FakeDiscord, listening: Pipeline) -> None:
@@ -101,3 +110,151 @@ async def test_a_wrong_token_is_a_clear_start_error_without_the_token(fake: Fake
     with pytest.raises(DiscordStartError, match="refused the token") as failure:
         await run_discord(listening, settings)
     assert "not-the-token" not in str(failure.value)
+
+
+async def test_guild_thread_and_dm_messages_are_stored_as_chat_messages(
+    fake: FakeDiscord, listening: Pipeline, store: Store
+) -> None:
+    dm = fake.dm_channel(ALICE_ID)
+    async with online(listening):
+        said = fake.message(ALICE, f"hey <@{BOT_ID}> look", mentions=(BOT,), nick="Ali")
+        await fake.dispatch("MESSAGE_CREATE", said)
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "@everyone meeting now"))
+        bot_said = fake.message(BOT, "an earlier answer")
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "thanks!", replying_to=bot_said))
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "in the thread", channel_id=THREAD_ID))
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "just between us", channel_id=dm))
+        channel = await until_stored(store, CHANNEL, 3)
+        thread = await until_stored(store, THREAD, 1)
+        private = await until_stored(store, ChannelRef(platform=PLATFORM, community=DM_COMMUNITY, channel=str(dm)), 1)
+    mention, everyone, thanks = channel
+    assert (mention.message_id, mention.author_id, mention.author_name) == (said["id"], str(ALICE_ID), "Ali")
+    assert mention.text == "hey @groupmind look" and mention.mentions == (str(BOT_ID),) and mention.mentions_bot
+    assert abs((mention.ts - datetime.now(timezone.utc)).total_seconds()) < 60
+    assert everyone.author_name == "alice" and not everyone.mentions_bot
+    assert thanks.reply_to == bot_said["id"] and thanks.reply_to_bot and not thanks.mentions_bot
+    assert [m.text for m in thread] == ["in the thread"] and thread[0].where.conversation == f"{CHANNEL_ID}/{THREAD_ID}"
+    assert private[0].text == "just between us" and private[0].mentions_bot, "a DM is addressed to the bot"
+    assert fake.sent() == [], "listen-only: nothing is said"
+
+
+async def test_edits_and_deletes_reach_redis_through_raw_events(
+    fake: FakeDiscord, listening: Pipeline, store: Store
+) -> None:
+    first, second, third = (fake.message(ALICE, text) for text in ("typo hre", "keep me", "oops"))
+    in_thread = fake.message(ALICE, "thread typo", channel_id=THREAD_ID)
+    async with online(listening):
+        for said in (first, second, third, in_thread):
+            await fake.dispatch("MESSAGE_CREATE", said)
+        await until_stored(store, CHANNEL, 3)
+        await until_stored(store, THREAD, 1)
+        await fake.dispatch("MESSAGE_UPDATE", {**first, "content": "typo here", "edited_timestamp": first["timestamp"]})
+        await fake.dispatch("MESSAGE_UPDATE", {**in_thread, "content": "thread fixed"})
+        await fake.dispatch("MESSAGE_DELETE", {"id": third["id"], "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID)})
+        await eventually(lambda: _equal(texts(store, CHANNEL, THREAD), ["typo here", "keep me", "thread fixed"]))
+        await fake.dispatch(
+            "MESSAGE_DELETE_BULK", {"ids": [first["id"], second["id"]], "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID)}
+        )
+        await eventually(lambda: _equal(texts(store, CHANNEL, THREAD), ["thread fixed"]))
+
+
+
+async def test_a_long_reply_is_split_and_its_streamed_edits_are_throttled(fake: FakeDiscord, listening: Pipeline) -> None:
+    text = "\n".join(f"Point {n}: " + "the group keeps talking, and the bot keeps listening. " * 3 for n in range(30))
+    pieces = [text[i : i + 90] for i in range(0, len(text), 90)]
+    async with online(listening) as client:
+        channel = client.get_channel(CHANNEL_ID)
+        assert isinstance(channel, discord.TextChannel)
+        reply = StreamedReply(channel, min_interval=0.5)
+        for piece in pieces:
+            await reply.feed(piece)
+            await asyncio.sleep(0.01)
+        messages = await reply.finish()
+    chunks = split_message(text)
+    assert len(chunks) >= 3 and [m.content for m in messages] == chunks
+    creates, edits = fake.sent(f"/channels/{CHANNEL_ID}/messages"), fake.sent(method="PATCH", path_suffix="")
+    assert len(creates) == len(chunks) and 0 < len(edits) < len(pieces) / 3
+    updates = sorted(r.at for r in creates + edits)
+    rounds = [updates[0]] + [b for a, b in zip(updates, updates[1:]) if b - a > 0.2]
+    assert all(b - a >= 0.45 for a, b in zip(rounds, rounds[1:])), rounds
+    assert all(r.body["allowed_mentions"] == {"parse": []} for r in creates + edits)
+
+
+async def test_a_429_is_retried_and_the_message_still_arrives(fake: FakeDiscord, listening: Pipeline) -> None:
+    fake.rate_limit_once.add(("POST", f"{API}/channels/{CHANNEL_ID}/messages"))
+    async with online(listening) as client:
+        channel = client.get_channel(CHANNEL_ID)
+        assert isinstance(channel, discord.TextChannel)
+        reply = StreamedReply(channel)
+        await reply.feed("this must not be lost")
+        messages = await reply.finish()
+    assert len(fake.limited) == 1 and fake.limited[0].body["content"] == "this must not be lost"
+    assert [r.body["content"] for r in fake.sent()] == ["this must not be lost"]
+    assert fake.sent()[0].at - fake.limited[0].at >= 0.3, "discord.py waited retry_after"
+    assert [m.content for m in messages] == ["this must not be lost"]
+
+
+async def test_a_private_message_reports_closed_dms_clearly(fake: FakeDiscord, listening: Pipeline) -> None:
+    fake.closed_dms.add(CLOSED_ID)
+    async with online(listening) as client:
+        sent = await send_private(client, ALICE_ID, "Checking in: how are you doing?")
+        closed = await send_private(client, CLOSED_ID, "Checking in: how are you doing?")
+        blank = await send_private(client, ALICE_ID, "  ")
+    assert sent.delivered and sent.outcome is DmOutcome.SENT and len(sent.message_ids) == 1
+    [delivered] = fake.sent(f"/channels/{fake.dm_channel(ALICE_ID)}/messages")
+    assert delivered.body["content"] == "Checking in: how are you doing?"
+    assert delivered.body["allowed_mentions"] == {"parse": []}
+    assert not closed.delivered and closed.outcome is DmOutcome.DMS_CLOSED and "closed" in closed.detail
+    assert not blank.delivered and blank.outcome is DmOutcome.FAILED and "blank" in blank.detail
+
+
+async def _equal(actual: Awaitable[list[str]], expected: list[str]) -> bool:
+    return await actual == expected
+
+
+@pytest.mark.model
+async def test_a_mention_in_a_thread_gets_a_typed_streamed_reply_that_cannot_mass_ping(
+    fake: FakeDiscord, talking: Pipeline, store: Store
+) -> None:
+    said = fake.message(ALICE, f"<@{BOT_ID}> what should we call the new project?", channel_id=THREAD_ID, mentions=(BOT,))
+
+    def shown() -> str:
+        """What Discord shows now: the last edit, or the message as first sent."""
+        updates = fake.sent(f"/channels/{THREAD_ID}/messages") + fake.sent(method="PATCH", path_suffix="")
+        return max(updates, key=lambda r: r.at).body["content"] if updates else ""
+
+    async with online(talking):
+        await fake.dispatch("MESSAGE_CREATE", said)
+        window = await until_stored(store, THREAD, 2, MODEL_WAIT_S)
+        reply_text = window[1].text.strip()
+        await fake.wait_for(lambda: shown() == reply_text)
+    assert window[0].message_id == said["id"] and window[1].author_is_bot and reply_text
+    creates = fake.sent(f"/channels/{THREAD_ID}/messages")
+    assert len(creates) == 1, "one short reply, in the thread"
+    first = creates[0]
+    assert first.body["message_reference"]["message_id"] == int(said["id"])
+    assert first.body["allowed_mentions"] == {"parse": [], "replied_user": True}, "nobody but the asker is notified"
+    typing = fake.sent(f"/channels/{THREAD_ID}/typing")
+    assert typing and typing[0].at <= first.at, "typing shows while the reply is generated"
+    edits = fake.sent(method="PATCH", path_suffix="")
+    assert all(e.body["allowed_mentions"] == {"parse": []} for e in edits)
+    assert all(b.at - a.at >= 0.95 for a, b in zip([first, *edits], edits)), "at most one update a second"
+    assert fake.sent(f"/channels/{CHANNEL_ID}/messages") == []
+
+
+@pytest.mark.model
+async def test_bots_and_the_bots_own_messages_are_not_answered(fake: FakeDiscord, talking: Pipeline, store: Store) -> None:
+    from_bot = fake.message(OTHER_BOT, f"<@{BOT_ID}> ping from another bot", mentions=(BOT,))
+    own = fake.message(BOT, "Mind here, answering myself?")
+    human = fake.message(ALICE, f"<@{BOT_ID}> hello!", mentions=(BOT,))
+    async with online(talking):
+        await fake.dispatch("MESSAGE_CREATE", from_bot)
+        await fake.dispatch("MESSAGE_CREATE", own)
+        await until_stored(store, CHANNEL, 1)
+        await fake.dispatch("MESSAGE_CREATE", human)
+        await until_stored(store, CHANNEL, 3, MODEL_WAIT_S)
+    replies = fake.sent(f"/channels/{CHANNEL_ID}/messages")
+    assert [r.body["message_reference"]["message_id"] for r in replies] == [int(human["id"])]
+    ids = [m.message_id for m in await stored(store, CHANNEL)]
+    assert ids[:2] == [from_bot["id"], human["id"]], "another bot is stored, the bot's own echo is not"
+    assert own["id"] not in ids
