@@ -5,6 +5,7 @@ Nothing else in the code reads the environment: functions receive a `Settings`.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,7 +70,9 @@ class Settings(BaseSettings):
     @field_validator("discord_dev_guilds", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
-        # `GROUPMIND_DISCORD_DEV_GUILDS=123,456` reads better in a .env than a JSON list.
+        # `GROUPMIND_DISCORD_DEV_GUILDS=123,456` reads better in a .env than a JSON list; both work.
         if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
             return [part for part in (p.strip() for p in value.split(",")) if part]
         return value

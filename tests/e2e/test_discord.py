@@ -7,7 +7,11 @@ a reply is the point, and from a listen-only pipeline where only storage is.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from contextlib import asynccontextmanager, suppress
 from typing import AsyncIterator, Awaitable, Callable
 
@@ -258,3 +262,13 @@ async def test_bots_and_the_bots_own_messages_are_not_answered(fake: FakeDiscord
     ids = [m.message_id for m in await stored(store, CHANNEL)]
     assert ids[:2] == [from_bot["id"], human["id"]], "another bot is stored, the bot's own echo is not"
     assert own["id"] not in ids
+
+
+def test_run_without_a_token_names_the_missing_setting(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPMIND_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "groupmind", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    said = " ".join(result.stderr.split())  # rich wraps long lines
+    assert result.returncode == 2
+    assert "set GROUPMIND_DISCORD_TOKEN" in said and "run `groupmind room`" in said
