@@ -24,6 +24,7 @@ CHANNEL_ID = 100_000_000_000_000_200
 THREAD_ID = 100_000_000_000_000_201
 BOT_ID = 100_000_000_000_000_900
 API = "/api/v10"
+MESSAGE_CONTENT = 1 << 15
 TOKEN = "fake-token"
 """The only token the fake accepts."""
 
@@ -67,6 +68,8 @@ class FakeDiscord:
         self.closed_dms: set[int] = set()
         """Users whose DMs are closed: sending to their DM channel is refused with code 50007."""
         self.identify: dict[str, Any] | None = None
+        self.message_content_allowed = True
+        """False: the Message Content intent is off in the Developer Portal (IDENTIFY is refused)."""
         self._ids = _snowflakes()
         self._seq = itertools.count(1)
         self._dm_channels: dict[int, int] = {}
@@ -249,6 +252,9 @@ class FakeDiscord:
                 await ws.send_json({"op": 11, "s": None, "t": None, "d": None})
             elif payload["op"] == 2:  # identify
                 self.identify = payload["d"]
+                if not self.message_content_allowed and self.identify["intents"] & MESSAGE_CONTENT:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
                 await self.dispatch(
                     "READY",
                     {"v": 10, "user": BOT, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],

@@ -116,6 +116,15 @@ async def test_a_wrong_token_is_a_clear_start_error_without_the_token(fake: Fake
     assert "not-the-token" not in str(failure.value)
 
 
+async def test_a_disallowed_message_content_intent_says_where_to_switch_it_on(
+    fake: FakeDiscord, listening: Pipeline
+) -> None:
+    fake.message_content_allowed = False
+    settings = Settings(_env_file=None, discord_token=TOKEN)  # type: ignore[call-arg]
+    with pytest.raises(DiscordStartError, match="Privileged Gateway Intents"):
+        await asyncio.wait_for(run_discord(listening, settings), 30)
+
+
 async def test_guild_thread_and_dm_messages_are_stored_as_chat_messages(
     fake: FakeDiscord, listening: Pipeline, store: Store
 ) -> None:
