@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Sequence
 
 import discord
+from discord import app_commands
 
+from adapters.discord.commands import GroupmindCommands
 from adapters.discord.outbox import NO_PINGS, StreamedReply
 from adapters.discord.translate import channel_ref, to_chat_message
 from groupmind import speak
@@ -51,12 +53,25 @@ class DiscordAdapter(discord.Client):
 
     Args:
         pipeline: stores every message and decides and makes the replies.
-        options: passed to `discord.Client` (tests pass nothing special; intents are fixed).
+        dev_guilds: guilds that get the slash commands at once; none syncs them globally.
+        options: passed to `discord.Client` (the intents are fixed).
     """
 
-    def __init__(self, pipeline: Pipeline, **options: Any) -> None:
+    def __init__(self, pipeline: Pipeline, *, dev_guilds: Sequence[int] = (), **options: Any) -> None:
         super().__init__(intents=gateway_intents(), allowed_mentions=NO_PINGS, **options)
         self.pipeline = pipeline
+        self.dev_guilds = tuple(dev_guilds)
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(GroupmindCommands())
+
+    async def setup_hook(self) -> None:
+        """Register `/groupmind` with Discord: per dev guild (instant) or globally (Discord takes a while)."""
+        if not self.dev_guilds:
+            await self.tree.sync()
+        for guild_id in self.dev_guilds:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
 
     @property
     def me(self) -> discord.ClientUser:
@@ -139,7 +154,7 @@ async def run_discord(pipeline: Pipeline, settings: Settings) -> None:
     """Log in with the configured token and serve until the process is stopped."""
     if settings.discord_token is None:
         raise DiscordStartError("no Discord token: set GROUPMIND_DISCORD_TOKEN")
-    async with DiscordAdapter(pipeline) as client:
+    async with DiscordAdapter(pipeline, dev_guilds=settings.discord_dev_guilds) as client:
         try:
             await client.start(settings.discord_token.get_secret_value())
         except discord.LoginFailure:

@@ -25,6 +25,7 @@ THREAD_ID = 100_000_000_000_000_201
 BOT_ID = 100_000_000_000_000_900
 API = "/api/v10"
 MESSAGE_CONTENT = 1 << 15
+MANAGE_GUILD = 1 << 5
 TOKEN = "fake-token"
 """The only token the fake accepts."""
 
@@ -91,6 +92,9 @@ class FakeDiscord:
                 web.patch(f"{API}/channels/{{cid}}/messages/{{mid}}", self._edit_message),
                 web.post(f"{API}/channels/{{cid}}/typing", self._typing),
                 web.post(f"{API}/users/@me/channels", self._open_dm),
+                web.put(f"{API}/applications/{{app}}/commands", self._sync_commands),
+                web.put(f"{API}/applications/{{app}}/guilds/{{gid}}/commands", self._sync_commands),
+                web.post(f"{API}/interactions/{{iid}}/{{itoken}}/callback", self._interaction_callback),
                 web.get("/gateway", self._gateway),
             ]
         )
@@ -151,6 +155,19 @@ class FakeDiscord:
             data["referenced_message"] = replying_to
         return data
 
+    def slash(self, author: dict[str, Any], subcommand: str, *, manage_guild: bool = False, **values: str) -> dict[str, Any]:
+        """An INTERACTION_CREATE payload for `/groupmind <subcommand>` used in the text channel."""
+        options = [{"name": name, "type": 3, "value": value} for name, value in values.items()]
+        return {
+            "id": str(next(self._ids)), "application_id": str(BOT_ID), "type": 2, "token": "interaction-token",
+            "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID), "channel": _text_channel(),
+            "locale": "en-US", "app_permissions": "0", "attachment_size_limit": 10_485_760, "entitlements": [], "authorizing_integration_owners": {},
+            "member": {"user": author, "nick": None, "roles": [], "joined_at": _now(), "deaf": False, "mute": False,
+                       "flags": 0, "permissions": str(MANAGE_GUILD if manage_guild else 0)},
+            "data": {"id": "1", "name": "groupmind", "type": 1,
+                     "options": [{"name": subcommand, "type": 1, "options": options}]},
+        }
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send one gateway event to the connected bot."""
         assert self._ws is not None, "the bot is not connected"
@@ -193,7 +210,9 @@ class FakeDiscord:
                 status=429,
                 headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"},
             )
-        if request.path.startswith(API) and request.headers.get("Authorization") != f"Bot {TOKEN}":
+        # Interaction callbacks are authorised by the interaction's own token, not the bot's.
+        bot_route = request.path.startswith(API) and not request.path.startswith(f"{API}/interactions/")
+        if bot_route and request.headers.get("Authorization") != f"Bot {TOKEN}":
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         self.requests.append(seen)
         return await handler(request)
@@ -231,6 +250,13 @@ class FakeDiscord:
         message = self._sent[int(request.match_info["mid"])]
         message.update(content=(await request.json())["content"], edited_timestamp=_now())
         return _json(message)
+
+    async def _sync_commands(self, request: web.Request) -> web.Response:
+        commands = await request.json()
+        return _json([{**c, "id": str(next(self._ids)), "application_id": str(BOT_ID), "version": "1"} for c in commands])
+
+    async def _interaction_callback(self, request: web.Request) -> web.Response:
+        return _json({"interaction": {"id": request.match_info["iid"], "type": 2}})
 
     async def _open_dm(self, request: web.Request) -> web.Response:
         recipient = int((await request.json())["recipient_id"])

@@ -19,6 +19,7 @@ import discord
 import pytest
 import yarl
 
+from adapters.discord.commands import REFUSED
 from adapters.discord.client import DiscordAdapter, DiscordStartError, gateway_intents, run_discord
 from adapters.discord.outbox import StreamedReply
 from adapters.discord.private import DmOutcome, send_private
@@ -29,7 +30,7 @@ from groupmind.events import ChannelRef, ChatMessage
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
-from tests.e2e.fake_discord import API, BOT, BOT_ID, CHANNEL_ID, GUILD_ID, THREAD_ID, TOKEN, FakeDiscord, user
+from tests.e2e.fake_discord import API, BOT, BOT_ID, CHANNEL_ID, GUILD_ID, THREAD_ID, TOKEN, FakeDiscord, Request, user
 
 ALICE_ID, OTHER_BOT_ID, CLOSED_ID = 100_000_000_000_000_001, 100_000_000_000_000_002, 100_000_000_000_000_003
 ALICE = user(ALICE_ID, "alice")
@@ -53,9 +54,9 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
 
 
 @asynccontextmanager
-async def online(pipeline: Pipeline) -> AsyncIterator[DiscordAdapter]:
+async def online(pipeline: Pipeline, dev_guilds: list[int] | None = None) -> AsyncIterator[DiscordAdapter]:
     """The adapter logged in and READY (guild_ready_timeout: the fake sends its one guild at once)."""
-    client = DiscordAdapter(pipeline, guild_ready_timeout=0.05)
+    client = DiscordAdapter(pipeline, dev_guilds=dev_guilds or (), guild_ready_timeout=0.05)
     running = asyncio.create_task(client.start(TOKEN))
     try:
         await asyncio.wait_for(client.wait_until_ready(), 15)
@@ -281,3 +282,37 @@ def test_run_without_a_token_names_the_missing_setting(tmp_path: Path) -> None:
     said = " ".join(result.stderr.split())  # rich wraps long lines
     assert result.returncode == 2
     assert "set GROUPMIND_DISCORD_TOKEN" in said and "run `groupmind room`" in said
+
+
+def _subcommands(synced: Request) -> set[str]:
+    [group] = synced.body
+    return {option["name"] for option in group["options"]} if group["name"] == "groupmind" else set()
+
+
+async def test_the_groupmind_commands_are_synced_globally_or_to_dev_guilds(fake: FakeDiscord, listening: Pipeline) -> None:
+    async with online(listening):
+        pass
+    async with online(listening, dev_guilds=[GUILD_ID]):
+        pass
+    [globally] = fake.sent(f"/applications/{BOT_ID}/commands", method="PUT")
+    [in_guild] = fake.sent(f"/applications/{BOT_ID}/guilds/{GUILD_ID}/commands", method="PUT")
+    expected = {"help", "optout", "forget-me", "mode", "persona"}
+    assert _subcommands(globally) == expected and _subcommands(in_guild) == expected
+
+
+async def test_slash_commands_reach_the_seam_and_admin_ones_need_manage_server(
+    fake: FakeDiscord, listening: Pipeline
+) -> None:
+    async with online(listening):
+        for payload in (
+            fake.slash(ALICE, "help"),
+            fake.slash(ALICE, "mode", mode="active"),
+            fake.slash(ALICE, "mode", manage_guild=True, mode="quiet"),
+        ):
+            await fake.dispatch("INTERACTION_CREATE", payload)
+            await fake.wait_for(lambda: fake.sent(f"/interactions/{payload['id']}/interaction-token/callback"))
+    answers = [r.body for r in fake.sent("/callback")]
+    assert all(a["type"] == 4 and a["data"]["flags"] == 64 for a in answers), "every answer is ephemeral"
+    member, refused, admin = (a["data"]["content"] for a in answers)
+    assert "nothing was changed" in member and "nothing was changed" in admin
+    assert refused == REFUSED
