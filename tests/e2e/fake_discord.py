@@ -72,7 +72,13 @@ class FakeDiscord:
         self.message_content_allowed = True
         """False: the Message Content intent is off in the Developer Portal (IDENTIFY is refused)."""
         self._ids = _snowflakes()
-        self._seq = itertools.count(1)
+        self._events: list[dict[str, Any]] = []
+        """Every dispatched event, so a RESUME can replay what the bot missed."""
+        self.replayed: list[str] = []
+        """Events sent again on a RESUME."""
+        self.resumed = asyncio.Event()
+        self._live = False
+        """The bot has a session: identified or resumed, and not dropped since."""
         self._dm_channels: dict[int, int] = {}
         self._sent: dict[int, dict[str, Any]] = {}
         self._ws: web.WebSocketResponse | None = None
@@ -169,9 +175,18 @@ class FakeDiscord:
         }
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send one gateway event to the connected bot."""
+        """Send one gateway event to the bot; while it is disconnected, keep it for its RESUME."""
+        payload = {"op": 0, "t": event, "s": len(self._events) + 1, "d": data}
+        self._events.append(payload)
+        if self._live and self._ws is not None:
+            await self._ws.send_json(payload)
+
+    async def drop_connection(self) -> None:
+        """Close the gateway as Discord does now and then (4000: unknown error); the bot should resume."""
         assert self._ws is not None, "the bot is not connected"
-        await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+        self.resumed.clear()
+        self._live = False
+        await self._ws.close(code=4000, message=b"Unknown error.")
 
     def dm_channel(self, user_id: int) -> int:
         """The id of the DM channel with `user_id` (the same one `POST /users/@me/channels` opens)."""
@@ -281,6 +296,7 @@ class FakeDiscord:
                 if not self.message_content_allowed and self.identify["intents"] & MESSAGE_CONTENT:
                     await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
+                self._live = True
                 await self.dispatch(
                     "READY",
                     {"v": 10, "user": BOT, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
@@ -288,6 +304,13 @@ class FakeDiscord:
                      "application": {"id": str(BOT_ID), "flags": 0}},
                 )
                 await self.dispatch("GUILD_CREATE", _guild())
+            elif payload["op"] == 6:  # resume: replay what was missed, then RESUMED
+                for missed in self._events[payload["d"]["seq"] :]:
+                    self.replayed.append(missed["t"])
+                    await ws.send_json(missed)
+                self._live = True
+                await self.dispatch("RESUMED", {})
+                self.resumed.set()
         return ws
 
 
