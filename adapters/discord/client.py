@@ -92,10 +92,13 @@ class DiscordAdapter(discord.Client):
         reply = StreamedReply(message.channel, message)
         # Typing is shown for messages the policy answers; the pipeline makes the final call.
         answering = self.pipeline.engine is not None and speak.decide(msg, self.pipeline.settings.bot_name).speak
-        async with _typing(message.channel, answering):
-            replies = await self.pipeline.handle(msg, on_text=reply.feed)
-            if replies:
-                await reply.finish()
+        try:
+            async with _typing(message.channel, answering):
+                if await self.pipeline.handle(msg, on_text=reply.feed):
+                    await reply.finish()
+        except discord.HTTPException as exc:
+            # The message is stored before any reply is sent; only the reply is lost.
+            log.warning("reply in %s not delivered: Discord answered %s (code %s)", where.conversation, exc.status, exc.code)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if "content" not in payload.data or payload.message.author.id == self.me.id:

@@ -68,6 +68,8 @@ class FakeDiscord:
         """(method, path) answered once with a 429 before being served."""
         self.closed_dms: set[int] = set()
         """Users whose DMs are closed: sending to their DM channel is refused with code 50007."""
+        self.muted_channels: set[int] = set()
+        """Channels where the bot lacks Send Messages: posting there is refused with code 50013."""
         self.identify: dict[str, Any] | None = None
         self.message_content_allowed = True
         """False: the Message Content intent is off in the Developer Portal (IDENTIFY is refused)."""
@@ -255,6 +257,8 @@ class FakeDiscord:
         cid = int(request.match_info["cid"])
         if self._dm_channels.get(cid) in self.closed_dms:
             return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
+        if cid in self.muted_channels:
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
         body = await request.json()
         message = {**self.message(BOT, body.get("content", ""), channel_id=cid), "type": 0}
         message.pop("member", None)

@@ -301,6 +301,20 @@ def test_run_without_a_token_names_the_missing_setting(tmp_path: Path) -> None:
     assert "set GROUPMIND_DISCORD_TOKEN" in said and "run `groupmind room`" in said
 
 
+@pytest.mark.model
+async def test_a_reply_discord_refuses_is_logged_and_costs_nothing_else(
+    fake: FakeDiscord, talking: Pipeline, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.muted_channels.add(CHANNEL_ID)
+    async with online(talking):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, f"<@{BOT_ID}> are you there?", mentions=(BOT,)))
+        await fake.wait_for(lambda: "not delivered" in caplog.text, MODEL_WAIT_S)
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "guess not", channel_id=THREAD_ID))
+        await until_stored(store, THREAD, 1)
+    assert await texts(store, CHANNEL) == ["@groupmind are you there?"]
+    assert "answered 403 (code 50013)" in caplog.text
+
+
 def _subcommands(synced: Request) -> set[str]:
     [group] = synced.body
     return {option["name"] for option in group["options"]} if group["name"] == "groupmind" else set()
