@@ -105,7 +105,7 @@ class DiscordAdapter(discord.Client):
             return  # embed unfurls carry no text; the bot's own streamed edits are not member text
         where = await self.where(payload.guild_id, payload.channel_id)
         if where is not None:
-            await self.pipeline.edit(where, str(payload.message_id), payload.data["content"])
+            await self.pipeline.edit(where, str(payload.message_id), payload.message.clean_content)
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         where = await self.where(payload.guild_id, payload.channel_id)

@@ -22,6 +22,8 @@ from aiohttp import WSMsgType, web
 GUILD_ID = 100_000_000_000_000_100
 CHANNEL_ID = 100_000_000_000_000_200
 THREAD_ID = 100_000_000_000_000_201
+OLD_THREAD_ID = 100_000_000_000_000_202
+"""A thread not in the guild's gateway snapshot (as an archived one): known only through REST."""
 BOT_ID = 100_000_000_000_000_900
 API = "/api/v10"
 MESSAGE_CONTENT = 1 << 15
@@ -248,7 +250,7 @@ class FakeDiscord:
 
     async def _channel(self, request: web.Request) -> web.Response:
         cid = int(request.match_info["cid"])
-        found = {c["id"]: c for c in (_text_channel(), _thread())}.get(str(cid))
+        found = {c["id"]: c for c in (_text_channel(), _thread(THREAD_ID), _thread(OLD_THREAD_ID))}.get(str(cid))
         if found is None:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
         return _json(found)
@@ -328,8 +330,8 @@ def _text_channel() -> dict[str, Any]:
             "permission_overwrites": [], "nsfw": False, "parent_id": None}
 
 
-def _thread() -> dict[str, Any]:
-    return {"id": str(THREAD_ID), "type": 11, "guild_id": str(GUILD_ID), "parent_id": str(CHANNEL_ID),
+def _thread(thread_id: int) -> dict[str, Any]:
+    return {"id": str(thread_id), "type": 11, "guild_id": str(GUILD_ID), "parent_id": str(CHANNEL_ID),
             "owner_id": "1", "name": "plans", "message_count": 0, "member_count": 1,
             "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": _now(), "locked": False}}
 
@@ -338,5 +340,5 @@ def _guild() -> dict[str, Any]:
     everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": "68608", "position": 0, "color": 0,
                 "hoist": False, "managed": False, "mentionable": False}
     return {"id": str(GUILD_ID), "name": "test guild", "unavailable": False, "member_count": 3, "owner_id": "1",
-            "channels": [_text_channel()], "threads": [_thread()], "members": [], "roles": [everyone],
+            "channels": [_text_channel()], "threads": [_thread(THREAD_ID)], "members": [], "roles": [everyone],
             "emojis": [], "stickers": [], "features": []}

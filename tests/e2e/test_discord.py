@@ -30,7 +30,7 @@ from groupmind.events import ChannelRef, ChatMessage
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
-from tests.e2e.fake_discord import API, BOT, BOT_ID, CHANNEL_ID, GUILD_ID, THREAD_ID, TOKEN, FakeDiscord, Request, user
+from tests.e2e.fake_discord import API, BOT, BOT_ID, CHANNEL_ID, GUILD_ID, OLD_THREAD_ID, THREAD_ID, TOKEN, FakeDiscord, Request, user
 
 ALICE_ID, OTHER_BOT_ID, CLOSED_ID = 100_000_000_000_000_001, 100_000_000_000_000_002, 100_000_000_000_000_003
 ALICE = user(ALICE_ID, "alice")
@@ -164,15 +164,32 @@ async def test_edits_and_deletes_reach_redis_through_raw_events(
             await fake.dispatch("MESSAGE_CREATE", said)
         await until_stored(store, CHANNEL, 3)
         await until_stored(store, THREAD, 1)
-        await fake.dispatch("MESSAGE_UPDATE", {**first, "content": "typo here", "edited_timestamp": first["timestamp"]})
+        edited = {**first, "content": f"typo here <@{BOT_ID}>", "mentions": [BOT], "edited_timestamp": first["timestamp"]}
+        await fake.dispatch("MESSAGE_UPDATE", edited)
         await fake.dispatch("MESSAGE_UPDATE", {**in_thread, "content": "thread fixed"})
         await fake.dispatch("MESSAGE_DELETE", {"id": third["id"], "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID)})
-        await eventually(lambda: _same(texts(store, CHANNEL, THREAD), ["typo here", "keep me", "thread fixed"]))
+        await eventually(lambda: _same(texts(store, CHANNEL, THREAD), ["typo here @groupmind", "keep me", "thread fixed"]))
         await fake.dispatch(
             "MESSAGE_DELETE_BULK", {"ids": [first["id"], second["id"]], "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID)}
         )
         await eventually(lambda: _same(texts(store, CHANNEL, THREAD), ["thread fixed"]))
 
+
+
+async def test_an_uncached_thread_is_looked_up_so_its_messages_keep_their_conversation(
+    fake: FakeDiscord, listening: Pipeline, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    old_thread = CHANNEL.model_copy(update={"thread": str(OLD_THREAD_ID)})
+    said = fake.message(ALICE, "reviving an old thread", channel_id=OLD_THREAD_ID)
+    async with online(listening):
+        await fake.dispatch("MESSAGE_CREATE", said)
+        await until_stored(store, old_thread, 1)
+        await fake.dispatch("MESSAGE_DELETE", {"id": said["id"], "channel_id": str(OLD_THREAD_ID), "guild_id": str(GUILD_ID)})
+        await eventually(lambda: _same(texts(store, old_thread), []))
+        await fake.dispatch("MESSAGE_DELETE", {"id": "1", "channel_id": "100000000000000999", "guild_id": str(GUILD_ID)})
+        await fake.wait_for(lambda: "100000000000000999 unknown to Discord (404); event dropped" in caplog.text)
+    assert fake.sent(f"/channels/{OLD_THREAD_ID}", method="GET"), "the thread was fetched over REST"
+    assert await store.conversations(PLATFORM, str(GUILD_ID)) == [old_thread.conversation]
 
 
 async def test_a_message_sent_during_a_gateway_drop_arrives_after_the_resume(
