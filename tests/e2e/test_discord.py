@@ -10,17 +10,17 @@ import asyncio
 import os
 import subprocess
 import sys
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
-from contextlib import asynccontextmanager, suppress
 from typing import AsyncIterator, Awaitable, Callable
 
 import discord
 import pytest
 import yarl
 
-from adapters.discord.commands import REFUSED
 from adapters.discord.client import DiscordAdapter, DiscordStartError, gateway_intents, run_discord
+from adapters.discord.commands import REFUSED
 from adapters.discord.outbox import StreamedReply
 from adapters.discord.private import DmOutcome, send_private
 from adapters.discord.split import split_message
@@ -110,11 +110,14 @@ async def test_login_identifies_with_explicit_intents(fake: FakeDiscord, listeni
     assert gateway_intents().message_content and not gateway_intents().members
 
 
-async def test_a_wrong_token_is_a_clear_start_error_without_the_token(fake: FakeDiscord, listening: Pipeline) -> None:
+async def test_a_wrong_token_is_a_clear_start_error_without_the_token(
+    fake: FakeDiscord, listening: Pipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
     settings = Settings(_env_file=None, discord_token="not-the-token")  # type: ignore[call-arg]
     with pytest.raises(DiscordStartError, match="refused the token") as failure:
         await run_discord(listening, settings)
-    assert "not-the-token" not in str(failure.value)
+    assert "not-the-token" not in str(failure.value) + caplog.text
 
 
 async def test_a_disallowed_message_content_intent_says_where_to_switch_it_on(
