@@ -95,10 +95,10 @@ async def texts(store: Store, *where: ChannelRef) -> list[str]:
 
 async def until_stored(store: Store, where: ChannelRef, count: int, timeout: float = 10.0) -> list[ChatMessage]:
     async def enough() -> bool:
-        return len(await stored(store, where)) >= count
+        return await store.stored_count(where) >= count
 
     await eventually(enough, timeout)
-    return await stored(store, where)
+    return await store.window(where, count)
 
 
 async def test_login_identifies_with_explicit_intents(fake: FakeDiscord, listening: Pipeline) -> None:
@@ -207,6 +207,16 @@ async def test_a_message_sent_during_a_gateway_drop_arrives_after_the_resume(
         await until_stored(store, CHANNEL, 2)
     assert await texts(store, CHANNEL) == ["before the drop", "while it was away"]
     assert fake.replayed == ["MESSAGE_CREATE"], "the session was resumed, not started again"
+
+
+async def test_a_burst_of_events_is_stored_whole(fake: FakeDiscord, listening: Pipeline, store: Store) -> None:
+    """Each event is its own task, so a burst is hundreds of concurrent stores: they must queue, not fail."""
+    burst = [fake.message(ALICE, f"line {n}") for n in range(300)]
+    async with online(listening):
+        for said in burst:
+            await fake.dispatch("MESSAGE_CREATE", said)
+        await until_stored(store, CHANNEL, len(burst), timeout=60)
+    assert sorted(m.message_id for m in await store.window(CHANNEL, 1000)) == sorted(said["id"] for said in burst)
 
 
 async def test_a_long_reply_is_split_and_its_streamed_edits_are_throttled(fake: FakeDiscord, listening: Pipeline) -> None:
