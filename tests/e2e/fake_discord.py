@@ -63,26 +63,28 @@ class FakeDiscord:
     """Discord as the bot sees it; `api_base` and `gateway_url` are what discord.py must be pointed at."""
 
     def __init__(self) -> None:
-        self.requests: list[Request] = []
-        self.limited: list[Request] = []
-        """Requests answered with a 429."""
+        # How Discord misbehaves, set by a test before it acts.
         self.rate_limit_once: set[tuple[str, str]] = set()
         """(method, path) answered once with a 429 before being served."""
         self.closed_dms: set[int] = set()
         """Users whose DMs are closed: sending to their DM channel is refused with code 50007."""
         self.muted_channels: set[int] = set()
         """Channels where the bot lacks Send Messages: posting there is refused with code 50013."""
-        self.identify: dict[str, Any] | None = None
         self.message_content_allowed = True
         """False: the Message Content intent is off in the Developer Portal (IDENTIFY is refused)."""
-        self._ids = _snowflakes()
-        self._events: list[dict[str, Any]] = []
-        """Every dispatched event, so a RESUME can replay what the bot missed."""
+        # What the bot did, for a test to check.
+        self.requests: list[Request] = []
+        self.limited: list[Request] = []
+        """Requests answered with a 429."""
+        self.identify: dict[str, Any] | None = None
         self.replayed: list[str] = []
         """Events sent again on a RESUME."""
         self.resumed = asyncio.Event()
+        self._events: list[dict[str, Any]] = []
+        """Every dispatched event, so a RESUME can replay what the bot missed."""
         self._live = False
         """The bot has a session: identified or resumed, and not dropped since."""
+        self._ids = _snowflakes()
         self._dm_channels: dict[int, int] = {}
         self._sent: dict[int, dict[str, Any]] = {}
         self._ws: web.WebSocketResponse | None = None
@@ -110,9 +112,8 @@ class FakeDiscord:
         )
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         if self._ws is not None:
