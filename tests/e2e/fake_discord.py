@@ -22,12 +22,15 @@ from aiohttp import WSMsgType, web
 GUILD_ID = 100_000_000_000_000_100
 CHANNEL_ID = 100_000_000_000_000_200
 THREAD_ID = 100_000_000_000_000_201
+CARE_CHANNEL_ID = 100_000_000_000_000_300
+"""A channel @everyone cannot view: a private care channel."""
 OLD_THREAD_ID = 100_000_000_000_000_202
 """A thread not in the guild's gateway snapshot (as an archived one): known only through REST."""
 BOT_ID = 100_000_000_000_000_900
 API = "/api/v10"
 MESSAGE_CONTENT = 1 << 15
 MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL = 1 << 10
 TOKEN = "fake-token"
 """The only token the fake accepts."""
 
@@ -326,9 +329,11 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return web.Response(body=json.dumps(data).encode(), status=status, headers={**(headers or {}), "Content-Type": "application/json"})
 
 
-def _text_channel() -> dict[str, Any]:
-    return {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general", "position": 0,
-            "permission_overwrites": [], "nsfw": False, "parent_id": None}
+def _text_channel(channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+    hidden = [{"id": str(GUILD_ID), "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)}]
+    return {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": f"channel-{channel_id % 1000}",
+            "position": 0, "permission_overwrites": hidden if channel_id == CARE_CHANNEL_ID else [], "nsfw": False,
+            "parent_id": None}
 
 
 def _thread(thread_id: int) -> dict[str, Any]:
@@ -341,5 +346,5 @@ def _guild() -> dict[str, Any]:
     everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": "68608", "position": 0, "color": 0,
                 "hoist": False, "managed": False, "mentionable": False}
     return {"id": str(GUILD_ID), "name": "test guild", "unavailable": False, "member_count": 3, "owner_id": "1",
-            "channels": [_text_channel()], "threads": [_thread(THREAD_ID)], "members": [], "roles": [everyone],
+            "channels": [_text_channel(), _text_channel(CARE_CHANNEL_ID)], "threads": [_thread(THREAD_ID)], "members": [], "roles": [everyone],
             "emojis": [], "stickers": [], "features": []}

@@ -22,7 +22,7 @@ import yarl
 from adapters.discord.client import DiscordAdapter, DiscordStartError, gateway_intents, run_discord
 from adapters.discord.commands import REFUSED
 from adapters.discord.outbox import StreamedReply
-from adapters.discord.private import DmOutcome, send_private
+from adapters.discord.private import Outcome, send_private, send_to_care_channel
 from adapters.discord.split import split_message
 from adapters.discord.translate import DM_COMMUNITY, PLATFORM
 from groupmind.config import Settings
@@ -30,7 +30,7 @@ from groupmind.events import ChannelRef, ChatMessage
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
-from tests.e2e.fake_discord import API, BOT, BOT_ID, CHANNEL_ID, GUILD_ID, OLD_THREAD_ID, THREAD_ID, TOKEN, FakeDiscord, Request, user
+from tests.e2e.fake_discord import API, BOT, BOT_ID, CARE_CHANNEL_ID, CHANNEL_ID, GUILD_ID, OLD_THREAD_ID, THREAD_ID, TOKEN, FakeDiscord, Request, user
 
 ALICE_ID, OTHER_BOT_ID, CLOSED_ID = 100_000_000_000_000_001, 100_000_000_000_000_002, 100_000_000_000_000_003
 ALICE = user(ALICE_ID, "alice")
@@ -260,12 +260,12 @@ async def test_a_private_message_reports_closed_dms_clearly(fake: FakeDiscord, l
         sent = await send_private(client, ALICE_ID, "Checking in: how are you doing?")
         closed = await send_private(client, CLOSED_ID, "Checking in: how are you doing?")
         blank = await send_private(client, ALICE_ID, "  ")
-    assert sent.delivered and sent.outcome is DmOutcome.SENT and len(sent.message_ids) == 1
+    assert sent.delivered and sent.outcome is Outcome.SENT and len(sent.message_ids) == 1
     [delivered] = fake.sent(f"/channels/{fake.dm_channel(ALICE_ID)}/messages")
     assert delivered.body["content"] == "Checking in: how are you doing?"
     assert delivered.body["allowed_mentions"] == {"parse": []}
-    assert not closed.delivered and closed.outcome is DmOutcome.DMS_CLOSED and "closed" in closed.detail
-    assert not blank.delivered and blank.outcome is DmOutcome.FAILED and "blank" in blank.detail
+    assert not closed.delivered and closed.outcome is Outcome.DMS_CLOSED and "closed" in closed.detail
+    assert not blank.delivered and blank.outcome is Outcome.FAILED and "blank" in blank.detail
 
 
 async def _same(actual: Awaitable[list[str]], expected: list[str]) -> bool:
@@ -319,6 +319,19 @@ async def test_bots_and_the_bots_own_messages_are_not_answered(fake: FakeDiscord
     ids = [m.message_id for m in await stored(store, CHANNEL)]
     assert ids[:2] == [from_bot["id"], human["id"]], "another bot is stored, the bot's own echo is not"
     assert own["id"] not in ids
+
+
+async def test_a_care_alert_goes_only_to_a_private_care_channel(fake: FakeDiscord, listening: Pipeline) -> None:
+    alert = "A member may need support. Details are in the care log."
+    async with online(listening) as client:
+        private = await send_to_care_channel(client, CARE_CHANNEL_ID, alert)
+        public = await send_to_care_channel(client, CHANNEL_ID, alert)
+        in_public_thread = await send_to_care_channel(client, THREAD_ID, alert)
+        missing = await send_to_care_channel(client, 100_000_000_000_000_999, alert)
+    assert private.delivered and [r.body["content"] for r in fake.sent(f"/channels/{CARE_CHANNEL_ID}/messages")] == [alert]
+    assert public.outcome is in_public_thread.outcome is Outcome.NOT_PRIVATE and "readable by everyone" in public.detail
+    assert fake.sent(f"/channels/{CHANNEL_ID}/messages") == fake.sent(f"/channels/{THREAD_ID}/messages") == []
+    assert missing.outcome is Outcome.NOT_FOUND and not missing.delivered
 
 
 def test_run_without_a_token_names_the_missing_setting(tmp_path: Path) -> None:
