@@ -72,7 +72,7 @@ class FakeDiscord:
         self.closed_dms: set[int] = set()
         """Users whose DMs are closed: sending to their DM channel is refused with code 50007."""
         self.muted_channels: set[int] = set()
-        """Channels where the bot lacks Send Messages: posting there is refused with code 50013."""
+        """Channels where the bot lacks Send Messages: posting and typing there are refused with code 50013."""
         self.message_content_allowed = True
         """False: the Message Content intent is off in the Developer Portal (IDENTIFY is refused)."""
         # What the bot did, for a test to check.
@@ -243,7 +243,9 @@ class FakeDiscord:
     async def _me(self, _: web.Request) -> web.Response:
         return _json(BOT)
 
-    async def _typing(self, _: web.Request) -> web.Response:
+    async def _typing(self, request: web.Request) -> web.Response:
+        if int(request.match_info["cid"]) in self.muted_channels:
+            return _missing_permissions()
         return web.Response(status=204)
 
     async def _application(self, _: web.Request) -> web.Response:
@@ -264,7 +266,7 @@ class FakeDiscord:
         if self._dm_channels.get(cid) in self.closed_dms:
             return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
         if cid in self.muted_channels:
-            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+            return _missing_permissions()
         body = await request.json()
         message = {**self.message(BOT, body.get("content", ""), channel_id=cid), "type": 0}
         message.pop("member", None)
@@ -327,6 +329,10 @@ class FakeDiscord:
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py parses a body as JSON only when the content type is exactly application/json.
     return web.Response(body=json.dumps(data).encode(), status=status, headers={**(headers or {}), "Content-Type": "application/json"})
+
+
+def _missing_permissions() -> web.Response:
+    return _json({"message": "Missing Permissions", "code": 50013}, status=403)
 
 
 def _text_channel(channel_id: int = CHANNEL_ID) -> dict[str, Any]:

@@ -348,6 +348,7 @@ def test_run_without_a_token_names_the_missing_setting(tmp_path: Path) -> None:
 async def test_a_reply_discord_refuses_is_logged_and_costs_nothing_else(
     fake: FakeDiscord, talking: Pipeline, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level("INFO")
     fake.muted_channels.add(CHANNEL_ID)
     async with online(talking):
         await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, f"<@{BOT_ID}> are you there?", mentions=(BOT,)))
@@ -356,6 +357,7 @@ async def test_a_reply_discord_refuses_is_logged_and_costs_nothing_else(
         await until_stored(store, THREAD, 1)
     assert await texts(store, CHANNEL) == ["@groupmind are you there?"]
     assert "answered 403 (code 50013)" in caplog.text
+    assert "no typing indicator" in caplog.text, "the refused typing call is logged, and the reply was still tried"
 
 
 def _subcommands(synced: Request) -> set[str]:
