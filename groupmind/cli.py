@@ -26,12 +26,12 @@ err = Console(stderr=True)
 _FATAL = (StoreUnavailable, EmbeddedServerError, ModelLoadError)
 
 
-def _run(coro: object) -> None:
-    """Run a command's coroutine; a known failure is one clear line and exit 1."""
+def _run(coro: object, *fatal: type[Exception]) -> None:
+    """Run a command's coroutine; a known failure (or one of `fatal`) is one clear line and exit 1."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(coro)  # type: ignore[arg-type]
-    except _FATAL as exc:
+    except (*_FATAL, *fatal) as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
@@ -94,24 +94,37 @@ def replay(
 
 @app.command()
 def run() -> None:
-    """Join the chat platforms whose tokens are configured (Slack: GROUPMIND_SLACK_BOT_TOKEN)."""
+    """Join every chat platform whose settings are present (Discord, Slack) and answer until stopped."""
     import adapters.slack as slack
+    from adapters.discord.client import DiscordStartError, run_discord
 
     settings = Settings()
-    if not slack.configured(settings):
-        err.print("[bold red]error:[/] no platform configured: set GROUPMIND_SLACK_BOT_TOKEN (see README)", highlight=False)
+    use_discord, use_slack = settings.discord_token is not None, slack.configured(settings)
+    if not (use_discord or use_slack):
+        err.print(
+            "[bold red]error:[/] no platform configured: set GROUPMIND_DISCORD_TOKEN (README, 'Discord') "
+            "or GROUPMIND_SLACK_BOT_TOKEN (README, 'Slack'). To try groupmind without a platform, "
+            "run `groupmind room`.",
+            highlight=False,
+        )
         raise typer.Exit(2)
-    try:
-        slack.check_settings(settings)
-    except slack.SlackConfigError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        raise typer.Exit(2) from None
+    if use_slack:
+        try:
+            slack.check_settings(settings)
+        except slack.SlackConfigError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
 
     async def main() -> None:
         async with open_pipeline(settings) as pipeline:
-            await slack.run(settings, pipeline)
+            platforms = []
+            if use_discord:
+                platforms.append(run_discord(pipeline, settings))
+            if use_slack:
+                platforms.append(slack.run(settings, pipeline))
+            await asyncio.gather(*platforms)
 
-    _run(main())
+    _run(main(), DiscordStartError)
 
 
 @app.command()

@@ -5,12 +5,13 @@ Nothing else in the code reads the environment: functions receive a `Settings`.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_threads() -> int:
@@ -55,6 +56,10 @@ class Settings(BaseSettings):
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )
+    discord_token: SecretStr | None = Field(None, description="Bot token; set, `groupmind run` joins Discord.")
+    discord_dev_guilds: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Guild ids to sync slash commands to at once (development)."
+    )
 
     # Slack. Tokens are SecretStr so they never appear in a repr, a log line or a traceback.
     slack_bot_token: SecretStr = Field(SecretStr(""), description="Bot token (xoxb-...).")
@@ -76,3 +81,18 @@ class Settings(BaseSettings):
         if not cleaned:
             raise ValueError("bot_name must contain a visible character")
         return cleaned
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("discord_dev_guilds", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        # `GROUPMIND_DISCORD_DEV_GUILDS=123,456` reads better in a .env than a JSON list; both work.
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [part for part in (p.strip() for p in value.split(",")) if part]
+        return value

@@ -22,6 +22,7 @@ from groupmind.events import ChannelRef, ChatMessage, Reply, utcnow
 from groupmind.llm.engine import Engine, EngineError
 from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
 from groupmind.store import Store
+from groupmind.store.keys import CommunityKeys
 from groupmind.store.community import ChannelView, channel_view, opted_out
 from groupmind.we.group import Group
 from groupmind.we.room import We
@@ -85,6 +86,10 @@ class Pipeline:
         """Give the conversation's pending reply if it is due at `now` (default: the clock)."""
         view = await channel_view(self.store, where, "")
         return await self._settle(where, now or self.clock(), await self.we.recent(where), view, on_text)
+
+    async def awaiting_reply(self, where: ChannelRef) -> bool:
+        """True while a burst in `where` waits for the bot's answer (adapters show typing then)."""
+        return bool(await self.store.redis.exists(CommunityKeys(where.platform, where.community).speak(where.conversation)))
 
     async def settle(self, where: ChannelRef, on_text: TextSink | None = None) -> list[Reply]:
         """Let the room fall silent: tick once every wait (burst, question pause) has passed."""

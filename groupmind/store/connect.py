@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -35,11 +35,22 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
 
 
+MAX_CONNECTIONS = 64
+"""Connections per process; more concurrent commands wait for a free one instead of failing."""
+
+
 def client_for(url: str, *, retries: int = 20) -> Redis:
-    """A redis-py asyncio client; by default it rides out a Redis restart of ~15 s."""
+    """A redis-py asyncio client; by default it rides out a Redis restart of ~15 s.
+
+    The pool blocks when all connections are busy: a burst of platform events
+    (each handled in its own task) must queue, not lose messages to
+    "Too many connections".
+    """
     backoff = ExponentialBackoff(cap=1.0, base=0.05) if retries else NoBackoff()
-    return Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=None,
         decode_responses=True,
         socket_connect_timeout=5,
         socket_timeout=10,
@@ -47,6 +58,7 @@ def client_for(url: str, *, retries: int = 20) -> Redis:
         retry_on_error=[RedisConnectionError, RedisTimeoutError, ConnectionResetError],
         health_check_interval=30,
     )
+    return Redis.from_pool(pool)
 
 
 async def _probe(url: str) -> None:
