@@ -25,6 +25,7 @@ from adapters.discord.commands import GroupmindCommands
 from adapters.discord.outbox import NO_PINGS, StreamedReply
 from adapters.discord.translate import channel_ref, to_chat_message
 from adapters.settle import SettleTimers
+from groupmind.admin import Admin
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, Reply
 from groupmind.pipeline import Pipeline, TextSink
@@ -67,7 +68,7 @@ class DiscordAdapter(discord.Client):
         self.timers: SettleTimers[discord.Message] = SettleTimers(pipeline, self._tick)
         self.dev_guilds = tuple(dev_guilds)
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(GroupmindCommands())
+        self.tree.add_command(GroupmindCommands(Admin.for_pipeline(pipeline)))
 
     async def setup_hook(self) -> None:
         """Register `/groupmind` with Discord: per dev guild (instant) or globally (Discord takes a while)."""

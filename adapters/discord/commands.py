@@ -1,36 +1,31 @@
-"""`/groupmind`: the slash command group, handed to the admin layer through one seam.
+"""`/groupmind`: Discord's slash commands, translated to the admin layer and back.
 
-Discord sets default permissions per top-level command, not per subcommand, so
-one group that holds both member commands (open to everyone) and admin commands
-cannot use them to hide the admin ones. The admin check is therefore done here,
-in code, before the seam is reached: Manage Server, in a server.
+Every admin command is a subcommand; its words after the name go to the admin
+layer as they are, so usage errors, permissions and audit are decided once in
+`groupmind.admin`, the same as on Slack and in the local room. Discord sets
+default permissions per top-level command, not per subcommand, so the admin
+check is the admin layer's, fed with Manage Server. Answers are ephemeral: only
+the person who asked sees them. Slow commands (export, forget-me) are deferred
+at once, because Discord drops an interaction not answered within 3 seconds.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Literal
 
 import discord
 from discord import app_commands
 
+from adapters.discord.split import split_message
+from adapters.discord.translate import channel_ref
+from groupmind.admin import SLOW_COMMANDS, Admin, split_command
+from groupmind.events import AdminCommand, CommandResult, Member
+
 log = logging.getLogger(__name__)
 
-REFUSED = "Only members with the Manage Server permission can change groupmind's settings, and only in a server."
-
-
-async def run_command(text: str, interaction: discord.Interaction) -> None:
-    """The one seam between Discord's slash commands and groupmind's admin layer.
-
-    `text` is the command as words (`mode active`, `optout`), the same on every
-    platform; the interaction says who asked, where, and answers them. The admin
-    layer is not part of this build yet, so the seam says that, privately, and
-    changes nothing.
-    """
-    log.info("/groupmind %s from %s in guild %s", text.split()[0], interaction.user.id, interaction.guild_id)
-    await interaction.response.send_message(
-        "groupmind's commands are not connected in this version yet, so nothing was changed.", ephemeral=True
-    )
+_WORDS = "the rest of the command, e.g. `contacts add alice` (see /groupmind help)"
 
 
 def manages_server(interaction: discord.Interaction) -> bool:
@@ -38,36 +33,95 @@ def manages_server(interaction: discord.Interaction) -> bool:
     return interaction.guild is not None and interaction.permissions.manage_guild
 
 
+def to_admin_command(text: str, interaction: discord.Interaction) -> AdminCommand:
+    """The platform-neutral command a slash command means."""
+    name, args = split_command(text)
+    user = interaction.user
+    channel = interaction.channel or discord.Object(interaction.channel_id or 0)
+    return AdminCommand(
+        where=channel_ref(interaction.guild_id, channel),
+        invoker=Member(id=str(user.id), display_name=user.display_name, is_bot=user.bot),
+        invoker_is_admin=manages_server(interaction),
+        name=name,
+        args=args,
+    )
+
+
+def _file(result: CommandResult) -> discord.File | None:
+    if result.file is None:
+        return None
+    content = result.file.content
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return discord.File(io.BytesIO(data), filename=result.file.name)
+
+
 class GroupmindCommands(app_commands.Group):
     """Member privacy controls and, for Manage Server, the community's settings."""
 
-    def __init__(self) -> None:
+    def __init__(self, admin: Admin) -> None:
         super().__init__(name="groupmind", description="groupmind's settings and your privacy controls")
+        self.admin = admin
 
-    @app_commands.command(name="help", description="What groupmind does and how to control it")
+    async def run(self, interaction: discord.Interaction, text: str) -> None:
+        """Answer one command: defer if it is slow, then show the admin layer's result privately."""
+        cmd = to_admin_command(text, interaction)
+        slow = cmd.name in SLOW_COMMANDS
+        if slow:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.admin.execute(cmd)
+        chunks = split_message(result.text) or ["(nothing to show)"]
+        file = _file(result)
+        for number, chunk in enumerate(chunks):
+            extra = {"file": file} if file is not None and number == len(chunks) - 1 else {}
+            if number == 0 and not slow:
+                await interaction.response.send_message(chunk, ephemeral=True, **extra)
+            else:
+                await interaction.followup.send(chunk, ephemeral=True, **extra)
+
+    @app_commands.command(name="help", description="What groupmind does, what it stores, who the care contacts are")
     async def help(self, interaction: discord.Interaction) -> None:
-        await run_command("help", interaction)
+        await self.run(interaction, "help")
 
-    @app_commands.command(name="optout", description="Stop groupmind from remembering what you say")
+    @app_commands.command(name="optout", description="Stop care monitoring and profiling of me")
     async def optout(self, interaction: discord.Interaction) -> None:
-        await run_command("optout", interaction)
+        await self.run(interaction, "optout")
 
-    @app_commands.command(name="forget-me", description="Erase what groupmind remembers about you")
+    @app_commands.command(name="optin", description="Resume care monitoring and profiling of me")
+    async def optin(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "optin")
+
+    @app_commands.command(name="forget-me", description="Delete everything groupmind stores about me here")
     async def forget_me(self, interaction: discord.Interaction) -> None:
-        await run_command("forget-me", interaction)
+        await self.run(interaction, "forget-me")
+
+    @app_commands.command(name="status", description="Model, uptime, stored messages, open care alerts (Manage Server)")
+    async def status(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "status")
 
     @app_commands.command(name="mode", description="When groupmind speaks in this channel (Manage Server)")
-    @app_commands.check(manages_server)
     async def mode(self, interaction: discord.Interaction, mode: Literal["mention", "active", "quiet"]) -> None:
-        await run_command(f"mode {mode}", interaction)
+        await self.run(interaction, f"mode {mode}")
 
-    @app_commands.command(name="persona", description="How groupmind presents itself here (Manage Server)")
-    @app_commands.check(manages_server)
-    async def persona(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 500]) -> None:
-        await run_command(f"persona {text}", interaction)
+    @app_commands.command(name="persona", description="show | set TEXT | reset (Manage Server)")
+    @app_commands.describe(words=_WORDS)
+    async def persona(self, interaction: discord.Interaction, words: app_commands.Range[str, 1, 600]) -> None:
+        await self.run(interaction, f"persona {words}")
+
+    @app_commands.command(name="care", description="contacts | region | checkins | sensitivity (Manage Server)")
+    @app_commands.describe(words=_WORDS)
+    async def care(self, interaction: discord.Interaction, words: app_commands.Range[str, 1, 200]) -> None:
+        await self.run(interaction, f"care {words}")
+
+    @app_commands.command(name="alerts", description="list | ack ID | resolve ID [note] (Manage Server)")
+    @app_commands.describe(words=_WORDS)
+    async def alerts(self, interaction: discord.Interaction, words: app_commands.Range[str, 1, 600]) -> None:
+        await self.run(interaction, f"alerts {words}")
+
+    @app_commands.command(name="export", description="The community's stored data as a JSON file (Manage Server)")
+    async def export(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "export")
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        if isinstance(error, app_commands.CheckFailure):
-            await interaction.response.send_message(REFUSED, ephemeral=True)
-            return
         log.error("/groupmind failed", exc_info=error)
+        if not interaction.response.is_done():
+            await interaction.response.send_message("That command failed; nothing was changed.", ephemeral=True)

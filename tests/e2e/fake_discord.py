@@ -110,6 +110,7 @@ class FakeDiscord:
                 web.put(f"{API}/applications/{{app}}/commands", self._sync_commands),
                 web.put(f"{API}/applications/{{app}}/guilds/{{gid}}/commands", self._sync_commands),
                 web.post(f"{API}/interactions/{{iid}}/{{itoken}}/callback", self._interaction_callback),
+                web.post(f"{API}/webhooks/{{app}}/{{itoken}}", self._followup),
                 web.get("/gateway", self._gateway),
             ]
         )
@@ -222,7 +223,7 @@ class FakeDiscord:
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
         key = (request.method, request.path)
-        body = await request.json() if request.can_read_body else None
+        body = await _body(request)
         seen = Request(request.method, request.path.removeprefix(API), body, time.monotonic())
         if key in self.rate_limit_once:
             self.rate_limit_once.discard(key)
@@ -234,7 +235,7 @@ class FakeDiscord:
                 headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"},
             )
         # Interaction callbacks are authorised by the interaction's own token, not the bot's.
-        bot_route = request.path.startswith(API) and not request.path.startswith(f"{API}/interactions/")
+        bot_route = request.path.startswith(API) and not request.path.startswith((f"{API}/interactions/", f"{API}/webhooks/"))
         if bot_route and request.headers.get("Authorization") != f"Bot {TOKEN}":
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         self.requests.append(seen)
@@ -285,6 +286,13 @@ class FakeDiscord:
     async def _interaction_callback(self, request: web.Request) -> web.Response:
         return _json({"interaction": {"id": request.match_info["iid"], "type": 2}})
 
+    async def _followup(self, request: web.Request) -> web.Response:
+        """A follow-up to an interaction (deferred or long answers); the body was recorded already."""
+        body = self.requests[-1].body or {}
+        message = {**self.message(BOT, body.get("content", ""), channel_id=CHANNEL_ID), "type": 0, "webhook_id": str(BOT_ID)}
+        message.pop("member", None)
+        return _json(message)
+
     async def _open_dm(self, request: web.Request) -> web.Response:
         recipient = int((await request.json())["recipient_id"])
         cid = self.dm_channel(recipient)
@@ -324,6 +332,21 @@ class FakeDiscord:
                 await self.dispatch("RESUMED", {})
                 self.resumed.set()
         return ws
+
+
+async def _body(request: web.Request) -> Any:
+    """A request's JSON body; for multipart (a file attached), its JSON part plus the files' names and bytes."""
+    if not request.can_read_body:
+        return None
+    if request.content_type != "multipart/form-data":
+        return await request.json()
+    body: dict[str, Any] = {"files": {}}
+    async for part in await request.multipart():
+        if part.name == "payload_json":
+            body.update(await part.json())
+        elif part.filename:
+            body["files"][part.filename] = await part.read()
+    return body
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -20,7 +20,6 @@ import pytest
 import yarl
 
 from adapters.discord.client import DiscordAdapter, DiscordStartError, gateway_intents, run_discord
-from adapters.discord.commands import REFUSED
 from adapters.discord.outbox import StreamedReply
 from adapters.discord.private import Outcome, send_private, send_to_care_channel
 from adapters.discord.split import split_message
@@ -30,6 +29,7 @@ from groupmind.events import ChannelRef, ChatMessage
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
+from tests.helpers import msg
 from tests.e2e.fake_discord import API, BOT, BOT_ID, CARE_CHANNEL_ID, CHANNEL_ID, GUILD_ID, OLD_THREAD_ID, THREAD_ID, TOKEN, FakeDiscord, Request, user
 
 ALICE_ID, OTHER_BOT_ID, CLOSED_ID = 100_000_000_000_000_001, 100_000_000_000_000_002, 100_000_000_000_000_003
@@ -373,23 +373,44 @@ async def test_the_groupmind_commands_are_synced_globally_or_to_dev_guilds(fake:
         pass
     [globally] = fake.sent(f"/applications/{BOT_ID}/commands", method="PUT")
     [in_guild] = fake.sent(f"/applications/{BOT_ID}/guilds/{GUILD_ID}/commands", method="PUT")
-    expected = {"help", "optout", "forget-me", "mode", "persona"}
+    expected = {"help", "optout", "optin", "forget-me", "status", "mode", "persona", "care", "alerts", "export"}
     assert _subcommands(globally) == expected and _subcommands(in_guild) == expected
 
 
-async def test_slash_commands_reach_the_seam_and_admin_ones_need_manage_server(
-    fake: FakeDiscord, listening: Pipeline
+async def test_slash_commands_run_the_admin_layer_and_admin_ones_need_manage_server(
+    fake: FakeDiscord, listening: Pipeline, store: Store
 ) -> None:
     async with online(listening):
         for payload in (
             fake.slash(ALICE, "help"),
             fake.slash(ALICE, "mode", mode="active"),
             fake.slash(ALICE, "mode", manage_guild=True, mode="quiet"),
+            fake.slash(ALICE, "care", manage_guild=True, words="region"),
         ):
             await fake.dispatch("INTERACTION_CREATE", payload)
             await fake.wait_for(lambda: fake.sent(f"/interactions/{payload['id']}/interaction-token/callback"))
     answers = [r.body for r in fake.sent("/callback")]
     assert all(a["type"] == 4 and a["data"]["flags"] == 64 for a in answers), "every answer is ephemeral"
-    member, refused, admin = (a["data"]["content"] for a in answers)
-    assert "nothing was changed" in member and "nothing was changed" in admin
-    assert refused == REFUSED
+    member, refused, admin, usage = (a["data"]["content"] for a in answers)
+    assert "care contacts" in member
+    assert "for community admins only; nothing was changed" in refused
+    assert "mode in" in admin and "quiet" in admin
+    assert usage.startswith("usage: /gm care region CODE")
+    settings = await store.get_settings("discord", str(GUILD_ID))
+    assert settings == {f"mode:{CHANNEL_ID}": "quiet"}
+
+
+async def test_a_slow_command_is_deferred_then_answered_with_its_file(
+    fake: FakeDiscord, listening: Pipeline, store: Store
+) -> None:
+    await store.append(msg("alice", "something to export", platform="discord", community=str(GUILD_ID)))
+    async with online(listening):
+        payload = fake.slash(ALICE, "export", manage_guild=True)
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        await fake.wait_for(lambda: fake.sent("/interaction-token"))
+    [deferred] = [r.body for r in fake.sent("/callback")]
+    assert deferred["type"] == 5 and deferred["data"]["flags"] == 64, "acknowledged at once, privately"
+    [followup] = [r.body for r in fake.sent("/interaction-token")]
+    assert followup["flags"] == 64
+    [(name, data)] = followup["files"].items()
+    assert name.endswith(".json") and b"something to export" in data
