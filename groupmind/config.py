@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     )
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
     slack_http_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on.")
+    slack_admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Slack user ids who may run admin commands, besides workspace admins."
+    )
     slack_http_port: int = Field(3000, ge=0, le=65535, description="HTTP mode: port to listen on (0 picks a free one).")
 
     @field_validator("bot_name")
@@ -87,7 +90,7 @@ class Settings(BaseSettings):
     def _blank_token_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("discord_dev_guilds", mode="before")
+    @field_validator("discord_dev_guilds", "slack_admins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         # `GROUPMIND_DISCORD_DEV_GUILDS=123,456` reads better in a .env than a JSON list; both work.

@@ -57,6 +57,6 @@ async def connected(
 
 
 async def run(settings: Settings, pipeline: Pipeline, run_command: CommandRunner | None = None) -> None:
-    """Serve Slack until cancelled; `run_command` answers `/groupmind` once the admin layer exists."""
+    """Serve Slack until cancelled; `/groupmind` runs the admin layer unless `run_command` replaces it."""
     async with connected(settings, pipeline, run_command):
         await asyncio.Event().wait()

@@ -22,6 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.commands import SlashCommands
 from adapters.slack.names import DisplayNames, api_error
 from adapters.slack.outgoing import SlackSender
 from adapters.slack.translate import (
@@ -34,6 +35,7 @@ from adapters.slack.translate import (
     to_chat_message,
 )
 from adapters.settle import SettleTimers
+from groupmind.admin import Admin
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, Reply
 from groupmind.pipeline import Pipeline, TextSink
@@ -85,7 +87,7 @@ class SlackAdapter:
         pipeline: where messages go (listen-only pipelines store without answering).
         settings: the `slack_*` settings; the bot token is read from here.
         client: the Web API client; built from `settings` when not given.
-        run_command: handles `/groupmind`; without one the command is not registered.
+        run_command: handles `/groupmind`; by default the admin layer (`SlashCommands`).
     """
 
     def __init__(
@@ -111,14 +113,14 @@ class SlackAdapter:
         )
         self.app.event("message")(self.on_message)
         self.app.event("app_mention")(self.on_message)
-        self.run_command = run_command
-        if run_command is not None:
-            self.app.command("/groupmind")(self.on_command)
+        self.run_command = run_command or SlashCommands(
+            Admin.for_pipeline(pipeline), self.client, frozenset(settings.slack_admins), settings.data_dir
+        )
+        self.app.command("/groupmind")(self.on_command)
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         """Ack first (Slack allows 3 s), then let the command take as long as it needs."""
         await ack()
-        assert self.run_command is not None
         await self.run_command(command.get("text") or "", command, respond)
 
     async def on_message(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:

@@ -7,6 +7,7 @@ Every test runs groupmind's Slack adapter as `groupmind run` starts it
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 import json
 import logging
 import time
@@ -295,6 +296,30 @@ async def test_the_slash_command_is_acked_at_once_and_answered_through_the_seam(
         release.set()
         await wait_for(lambda: fake.responses)
     assert fake.responses[0]["text"] == "done: status"
+
+
+async def test_groupmind_runs_the_admin_layer_for_workspace_admins_and_refuses_others(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    fake.add_user("U1", "alice")
+    fake.users["U1"]["is_admin"] = True
+    fake.add_user("U2", "bob")
+    fake.add_user("U3", "carol")
+    settings = slack_settings.model_copy(update={"slack_admins": ["U3"]})
+    async with connected(settings, listener):
+        for text, user in (("mode quiet", "U2"), ("mode quiet", "U1"), ("care region XX1", "U3"), ("export", "U3")):
+            await fake.send_command(text, user=user)
+            count = len(fake.responses) + 1
+            await wait_for(lambda: len(fake.responses) == count)
+    refused, changed, usage, exported = fake.responses
+    assert all(r["response_type"] == "ephemeral" for r in fake.responses)
+    assert "for community admins only; nothing was changed" in refused["text"]
+    assert "quiet" in changed["text"]
+    assert usage["text"].startswith("usage: /gm care region CODE")
+    assert await store.get_settings("slack", TEAM) == {"mode:C1": "quiet"}
+    path = Path(exported["text"].rsplit("saved on the groupmind host: ", 1)[1])
+    assert path.is_relative_to(settings.data_dir) and '"mode:C1": "quiet"' in path.read_text()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
 async def test_a_recycled_socket_reconnects_and_nothing_is_missed(

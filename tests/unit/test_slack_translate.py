@@ -98,6 +98,9 @@ def test_the_manifest_subscribes_to_what_the_adapter_reads_and_grants_what_it_ca
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert events == {"app_mention", "message.channels", "message.groups", "message.im"}
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    needed = {"app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "users:read", "im:write"}
+    needed = {"app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "users:read", "im:write",
+              "commands"}
     assert scopes == needed
     assert manifest["settings"]["socket_mode_enabled"] is True
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/groupmind"]
+    assert "commands" in scopes
