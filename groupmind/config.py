@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,17 @@ class Settings(BaseSettings):
     reply_timeout_s: float = Field(60.0, gt=0, description="A generation running longer gives no reply.")
     window: int = Field(40, ge=1, le=500, description="Recent messages per channel shown to the model.")
     stream_maxlen: int = Field(10_000, ge=100, description="Messages kept per channel stream (trimmed ~).")
+    prefix_cache_mb: int = Field(
+        256, ge=0, description="Memory for the saved contexts of channels not being answered now."
+    )
+    engine_url: str = Field(
+        "", description="An OpenAI-compatible server (http://host:port); empty runs the model in-process."
+    )
+    engine_api: Literal["completions", "chat"] = Field(
+        "completions", description="The server endpoint: /v1/completions or /v1/chat/completions."
+    )
+    engine_model: str = Field("", description="The model name sent to the server, if it needs one.")
+    engine_connect_timeout_s: float = Field(10.0, gt=0, description="Giving up on reaching the server.")
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )
