@@ -77,12 +77,8 @@ def build_prompt(
     return Prompt(system=system, turns=tuple(lines[start:]), speaker=bot_name)
 
 
-ANCHOR_EVERY = 8
-"""About one message in this many is an anchor a trimmed transcript may start at."""
-
-
-def _is_anchor(msg: ChatMessage) -> bool:
-    return zlib.crc32(msg.message_id.encode()) % ANCHOR_EVERY == 0
+ANCHOR_SPACINGS = (16, 8)
+"""About one message in 16 is a preferred anchor, one in 8 a fallback anchor."""
 
 
 def _stable_start(history: Sequence[ChatMessage], earliest: int) -> int:
@@ -92,10 +88,16 @@ def _stable_start(history: Sequence[ChatMessage], earliest: int) -> int:
     shift the whole transcript, so the model would re-read all of it. Anchors
     are chosen by the message id alone, so the same line stays the first one
     until it falls out of the window, and the prompts in between extend each
-    other. Without an anchor in reach, the plain newest-that-fit start is used.
+    other. Sparse anchors shift rarely; denser ones stand in when no sparse
+    one is in reach, and the plain newest-that-fit start when none is.
     """
     reach = earliest + (len(history) - earliest) // 2
-    return next((i for i in range(earliest, reach) if _is_anchor(history[i])), earliest)
+    marks = [zlib.crc32(msg.message_id.encode()) for msg in history[earliest:reach]]
+    for spacing in ANCHOR_SPACINGS:
+        for offset, mark in enumerate(marks):
+            if mark % spacing == 0:
+                return earliest + offset
+    return earliest
 
 
 def _label_pattern(labels: Iterable[str]) -> re.Pattern[str]:
