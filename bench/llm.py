@@ -103,6 +103,15 @@ async def timed(engine: Engine, prompt: Prompt, key: str | None, max_tokens: int
     return (first or done) - started, done - started
 
 
+FLUSH = Prompt(system="Unrelated.", turns=(), speaker="x")
+
+
+async def timed_cold(engine: LocalEngine, prompt: Prompt, max_tokens: int) -> float:
+    """TTFT of `prompt` with nothing to reuse: no key, after an unrelated prompt."""
+    await timed(engine, FLUSH, None, 1)
+    return (await timed(engine, prompt, None, max_tokens))[0]
+
+
 async def warm_vs_cold(engine: LocalEngine, channels: Sequence[Channel], steps: int, budget: int) -> float:
     """Mean TTFT of new messages in channels with context, over the same prompts cold."""
     for channel in channels:
@@ -111,9 +120,8 @@ async def warm_vs_cold(engine: LocalEngine, channels: Sequence[Channel], steps: 
     for step in range(1, steps + 1):
         for channel in channels:
             warm.append((await timed(engine, channel.prompt(WINDOW + step, budget), channel.name, 1))[0])
-        # No key: nothing restored, and each follows another channel's prompt, so it starts cold.
         for channel in channels:
-            cold.append((await timed(engine, channel.prompt(WINDOW + step, budget), None, 1))[0])
+            cold.append(await timed_cold(engine, channel.prompt(WINDOW + step, budget), 1))
     print(f"warm TTFT mean {statistics.mean(warm):.3f}s, cold {statistics.mean(cold):.3f}s", file=sys.stderr)
     return statistics.mean(warm) / statistics.mean(cold)
 
@@ -127,14 +135,14 @@ class Replay:
 
 
 async def replay(
-    engines: Sequence[Engine], channels: Sequence[Channel], events: Sequence[tuple[Channel, int]], budget: int
+    engines: Sequence[LocalEngine | RemoteEngine], channels: Sequence[Channel], events: Sequence[tuple[Channel, int]], budget: int
 ) -> tuple[list[Replay], list[float], list[float]]:
     """Prime every channel, then answer each new message with every engine in turn.
 
     Taking turns request by request means a noisy neighbour on the machine
     slows them alike. Every third event is also answered cold by the first
-    engine (no key, after another channel's prompt), for the TTFT baseline on
-    the same prompts: returns (per engine, those warm TTFTs, their cold TTFTs).
+    engine (`timed_cold`), for the TTFT baseline on the same prompts: returns
+    (per engine, those warm TTFTs, their cold TTFTs).
     """
     for channel in channels:
         for engine in engines:
@@ -149,7 +157,7 @@ async def replay(
             result.latencies.append(total)
         if number % 3 == 0:
             warm.append(results[0].ttfts[-1])
-            cold.append((await timed(engines[0], prompt, None, REPLY_TOKENS))[0])
+            cold.append(await timed_cold(engines[0], prompt, REPLY_TOKENS))
     for engine, result in zip(engines, results):
         print(f"{engine.name}: interleaved TTFT mean {statistics.mean(result.ttfts):.3f}s", file=sys.stderr)
     print(f"sampled warm TTFT mean {statistics.mean(warm):.3f}s, cold {statistics.mean(cold):.3f}s", file=sys.stderr)

@@ -86,6 +86,17 @@ async def test_streamed_pieces_add_up_to_the_servers_whole_reply(remote: RemoteE
     assert "".join(pieces) == whole and whole.strip()
 
 
+async def test_the_chat_endpoint_streams_deltas(server_url: str) -> None:
+    chat = RemoteEngine(remote_settings(server_url, engine_api="chat"))
+    await chat.start()
+    try:
+        open_ended = Prompt(system=PROMPT.system, turns=PROMPT.turns, speaker="Mind", stop=())
+        pieces = [p async for p in chat.stream(open_ended, max_tokens=6, timeout=120)]
+    finally:
+        await chat.close()
+    assert len(pieces) > 1 and "".join(pieces).strip()
+
+
 async def test_a_slow_reply_times_out(remote: RemoteEngine) -> None:
     endless = Prompt(system="A long story.", turns=("ana: tell me a long story",), speaker="Mind", stop=())
     with pytest.raises(GenerationTimeout, match="within 0.5s"):
