@@ -106,7 +106,7 @@ async def timed(engine: Engine, prompt: Prompt, key: str | None, max_tokens: int
 FLUSH = Prompt(system="Unrelated.", turns=(), speaker="x")
 
 
-async def timed_cold(engine: LocalEngine, prompt: Prompt, max_tokens: int) -> float:
+async def timed_cold(engine: Engine, prompt: Prompt, max_tokens: int) -> float:
     """TTFT of `prompt` with nothing to reuse: no key, after an unrelated prompt."""
     await timed(engine, FLUSH, None, 1)
     return (await timed(engine, prompt, None, max_tokens))[0]
@@ -135,7 +135,7 @@ class Replay:
 
 
 async def replay(
-    engines: Sequence[LocalEngine | RemoteEngine], channels: Sequence[Channel], events: Sequence[tuple[Channel, int]], budget: int
+    engines: Sequence[Engine], channels: Sequence[Channel], events: Sequence[tuple[Channel, int]], budget: int
 ) -> tuple[list[Replay], list[float], list[float]]:
     """Prime every channel, then answer each new message with every engine in turn.
 
