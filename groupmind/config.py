@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     )
     rate_limit_replies: int = Field(4, ge=1, description="Most bot replies per conversation in the rate window.")
     rate_limit_window_s: float = Field(60.0, gt=0, description="The sliding window of the rate limit.")
+    prefix_cache_mb: int = Field(
+        256, ge=0, description="Memory for the saved contexts of channels not being answered now."
+    )
+    engine_url: str = Field(
+        "", description="An OpenAI-compatible server (http://host:port); empty runs the model in-process."
+    )
+    engine_api: Literal["completions", "chat"] = Field(
+        "completions", description="The server endpoint: /v1/completions or /v1/chat/completions."
+    )
+    engine_model: str = Field("", description="The model name sent to the server, if it needs one.")
+    engine_connect_timeout_s: float = Field(10.0, gt=0, description="Giving up on reaching the server.")
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )

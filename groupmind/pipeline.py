@@ -19,7 +19,7 @@ from typing import Awaitable, Callable, Iterable, Sequence
 from groupmind import speak
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Reply, utcnow
-from groupmind.llm.engine import Engine, EngineError
+from groupmind.llm.engine import Engine, EngineError, Superseded
 from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
 from groupmind.store import Store
 from groupmind.store.keys import CommunityKeys
@@ -145,17 +145,29 @@ class Pipeline:
         history = [item.msg for item in recent[-self.settings.window :]]
         budget = (self.settings.n_ctx - self.settings.max_reply_tokens) * _CHARS_PER_TOKEN
         prompt = build_prompt(
-            bot, history, channel=where.channel, budget_chars=budget, persona=persona, group=group.render()
+            bot,
+            history,
+            channel=where.channel,
+            budget_chars=budget,
+            persona=persona,
+            group=group.render(),
+            max_turns=self.settings.window,
         )
         labels = {speaker_label(m, bot) for m in history}
         cleaner = StreamCleaner(labels=labels, bot_name=bot, max_chars=self.settings.max_reply_chars)
         pieces = self.engine.stream(
-            prompt, max_tokens=self.settings.max_reply_tokens, timeout=self.settings.reply_timeout_s
+            prompt,
+            max_tokens=self.settings.max_reply_tokens,
+            timeout=self.settings.reply_timeout_s,
+            key=f"{where.platform}:{where.community}:{where.conversation}",
         )
         sink = _led(on_text, lead)
         try:
             async for piece in pieces:
                 await _emit(sink, cleaner.feed(piece))
+        except Superseded:
+            log.debug("reply in %s superseded by a newer message", where.conversation)
+            return ""
         except EngineError as exc:
             log.warning("no reply in %s: %s", where.conversation, exc)
             return ""

@@ -10,6 +10,7 @@ out, anything that looks like the model writing another speaker's turn is cut.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -67,25 +68,50 @@ def build_prompt(
     budget_chars: int,
     persona: str | None = None,
     group: str = "",
+    max_turns: int | None = None,
 ) -> Prompt:
-    """The prompt for the bot's next turn, keeping the newest lines that fit the budget.
+    """The prompt for the bot's next turn: the newest lines that fit, starting at a stable line.
 
-    `group` is the we model's rendering of the room; it follows the identity (the
-    stable part stays first, for prefix reuse) and precedes the transcript.
+    `group` is the we model's rendering of the room; it follows the identity and
+    precedes the transcript. `history` holding `max_turns` messages means older
+    ones were left out already. Whenever lines are dropped, the transcript starts
+    at an anchor line, so consecutive prompts share their prefix: see `_stable_start`.
     """
     system = identity(bot_name, channel, persona)
     if group:
         system = f"{system}\n\nThe room now:\n{group}"
+    lines = [render_turn(msg, bot_name) for msg in history]
     budget = budget_chars - len(system)
-    turns: list[str] = []
-    for msg in reversed(history):
-        line = render_turn(msg, bot_name)
-        budget -= len(line) + 1
-        if budget < 0 and turns:
-            break
-        turns.append(line)
-    turns.reverse()
-    return Prompt(system=system, turns=tuple(turns), speaker=bot_name)
+    start = len(lines)
+    while start > 0 and (budget >= len(lines[start - 1]) + 1 or start == len(lines)):
+        start -= 1
+        budget -= len(lines[start]) + 1
+    if start > 0 or (max_turns is not None and len(history) >= max_turns):
+        start = _stable_start(history, start)
+    return Prompt(system=system, turns=tuple(lines[start:]), speaker=bot_name)
+
+
+ANCHOR_SPACINGS = (16, 8)
+"""About one message in 16 is a preferred anchor, one in 8 a fallback anchor."""
+
+
+def _stable_start(history: Sequence[ChatMessage], earliest: int) -> int:
+    """The first anchor at or after `earliest`, in the older half of what fits.
+
+    Trimming to a fixed count would drop the oldest line on every message and
+    shift the whole transcript, so the model would re-read all of it. Anchors
+    are chosen by the message id alone, so the same line stays the first one
+    until it falls out of the window, and the prompts in between extend each
+    other. Sparse anchors shift rarely; denser ones stand in when no sparse
+    one is in reach, and the plain newest-that-fit start when none is.
+    """
+    reach = earliest + (len(history) - earliest) // 2
+    marks = [zlib.crc32(msg.message_id.encode()) for msg in history[earliest:reach]]
+    for spacing in ANCHOR_SPACINGS:
+        for offset, mark in enumerate(marks):
+            if mark % spacing == 0:
+                return earliest + offset
+    return earliest
 
 
 def _label_pattern(labels: Iterable[str]) -> re.Pattern[str]:

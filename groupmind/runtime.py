@@ -9,8 +9,10 @@ from typing import AsyncIterator, Callable
 
 from groupmind.config import Settings
 from groupmind.events import utcnow
+from groupmind.llm.engine import Engine
 from groupmind.llm.local import LocalEngine
 from groupmind.llm.models import resolve_model
+from groupmind.llm.remote import RemoteEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store, open_redis
 
@@ -33,7 +35,11 @@ async def open_pipeline(
         if not with_model:
             yield Pipeline(store, None, settings, clock)
             return
-        engine = LocalEngine(resolve_model(settings, say), settings)
+        engine: Engine
+        if settings.engine_url:
+            engine = RemoteEngine(settings)
+        else:
+            engine = LocalEngine(resolve_model(settings, say), settings)
         try:
             await engine.start()
             yield Pipeline(store, engine, settings, clock)

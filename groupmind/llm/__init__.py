@@ -1,6 +1,16 @@
 """Language models behind one async interface."""
 
-from groupmind.llm.engine import Engine, EngineError, GenerationTimeout, ModelLoadError, Prompt
+from groupmind.llm.engine import Engine, EngineError, GenerationTimeout, ModelLoadError, Prompt, Superseded
 from groupmind.llm.local import LocalEngine
+from groupmind.llm.remote import RemoteEngine
 
-__all__ = ["Engine", "EngineError", "GenerationTimeout", "LocalEngine", "ModelLoadError", "Prompt"]
+__all__ = [
+    "Engine",
+    "EngineError",
+    "GenerationTimeout",
+    "LocalEngine",
+    "ModelLoadError",
+    "Prompt",
+    "RemoteEngine",
+    "Superseded",
+]

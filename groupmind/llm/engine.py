@@ -19,6 +19,10 @@ class ModelLoadError(EngineError):
     """The model file is missing or unreadable; the message names the path."""
 
 
+class Superseded(EngineError):
+    """A newer request for the same conversation took this one's place before it ran."""
+
+
 @dataclass(frozen=True)
 class Prompt:
     """Model input: who the bot is, then the transcript, then the bot's turn.
@@ -66,9 +70,15 @@ class Engine(ABC):
         """Release the model."""
 
     @abstractmethod
-    def stream(self, prompt: Prompt, *, max_tokens: int, timeout: float) -> AsyncIterator[str]:
+    def stream(
+        self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None
+    ) -> AsyncIterator[str]:
         """Yield text pieces as they are generated.
 
+        `key` names the conversation the prompt continues (`ChannelRef.conversation`
+        with its community): an engine may keep that conversation's evaluated
+        prefix, and a newer request with the same key may replace a queued older
+        one, which then raises Superseded. Without a key nothing is shared.
         Raises GenerationTimeout after `timeout` seconds (queue wait included);
         closing the iterator early stops the generation.
         """

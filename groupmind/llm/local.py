@@ -1,24 +1,50 @@
 """`LocalEngine`: a GGUF model in this process, through llama-cpp-python.
 
 A llama.cpp context is not thread-safe, so one worker thread owns the model and
-every request waits its turn in that thread's queue; the event loop only ever
-awaits. Tokens cross back to the loop as they are produced, so replies stream.
+every request waits its turn in a fair queue (`schedule.FairQueue`); the event
+loop only ever awaits. Tokens cross back to the loop as they are produced, so
+replies stream. Each conversation's evaluated prompt is kept (`states`), so a
+new message costs its own tokens, not the whole transcript again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Callable, Iterator
 
 from groupmind.config import Settings
-from groupmind.llm.engine import Engine, EngineError, GenerationTimeout, ModelLoadError, Prompt
+from groupmind.llm.engine import (
+    Engine,
+    EngineError,
+    GenerationTimeout,
+    ModelLoadError,
+    Prompt,
+    Superseded,
+)
+from groupmind.llm.schedule import FairQueue
+from groupmind.llm.states import StateCache, restore, snapshot
 
 _GGUF_MAGIC = b"GGUF"
 _DONE = object()
+_anonymous = itertools.count()
+
+
+@dataclass
+class _Job:
+    """One generation request, as the worker thread sees it."""
+
+    key: str
+    shared: bool  # False: a keyless request, nothing kept for it
+    prompt: Prompt
+    max_tokens: int
+    post: Callable[[object], None]
+    cancelled: threading.Event = field(default_factory=threading.Event)
 
 
 def check_gguf(path: Path) -> None:
@@ -41,8 +67,18 @@ class LocalEngine(Engine):
         self._chat = False
         self._grammars: dict[str, Any] = {}
         """Compiled grammars by JSON schema text; building one is slower than using it."""
+        self._queue: FairQueue[_Job] = FairQueue()
+        self.states = StateCache(settings.prefix_cache_mb * 2**20)
+        """Saved contexts of the conversations that are not live."""
+        self._live: str | None = None
         self.pending = 0
         """Requests queued or running: the engine's queue depth."""
+        self.cache_hits = 0
+        """Requests whose conversation was live or restored from `states`."""
+        self.cache_misses = 0
+        """Requests for a conversation the engine had no context for."""
+        self.superseded = 0
+        """Queued requests replaced by a newer one for the same conversation."""
 
     @property
     def name(self) -> str:
@@ -77,12 +113,29 @@ class LocalEngine(Engine):
 
     async def close(self) -> None:
         llm, self._llm = self._llm, None
+        self.states.clear()
+        self._live = None
         if llm is not None:
             await asyncio.get_running_loop().run_in_executor(self._executor, llm.close)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
+    def _switch_to(self, job: _Job) -> None:
+        """Worker thread: make `job`'s conversation the live context, saving the one it replaces."""
+        if job.shared and job.key == self._live:
+            self.cache_hits += 1
+            return
+        if self._live is not None and self._llm.n_tokens > 0:
+            self.states.put(self._live, snapshot(self._llm))
+        self._live = job.key if job.shared else None
+        saved = self.states.take(job.key) if job.shared else None
+        if saved is None:
+            self.cache_misses += 1
+            return
+        restore(self._llm, saved)
+        self.cache_hits += 1
+
     def _pieces(self, prompt: Prompt, max_tokens: int) -> Iterator[str]:
-        """Runs on the worker thread: the raw text pieces of one generation."""
+        """Worker thread: the raw text pieces of one generation."""
         common = {
             "max_tokens": max_tokens,
             "temperature": self.settings.temperature,
@@ -114,6 +167,7 @@ class LocalEngine(Engine):
 
             if (grammar := self._grammars.get(key)) is None:
                 grammar = self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            self._live = None  # the context now holds the judge's prompt, no conversation's
             out = self._llm.create_completion(
                 prompt=text, max_tokens=max_tokens, temperature=self.settings.temperature, grammar=grammar
             )
@@ -135,7 +189,25 @@ class LocalEngine(Engine):
         except ValueError as exc:  # max_tokens cut the JSON short
             raise EngineError(f"model output is not complete JSON: {raw[:80]!r}") from exc
 
-    async def stream(self, prompt: Prompt, *, max_tokens: int, timeout: float) -> AsyncIterator[str]:
+    def _run_next(self) -> None:
+        """Worker thread: run whichever job is next in fair order (a no-op if it was withdrawn)."""
+        job = self._queue.take()
+        if job is None or job.cancelled.is_set():
+            return
+        try:
+            self._switch_to(job)
+            for piece in self._pieces(job.prompt, job.max_tokens):
+                if job.cancelled.is_set():
+                    return
+                job.post(piece)
+        except Exception as exc:  # crosses the thread boundary as a value
+            job.post(EngineError(f"generation failed: {exc}"))
+        finally:
+            job.post(_DONE)
+
+    async def stream(
+        self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None
+    ) -> AsyncIterator[str]:
         if self._llm is None:
             raise EngineError("engine not started")
         loop = asyncio.get_running_loop()
@@ -148,21 +220,21 @@ class LocalEngine(Engine):
             except RuntimeError:  # the loop is gone; nobody is listening
                 cancelled.set()
 
-        def work() -> None:
-            try:
-                if cancelled.is_set():
-                    return
-                for piece in self._pieces(prompt, max_tokens):
-                    if cancelled.is_set():
-                        return
-                    post(piece)
-            except Exception as exc:  # crosses the thread boundary as a value
-                post(EngineError(f"generation failed: {exc}"))
-            finally:
-                post(_DONE)
-
+        job = _Job(
+            key=key if key is not None else f"anonymous-{next(_anonymous)}",
+            shared=key is not None,
+            prompt=prompt,
+            max_tokens=max_tokens,
+            post=post,
+            cancelled=cancelled,
+        )
+        if (older := self._queue.put(job.key, job)) is not None:
+            older.cancelled.set()
+            older.post(Superseded("a newer message in this conversation replaced this request"))
+            self.superseded += 1
         self.pending += 1
-        job = loop.run_in_executor(self._executor, work)
+        # One run per request; each takes whatever is next in fair order when the worker is free.
+        loop.run_in_executor(self._executor, self._run_next)
         deadline = loop.time() + timeout
         try:
             while True:
@@ -177,5 +249,5 @@ class LocalEngine(Engine):
                 yield str(item)
         finally:
             cancelled.set()
-            job.cancel()  # drops it from the queue if it has not started yet
+            self._queue.discard(job.key, job)
             self.pending -= 1

@@ -1,0 +1,138 @@
+"""`RemoteEngine`: a model behind any OpenAI-compatible server, for scale-out.
+
+Speaks `/v1/completions` (a transcript for a base model to continue) or
+`/v1/chat/completions`, always with `stream: true`, reading the server-sent
+events as they come. Works with llama.cpp's `llama-server` (`cache_prompt`
+keeps each slot's prefix) and `python -m llama_cpp.server`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, AsyncIterator
+
+import aiohttp
+
+from groupmind.config import Settings
+from groupmind.llm.engine import Engine, EngineError, GenerationTimeout, ModelLoadError, Prompt
+
+_EXCERPT_CHARS = 300
+
+
+class RemoteEngine(Engine):
+    """An OpenAI-compatible completion server at `settings.engine_url`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = settings.engine_url.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.settings.engine_model or 'model'} at {self.url}"
+
+    async def start(self) -> None:
+        """Open the connection pool and check that the server answers."""
+        if self._session is None:
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.settings.engine_connect_timeout_s)
+            self._session = aiohttp.ClientSession(timeout=timeout)
+        try:
+            async with asyncio.timeout(self.settings.engine_connect_timeout_s):
+                async with self._session.get(f"{self.url}/v1/models") as resp:
+                    await _check(resp, self.url)
+        except (aiohttp.ClientError, TimeoutError, EngineError) as exc:
+            await self.close()
+            raise ModelLoadError(f"model server not usable: {_describe(exc, self.url)}") from exc
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    def _body(self, prompt: Prompt, max_tokens: int) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "max_tokens": max_tokens,
+            "temperature": self.settings.temperature,
+            "stop": list(prompt.stop),
+            "stream": True,
+            "cache_prompt": True,
+        }
+        if self.settings.engine_model:
+            body["model"] = self.settings.engine_model
+        if self.settings.seed >= 0:
+            body["seed"] = self.settings.seed
+        if self.settings.engine_api == "chat":
+            body["messages"] = prompt.as_messages()
+        else:
+            body["prompt"] = prompt.as_text()
+        return body
+
+    async def stream(
+        self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None
+    ) -> AsyncIterator[str]:
+        """Stream from the server; `key` is unused, the server keeps its own prefix cache."""
+        if self._session is None:
+            raise EngineError("engine not started")
+        path = "/v1/chat/completions" if self.settings.engine_api == "chat" else "/v1/completions"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+
+        async def within(step: Any) -> Any:
+            try:
+                return await asyncio.wait_for(step, max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                raise GenerationTimeout(f"no complete reply from {self.url} within {timeout:g}s") from None
+
+        try:
+            resp = await within(self._session.post(f"{self.url}{path}", json=self._body(prompt, max_tokens)))
+            async with resp:
+                await _check(resp, self.url)
+                while line := await within(resp.content.readline()):
+                    event = _event(line)
+                    if event is None:
+                        continue
+                    if event == "[DONE]":
+                        return
+                    if text := _text(event, self.url):
+                        yield text
+        except aiohttp.ClientError as exc:
+            raise EngineError(_describe(exc, self.url)) from exc
+
+
+async def _check(resp: aiohttp.ClientResponse, url: str) -> None:
+    if resp.status >= 400:
+        body = (await resp.text(errors="replace")).strip()
+        raise EngineError(f"{url} answered HTTP {resp.status}: {body[:_EXCERPT_CHARS] or resp.reason}")
+
+
+def _event(line: bytes) -> str | None:
+    """The data of one server-sent-event line, or None for comments, blanks and other fields."""
+    text = line.decode("utf-8", errors="replace").strip()
+    if not text.startswith("data:"):
+        return None
+    return text[len("data:") :].strip()
+
+
+def _text(event: str, url: str) -> str:
+    """The generated text in one streamed chunk (completion or chat delta)."""
+    try:
+        chunk = json.loads(event)
+        if "error" in chunk:
+            raise EngineError(f"{url} reported an error: {str(chunk['error'])[:_EXCERPT_CHARS]}")
+        choice = chunk["choices"][0] if chunk["choices"] else {}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise EngineError(f"{url} sent a malformed stream chunk: {event[:_EXCERPT_CHARS]!r}") from exc
+    if "delta" in choice:
+        return choice["delta"].get("content") or ""
+    return choice.get("text") or ""
+
+
+def _describe(exc: BaseException, url: str) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {url}: {exc.os_error or exc}"
+    if isinstance(exc, TimeoutError):
+        return f"{url} did not answer in time"
+    if isinstance(exc, EngineError):
+        return str(exc)
+    return f"{url}: {type(exc).__name__}: {exc}"

@@ -1,0 +1,27 @@
+"""The pipeline streams replies and names the conversation, so the engine keeps its context."""
+
+from __future__ import annotations
+
+import pytest
+
+from groupmind.config import Settings
+from groupmind.llm import LocalEngine
+from groupmind.pipeline import Pipeline
+from groupmind.store import Store
+from tests.helpers import msg
+
+pytestmark = pytest.mark.model
+
+
+async def test_a_second_reply_in_a_channel_reuses_its_context(
+    store: Store, settings: Settings, engine: LocalEngine
+) -> None:
+    pipeline = Pipeline(store, engine, settings.model_copy(update={"max_reply_tokens": 8, "burst_settle_s": 0}))
+    shown: list[str] = []
+    await pipeline.handle(msg("ana", "Mind, is grub fixed yet?", channel="fast-a"), on_text=shown.append)
+    hits = engine.cache_hits
+    shown.clear()
+    replies = await pipeline.handle(msg("ben", "Mind, and the wifi?", channel="fast-a"), on_text=shown.append)
+    assert engine.cache_hits == hits + 1
+    # What streamed to the adapter is exactly the reply (nothing streams when it stays silent).
+    assert "".join(shown) == (replies[0].text if replies else "")
