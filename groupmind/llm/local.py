@@ -161,23 +161,31 @@ class LocalEngine(Engine):
             raise EngineError("engine not started")
 
         key = json.dumps(schema, sort_keys=True)
+        timed_out = threading.Event()
 
         def work() -> str:
             from llama_cpp import LlamaGrammar
 
+            if timed_out.is_set():
+                return ""
             if (grammar := self._grammars.get(key)) is None:
                 grammar = self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
             self._live = None  # the context now holds the judge's prompt, no conversation's
-            out = self._llm.create_completion(
-                prompt=text, max_tokens=max_tokens, temperature=self.settings.temperature, grammar=grammar
-            )
-            return str(out["choices"][0]["text"])
+            pieces = []
+            for chunk in self._llm.create_completion(
+                prompt=text, max_tokens=max_tokens, temperature=self.settings.temperature, grammar=grammar, stream=True
+            ):
+                if timed_out.is_set():  # nobody waits for it: free the worker for the next request
+                    break
+                pieces.append(chunk["choices"][0]["text"])
+            return "".join(pieces)
 
         self.pending += 1
         job = asyncio.get_running_loop().run_in_executor(self._executor, work)
         try:
             raw = await asyncio.wait_for(asyncio.shield(job), timeout)
         except TimeoutError:
+            timed_out.set()
             job.cancel()  # drops it from the queue if it has not started yet
             raise GenerationTimeout(f"no constrained reply within {timeout:g}s") from None
         except Exception as exc:

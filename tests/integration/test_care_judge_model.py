@@ -6,7 +6,7 @@ import pytest
 
 from groupmind.care.judge import JUDGE_LABELS, SCHEMA, judge
 from groupmind.care.signals import RANK, Label
-from groupmind.llm.engine import GenerationTimeout
+from groupmind.llm.engine import GenerationTimeout, Prompt
 from groupmind.llm.local import LocalEngine
 
 pytestmark = pytest.mark.model
@@ -31,6 +31,8 @@ async def test_judge_keeps_stage_one_when_the_model_times_out(engine: LocalEngin
         await engine.complete_json("Label: ", SCHEMA, max_tokens=24, timeout=0.000001)
     result = await judge(engine, "I want to kill myself", Label.ACTIVE_IDEATION, timeout=0.000001)
     assert (result.label, result.reason, result.model) == (Label.ACTIVE_IDEATION, "model_unavailable", None)
+    # The abandoned generations stop at their next token, so the worker is free for the room again.
+    assert [p async for p in engine.stream(Prompt(system="chat", turns=("a: hi",), speaker="b"), max_tokens=4, timeout=30)]
 
 
 async def test_curiosity_never_reaches_the_model(engine: LocalEngine) -> None:
