@@ -180,6 +180,11 @@ class CommandFile(_Frozen):
     name: str = Field(min_length=1, max_length=128)
     content: str | bytes
 
+    @property
+    def data(self) -> bytes:
+        """The content as bytes, for writing or uploading."""
+        return self.content.encode("utf-8") if isinstance(self.content, str) else self.content
+
 
 class CommandResult(_Frozen):
     """What a command answers; `private` means only the invoker may see it."""

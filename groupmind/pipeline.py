@@ -22,7 +22,6 @@ from groupmind.events import ChannelRef, ChatMessage, Reply, utcnow
 from groupmind.llm.engine import Engine, EngineError, Superseded
 from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
 from groupmind.store import Store
-from groupmind.store.keys import CommunityKeys
 from groupmind.store.community import ChannelView, channel_view, opted_out
 from groupmind.we.group import Group
 from groupmind.we.room import We
@@ -89,7 +88,7 @@ class Pipeline:
 
     async def awaiting_reply(self, where: ChannelRef) -> bool:
         """True while a burst in `where` waits for the bot's answer (adapters show typing then)."""
-        return bool(await self.store.redis.exists(CommunityKeys(where.platform, where.community).speak(where.conversation)))
+        return await speak.has_pending(self.store.redis, where)
 
     async def settle(self, where: ChannelRef, on_text: TextSink | None = None) -> list[Reply]:
         """Let the room fall silent: tick once every wait (burst, question pause) has passed."""

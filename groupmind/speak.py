@@ -161,6 +161,11 @@ async def keep_pending(redis: Redis, msg: ChatMessage, addressed_why: str) -> No
     await pipe.execute()
 
 
+async def has_pending(redis: Redis, where: ChannelRef) -> bool:
+    """True while a burst in `where` waits for the bot's answer."""
+    return bool(await redis.exists(_keys(where).speak(where.conversation)))
+
+
 async def clear_pending(redis: Redis, where: ChannelRef) -> None:
     await redis.delete(_keys(where).speak(where.conversation))
 

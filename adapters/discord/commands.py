@@ -50,9 +50,7 @@ def to_admin_command(text: str, interaction: discord.Interaction) -> AdminComman
 def _file(result: CommandResult) -> discord.File | None:
     if result.file is None:
         return None
-    content = result.file.content
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    return discord.File(io.BytesIO(data), filename=result.file.name)
+    return discord.File(io.BytesIO(result.file.data), filename=result.file.name)
 
 
 class GroupmindCommands(app_commands.Group):

@@ -22,10 +22,10 @@ import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
 from groupmind.admin import Admin, is_command, split_command
+from groupmind.admin.privacy import save_export
 from groupmind.events import AdminCommand, ChannelRef, ChatMessage, CommandResult, utcnow
 from groupmind.pipeline import Pipeline
 
@@ -177,12 +177,7 @@ class LocalRoom:
         prefix = f"[private to {invoker}]" if result.private else "[gm]"
         lines = result.text.splitlines() or [""]
         if result.file is not None:
-            exports = Path(self.pipeline.settings.data_dir) / "exports"
-            exports.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = exports / result.file.name
-            content = result.file.content
-            path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-            lines.append(f"file: {path}")
+            lines.append(f"file: {save_export(result.file, self.pipeline.settings.data_dir)}")
         self._write("".join(f"{prefix} {line}\n" for line in lines))
 
     async def run_script(self, lines: Iterable[str]) -> None:

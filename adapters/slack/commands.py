@@ -22,7 +22,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.names import api_error
 from adapters.slack.translate import PLATFORM
 from groupmind.admin import Admin, split_command
-from groupmind.events import AdminCommand, ChannelRef, CommandResult, Member
+from groupmind.admin.privacy import save_export
+from groupmind.events import AdminCommand, ChannelRef, Member
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +38,6 @@ async def is_workspace_admin(client: AsyncWebClient, user_id: str, listed: froze
         log.warning("users.info %s failed, treating as non-admin: %s", user_id, api_error(exc))
         return False
     return bool(user.get("is_admin") or user.get("is_owner"))
-
-
-def save_export(result: CommandResult, data_dir: Path) -> str:
-    """Write an export's file under the data dir (owner-only) and say where it is."""
-    if result.file is None:
-        return result.text
-    exports = Path(data_dir) / "exports"
-    exports.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = exports / result.file.name
-    content = result.file.content
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    path.chmod(0o600)
-    return f"{result.text}\nsaved on the groupmind host: {path}"
 
 
 class SlashCommands:
@@ -72,4 +60,7 @@ class SlashCommands:
             args=args,
         )
         result = await self.admin.execute(cmd)
-        await respond(text=save_export(result, self.data_dir), response_type="ephemeral")
+        text = result.text
+        if result.file is not None:
+            text += f"\nsaved on the groupmind host: {save_export(result.file, self.data_dir)}"
+        await respond(text=text, response_type="ephemeral")

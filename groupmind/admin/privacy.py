@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from groupmind.admin import audit
 from groupmind.care.alerts import AlertStore
+from groupmind.events import CommandFile
 from groupmind.store.community import CARE_CONTACTS
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.state import Store
@@ -48,6 +50,20 @@ class Forgotten:
             f"(activity, profile), {self.memberships} index entries and {self.alerts} care alerts; "
             f"removed your id from {self.audit_entries} audit entries"
         )
+
+
+def save_export(file: CommandFile, data_dir: Path) -> Path:
+    """Write an export under `<data_dir>/exports`, readable by the owner only; returns its path.
+
+    For places that cannot hand the admin a file (the terminal room, Slack's
+    slash-command reply): the export stays on the groupmind host.
+    """
+    exports = Path(data_dir) / "exports"
+    exports.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = exports / file.name
+    path.write_bytes(file.data)
+    path.chmod(0o600)
+    return path
 
 
 async def forget_member(store: Store, platform: str, community: str, member_id: str) -> Forgotten:
