@@ -28,7 +28,7 @@ from adapters.discord.client import DiscordAdapter
 from adapters.discord.translate import PLATFORM
 from bench.ingest import IRC_DEV, handle_per_s
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, ChatMessage
+from groupmind.events import ChannelRef
 from groupmind.replay import read_irc
 from groupmind.runtime import open_pipeline
 from groupmind.store import Store

@@ -116,7 +116,7 @@ _PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
     (Kind.EXPLICIT, Label.ACTIVE_IDEATION, 3, r"\bvoices? (?:\w+ )?(?:tel+|tel+s|tel+ing|say|says|saying) me to (?:hurt|kil+|cut|die|end)\b"),
     # coded
     (Kind.CODED, Label.ACTIVE_IDEATION, 2, r"\bkms\b"),
-    (Kind.CODED, Label.ACTIVE_IDEATION, 3, rf"\b(?:unalive|unaliving|self ?delete|self ?deleting|sewerslide|sewer slide|su1c1de|commit die)\b"),
+    (Kind.CODED, Label.ACTIVE_IDEATION, 3, r"\b(?:unalive|unaliving|self ?delete|self ?deleting|sewerslide|sewer slide|su1c1de|commit die)\b"),
     (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\b(?:sleep|go to sleep|fal asleep|close my eyes) (?:forever|and never wake up|and not wake up|for good)\b"),
     (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\bnever wake up\b"),
     (Kind.CODED, Label.PASSIVE_IDEATION, 3, r"\bbeter of+ (?:without me|if i (?:was|were|wasnt|werent|was not|were not|wasnt) (?:here|around|alive|born)|dead|gone)\b"),

@@ -82,11 +82,6 @@ class CommunityKeys:
         """Sorted set of the days (ordinals) a member spoke on."""
         return f"{self.prefix}:member:{_part(member_id)}:days"
 
-    @property
-    def optout(self) -> str:
-        """Set of member ids who opted out of care monitoring and profiling."""
-        return f"{self.prefix}:optout"
-
     def voice(self, conversation: str) -> str:
         """List of the latest authors in one conversation, newest first (share of voice)."""
         return f"{self.prefix}:chan:{_part(conversation)}:voice"

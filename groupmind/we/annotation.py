@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from groupmind.replay import read_irc
-from groupmind.we.threads import Link, Linked, link_message, previous_other_speaker
+from groupmind.we.threads import Linked, link_message, previous_other_speaker
 
 FIRST_ANNOTATED = 1000
 RECENT_KEPT = 80

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from groupmind.speak import Pending, Rules, on_message, when_due
 from groupmind.we.group import build_group
