@@ -119,22 +119,22 @@ class LocalEngine(Engine):
             await asyncio.get_running_loop().run_in_executor(self._executor, llm.close)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def _switch_to(self, job: _Job) -> None:
+    def _switch_to(self, llm: Any, job: _Job) -> None:
         """Worker thread: make `job`'s conversation the live context, saving the one it replaces."""
         if job.shared and job.key == self._live:
             self.cache_hits += 1
             return
-        if self._live is not None and self._llm.n_tokens > 0:
-            self.states.put(self._live, snapshot(self._llm))
+        if self._live is not None and llm.n_tokens > 0:
+            self.states.put(self._live, snapshot(llm))
         self._live = job.key if job.shared else None
         saved = self.states.take(job.key) if job.shared else None
         if saved is None:
             self.cache_misses += 1
             return
-        restore(self._llm, saved)
+        restore(llm, saved)
         self.cache_hits += 1
 
-    def _pieces(self, prompt: Prompt, max_tokens: int) -> Iterator[str]:
+    def _pieces(self, llm: Any, prompt: Prompt, max_tokens: int) -> Iterator[str]:
         """Worker thread: the raw text pieces of one generation."""
         common = {
             "max_tokens": max_tokens,
@@ -143,11 +143,11 @@ class LocalEngine(Engine):
             "stream": True,
         }
         if self._chat:
-            for chunk in self._llm.create_chat_completion(messages=prompt.as_messages(), **common):
+            for chunk in llm.create_chat_completion(messages=prompt.as_messages(), **common):
                 if text := chunk["choices"][0]["delta"].get("content"):
                     yield text
         else:
-            for chunk in self._llm.create_completion(prompt=prompt.as_text(), **common):
+            for chunk in llm.create_completion(prompt=prompt.as_text(), **common):
                 if text := chunk["choices"][0]["text"]:
                     yield text
 
@@ -202,9 +202,14 @@ class LocalEngine(Engine):
         job = self._queue.take()
         if job is None or job.cancelled.is_set():
             return
+        llm = self._llm  # close() may clear it while this job waited
+        if llm is None:
+            job.post(EngineError("engine closed before this request ran"))
+            job.post(_DONE)
+            return
         try:
-            self._switch_to(job)
-            for piece in self._pieces(job.prompt, job.max_tokens):
+            self._switch_to(llm, job)
+            for piece in self._pieces(llm, job.prompt, job.max_tokens):
                 if job.cancelled.is_set():
                     return
                 job.post(piece)
