@@ -1,0 +1,46 @@
+"""How care messages leave the core: privately, to one person, through the running adapter.
+
+The care layer never decides how a private message travels (a Discord DM or the
+community's private care channel, a Slack DM, a line in the local room); the
+adapter does. It only needs to know whether the message arrived, so an alert a
+care contact cannot receive (they left, their DMs are closed) falls back to the
+next contact or the audit log instead of being lost.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from groupmind.events import CareAlert, ChannelRef, Member
+
+
+class Courier(Protocol):
+    """An adapter's private routes to people."""
+
+    async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
+        """Say `text` to `member` privately (a DM); `where` is the channel the talk began in.
+
+        False when it cannot reach them (closed DMs, left the community).
+        """
+        ...
+
+    async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
+        """Deliver `alert`, rendered as `text`, privately to one care contact; False if they cannot be reached."""
+        ...
+
+
+def render_alert(alert: CareAlert, *, reminder: bool = False) -> str:
+    """The alert as a care contact reads it: who, where, why, excerpt, urgency, what the bot said, how to close it."""
+    head = "Reminder, still open" if reminder else "Care alert"
+    lines = [
+        f"{head} #{alert.id} ({alert.urgency}): {alert.member.display_name} in #{alert.where.conversation}",
+        f"why: {alert.why}",
+    ]
+    if alert.excerpt:
+        lines.append(f'they said: "{alert.excerpt}"')
+    if alert.link:
+        lines.append(f"link: {alert.link}")
+    if alert.bot_said:
+        lines.append(f"I said: {alert.bot_said}")
+    lines.append(f"acknowledge with `alerts ack {alert.id}`, close with `alerts resolve {alert.id}`")
+    return "\n".join(lines)
