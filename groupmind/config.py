@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )
+    health_host: str = Field(
+        "127.0.0.1", description="Where `groupmind run` serves /healthz and /metrics; loopback by default."
+    )
+    health_port: int = Field(9464, ge=0, le=65535, description="Port of /healthz and /metrics; 0 serves neither.")
     discord_token: SecretStr | None = Field(None, description="Bot token; set, `groupmind run` joins Discord.")
     discord_dev_guilds: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Guild ids to sync slash commands to at once (development)."

@@ -20,6 +20,7 @@ from groupmind import speak
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Reply, utcnow
 from groupmind.llm.engine import Engine, EngineError, Superseded
+from groupmind.observe.metrics import PipelineMetrics
 from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
 from groupmind.store import Store
 from groupmind.store.community import ChannelView, channel_view, opted_out
@@ -55,6 +56,7 @@ class Pipeline:
         """Receives the reason of every speak decision (`groupmind room --explain`)."""
         self.we = We(store, settings.bot_name)
         self.rules = speak.Rules.from_settings(settings)
+        self.metrics = PipelineMetrics()
 
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count."""
@@ -68,6 +70,7 @@ class Pipeline:
         """Store `msg`; answer the burst before it if that settled, and note whether `msg` wants an answer."""
         if msg.is_blank:
             return []
+        self.metrics.handled.inc()
         seen = await self.we.observe(msg)
         where = msg.where
         replies = await self._settle(where, msg.ts, seen.before, seen.view, on_text)
@@ -121,6 +124,7 @@ class Pipeline:
         await self.we.observe(self._own_message(where, text, pending.last_id, now))
         await speak.record_reply(self.store.redis, where, now, self.rules)
         await self.we.addressed_by_bot(where, targets, now)
+        self.metrics.replied(pending.last_ts, self.clock())
         return [Reply(where=where, text=text, reply_to=pending.last_id)]
 
     async def edit(self, where: ChannelRef, message_id: str, text: str) -> bool:
