@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import signal
 import socket
@@ -20,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.e2e.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack, message_event, wait_for
+from tests.e2e.fake_slack import BOT_USER, FakeSlack, message_event, model_run_env, wait_for
 
 DOCKERFILE = Path(__file__).resolve().parents[2] / "deploy" / "Dockerfile"
 
@@ -59,19 +58,9 @@ async def test_the_image_command_serves_health_and_metrics(tmp_path: Path, fake:
     command = as_module(dockerfile_argv("ENTRYPOINT") + dockerfile_argv("CMD"))
     health_command = as_module(dockerfile_argv("HEALTHCHECK"))
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPMIND_")}
-    env.update(
-        GROUPMIND_DATA_DIR=str(tmp_path / "data"),  # no GROUPMIND_REDIS_URL: the embedded server
-        GROUPMIND_SLACK_BOT_TOKEN=BOT_TOKEN,
-        GROUPMIND_SLACK_APP_TOKEN=APP_TOKEN,
-        GROUPMIND_SLACK_API_URL=fake.base_url,
-        GROUPMIND_MODEL=str(model_path),
-        GROUPMIND_HEALTH_PORT=str(port),
-        GROUPMIND_BURST_SETTLE_S="1",
-        GROUPMIND_N_THREADS="2",
-        GROUPMIND_SEED="3",
-        GROUPMIND_TEMPERATURE="0",
-        GROUPMIND_MAX_REPLY_TOKENS="16",
+    # No GROUPMIND_REDIS_URL: the process starts the embedded server in its data dir.
+    env = model_run_env(
+        tmp_path, fake, model_path, GROUPMIND_HEALTH_PORT=str(port), GROUPMIND_MAX_REPLY_TOKENS="16"
     )
     base = f"http://127.0.0.1:{port}"
     process = await asyncio.create_subprocess_exec(*command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
