@@ -27,7 +27,7 @@ def test_every_setting_is_documented_and_nothing_else() -> None:
     assert named - fields == set(), ".env.example names settings that do not exist"
 
 
-def test_a_copied_env_example_changes_no_default(tmp_path: Path) -> None:
+def test_a_copied_env_example_changes_no_default() -> None:
     copied = Settings(_env_file=EXAMPLE)  # type: ignore[call-arg]
     defaults = Settings(_env_file=None)  # type: ignore[call-arg]
     assert copied == defaults
