@@ -21,6 +21,7 @@ from groupmind.care.responder import CareResponder
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
 from groupmind.llm.engine import Engine, EngineError, Superseded
+from groupmind.observe.metrics import PipelineMetrics
 from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
 from groupmind.store import Store
 from groupmind.store.community import ChannelView, channel_view, opted_out
@@ -58,6 +59,7 @@ class Pipeline:
         self.rules = speak.Rules.from_settings(settings)
         self.care = CareResponder(store, engine, settings, clock)
         """The care protocol; adapters give it their private routes (`care.courier`)."""
+        self.metrics = PipelineMetrics()
 
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count."""
@@ -71,6 +73,7 @@ class Pipeline:
         """Store `msg`; answer the burst before it if that settled, and note whether `msg` wants an answer."""
         if msg.is_blank:
             return []
+        self.metrics.handled.inc()
         seen = await self.we.observe(msg)
         where = msg.where
         said: list[Reply] = []
@@ -142,6 +145,7 @@ class Pipeline:
         await self.we.observe(self._own_message(where, text, pending.last_id, now))
         await speak.record_reply(self.store.redis, where, now, self.rules)
         await self.we.addressed_by_bot(where, targets, now)
+        self.metrics.replied(pending.last_ts, self.clock())
         return [Reply(where=where, text=text, reply_to=pending.last_id)]
 
     async def _say(self, where: ChannelRef, text: str, reply_to: str, now: datetime, on_text: TextSink | None) -> Reply:

@@ -61,6 +61,11 @@ class Engine(ABC):
     def name(self) -> str:
         """A short description of the model, for status and logs."""
 
+    @property
+    @abstractmethod
+    def ready(self) -> bool:
+        """True from a successful start() until close(): the health check's "model ready"."""
+
     @abstractmethod
     async def start(self) -> None:
         """Load the model; raise ModelLoadError with the path if it cannot."""
