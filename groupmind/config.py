@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 def _default_threads() -> int:
     # llama.cpp's OpenMP threads slow down badly when they outnumber free cores.
     return max(1, min(8, os.cpu_count() or 1))
+
+
+def _default_worker_name() -> str:
+    # Unique per process on one host, and readable in XINFO CONSUMERS.
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 def _default_data_dir() -> Path:
@@ -86,6 +92,18 @@ class Settings(BaseSettings):
         default_factory=list, description="Slack user ids who may run admin commands, besides workspace admins."
     )
     slack_http_port: int = Field(3000, ge=0, le=65535, description="HTTP mode: port to listen on (0 picks a free one).")
+
+    # Scale-out: several workers share one Redis work stream (groupmind/work.py).
+    work_queue: bool = Field(
+        False, description="Adapters queue messages in Redis for any worker to handle, instead of handling them inline."
+    )
+    worker_name: str = Field(
+        default_factory=_default_worker_name, min_length=1, max_length=128, description="This worker's consumer name."
+    )
+    work_claim_idle_ms: int = Field(
+        30_000, ge=100, description="Work a worker has not touched for this long is taken over (it likely crashed)."
+    )
+    work_concurrency: int = Field(8, ge=1, le=256, description="Messages one worker handles at the same time.")
 
     @field_validator("bot_name")
     @classmethod
