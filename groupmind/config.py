@@ -11,7 +11,7 @@ import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         True, description="Use chat completion when the GGUF carries a chat template."
     )
     discord_token: SecretStr | None = Field(None, description="Bot token; set, `groupmind run` joins Discord.")
+    discord_shard_id: int | None = Field(
+        None, ge=0, description="This process's gateway shard (with discord_shard_count); unset runs one connection."
+    )
+    discord_shard_count: int | None = Field(None, ge=1, description="Gateway shards across all processes.")
     discord_dev_guilds: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Guild ids to sync slash commands to at once (development)."
     )
@@ -104,6 +108,14 @@ class Settings(BaseSettings):
         30_000, ge=100, description="Work a worker has not touched for this long is taken over (it likely crashed)."
     )
     work_concurrency: int = Field(8, ge=1, le=256, description="Messages one worker handles at the same time.")
+
+    @model_validator(mode="after")
+    def _shards_together(self) -> Settings:
+        if (self.discord_shard_id is None) != (self.discord_shard_count is None):
+            raise ValueError("set GROUPMIND_DISCORD_SHARD_ID and GROUPMIND_DISCORD_SHARD_COUNT together")
+        if self.discord_shard_id is not None and self.discord_shard_id >= (self.discord_shard_count or 0):
+            raise ValueError("GROUPMIND_DISCORD_SHARD_ID must be below GROUPMIND_DISCORD_SHARD_COUNT")
+        return self
 
     @field_validator("bot_name")
     @classmethod

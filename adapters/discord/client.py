@@ -185,7 +185,8 @@ async def run_discord(pipeline: Pipeline, settings: Settings) -> None:
     """Log in with the configured token and serve until the process is stopped."""
     if settings.discord_token is None:
         raise DiscordStartError("no Discord token: set GROUPMIND_DISCORD_TOKEN")
-    async with DiscordAdapter(pipeline, dev_guilds=settings.discord_dev_guilds) as client:
+    shards = {"shard_id": settings.discord_shard_id, "shard_count": settings.discord_shard_count}
+    async with DiscordAdapter(pipeline, dev_guilds=settings.discord_dev_guilds, **shards) as client:
         try:
             await client.start(settings.discord_token.get_secret_value())
         except discord.LoginFailure:
