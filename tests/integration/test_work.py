@@ -19,7 +19,7 @@ from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.connect import client_for
 from groupmind.store.embedded import EmbeddedServer
-from groupmind.work import DEAD, GROUP, STREAM, Deliver, MessageJobs, Target, Worker, WorkQueue, marker_key, offer
+from groupmind.work import DEAD, GROUP, STREAM, Deliver, Target, Worker, WorkQueue, marker_key, offer
 from tests.helpers import msg
 
 
