@@ -35,6 +35,7 @@ from adapters.slack.translate import (
     to_chat_message,
 )
 from adapters.settle import SettleTimers
+from groupmind import work
 from groupmind.admin import Admin
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, Reply
@@ -144,6 +145,8 @@ class SlackAdapter:
         names = await self._names(event, bot_user_id)
         msg = to_chat_message(event, team, names, bot_user_id)
         target = (str(event["channel"]), self._reply_thread(event))
+        if await work.offer(self.pipeline, msg, {"channel": target[0], **({"thread": target[1]} if target[1] else {})}):
+            return  # a worker (maybe another process) answers it
         await self._reply(target, lambda on_text: self.pipeline.handle(msg, on_text=on_text))
         self.timers.touch(msg.where, target)
 
