@@ -10,6 +10,7 @@ delivery through.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Awaitable, Callable, Mapping
 
@@ -23,6 +24,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import SlashCommands
+from adapters.slack.courier import SlackCourier
+from adapters.slack.home import CareHome
 from adapters.slack.names import DisplayNames, api_error
 from adapters.slack.outgoing import SlackSender
 from adapters.slack.translate import (
@@ -36,9 +39,11 @@ from adapters.slack.translate import (
 )
 from adapters.settle import SettleTimers
 from groupmind.admin import Admin
+from groupmind.care.alerts import AlertStore
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, Reply
+from groupmind.events import CareAlert, ChannelRef, Reply
 from groupmind.pipeline import Pipeline, TextSink
+from groupmind.store.community import CARE_CONTACTS
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +107,9 @@ class SlackAdapter:
         self.client = client or web_client(settings)
         self.names = DisplayNames(self.client)
         self.sender = SlackSender(self.client)
+        self.home = CareHome(self.client, self._alerts_for, settings.bot_name)
+        self.courier = SlackCourier(self.sender, self.home)
+        """The care layer's private routes in this workspace (DMs, alerts)."""
         self.timers: SettleTimers[tuple[str, str | None]] = SettleTimers(pipeline, self._tick)
         self.http_url: str | None = None
         """Where Slack should send events, once serving in HTTP mode."""
@@ -113,6 +121,7 @@ class SlackAdapter:
         )
         self.app.event("message")(self.on_message)
         self.app.event("app_mention")(self.on_message)
+        self.app.event("app_home_opened")(self.on_home_opened)
         self.run_command = run_command or SlashCommands(
             Admin.for_pipeline(pipeline), self.client, frozenset(settings.slack_admins), settings.data_dir
         )
@@ -135,6 +144,20 @@ class SlackAdapter:
             await self._deleted(team, event)
         elif is_talk(event) and event.get("ts"):
             await self._said(team, event, context.bot_user_id)
+
+    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """The member opened the Home tab (not the Messages tab): show them their view."""
+        team = body.get("team_id") or context.team_id
+        if event.get("tab") == "home" and team and event.get("user"):
+            await self.home.publish(team, str(event["user"]))
+
+    async def _alerts_for(self, team: str, user_id: str) -> list[CareAlert] | None:
+        """The unresolved alerts a care contact may see (none about themselves); None for anyone else."""
+        settings = await self.pipeline.store.get_settings(PLATFORM, team)
+        if user_id not in json.loads(settings.get(CARE_CONTACTS, "[]")):
+            return None
+        alerts = await AlertStore(self.pipeline.store.redis).list(PLATFORM, team)
+        return [a for a in alerts if a.member.id != user_id]
 
     async def _said(self, team: str, event: Mapping[str, Any], bot_user_id: str | None) -> None:
         claim = f"{event['channel']}:{event['ts']}"
