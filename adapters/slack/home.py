@@ -60,15 +60,14 @@ def alert_summary(alert: CareAlert) -> str:
         where += f" · <{escape(alert.link)}|open the conversation>"
     stamp = int(alert.created_at.timestamp())
     when = f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{alert.created_at:%Y-%m-%d %H:%M} UTC>"
-    lines = [
-        f"*#{alert.id} · {alert.urgency}* ({alert.state}) · {when}",
-        f"*Who:* {escape(alert.member.display_name)} · *Where:* {where}",
-        f"*Why:* {escape(alert.why)}",
-    ]
-    if alert.excerpt:
-        lines.append(f"*They said:* “{escape(alert.excerpt)}”")
-    if alert.bot_said:
-        lines.append(f"*I said:* {escape(_clip(alert.bot_said, _BOT_SAID_CHARS))}")
+    fields = (
+        ("Who", f"{escape(alert.member.display_name)} · *Where:* {where}"),
+        ("Why", escape(alert.why)),
+        ("They said", alert.excerpt and f"“{escape(alert.excerpt)}”"),
+        ("I said", escape(_clip(alert.bot_said, _BOT_SAID_CHARS))),
+    )
+    lines = [f"*#{alert.id} · {alert.urgency}* ({alert.state}) · {when}"]
+    lines += [f"*{label}:* {value}" for label, value in fields if value]
     return _fit("\n".join(lines))
 
 
