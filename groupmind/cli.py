@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from groupmind.care.rounds import schedule_rounds
 from groupmind.config import Settings
 from groupmind.llm.engine import ModelLoadError
 from groupmind.llm.models import resolve_model
@@ -116,7 +118,9 @@ def run() -> None:
             raise typer.Exit(2) from None
 
     async def main() -> None:
-        async with open_pipeline(settings) as pipeline:
+        async with open_pipeline(settings) as pipeline, schedule_rounds(
+            pipeline.care, timedelta(minutes=settings.care_sweep_minutes)
+        ):
             platforms = []
             if use_discord:
                 platforms.append(run_discord(pipeline, settings))

@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )
+    # Care. Detection and escalation never wait on these: they bound what the model adds.
+    care_judge_timeout_s: float = Field(15.0, gt=0, description="Second-stage judge of a care candidate.")
+    care_wording: bool = Field(
+        True, description="Let the model reword care messages (sent only if the protocol checks pass)."
+    )
+    care_wording_timeout_s: float = Field(10.0, gt=0, description="Giving up on the model's care wording.")
+    care_sweep_minutes: float = Field(
+        15.0, gt=0, description="How often quiet members, follow-ups and alert reminders are checked."
+    )
+    care_follow_up_hours: float = Field(24.0, gt=0, description="When the bot checks in after a care talk.")
     discord_token: SecretStr | None = Field(None, description="Bot token; set, `groupmind run` joins Discord.")
     discord_dev_guilds: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Guild ids to sync slash commands to at once (development)."
