@@ -10,8 +10,8 @@ delivery through.
 
 from __future__ import annotations
 
-import json
 import logging
+from functools import partial
 from typing import Any, Awaitable, Callable, Mapping
 
 import aiohttp
@@ -34,16 +34,15 @@ from adapters.slack.translate import (
     is_talk,
     mentioned_ids,
     render_text,
+    slack_time,
     thread_of,
     to_chat_message,
 )
 from adapters.settle import SettleTimers
 from groupmind.admin import Admin
-from groupmind.care.alerts import AlertStore
 from groupmind.config import Settings
-from groupmind.events import CareAlert, ChannelRef, Reply
+from groupmind.events import ChannelRef, Member, Reply
 from groupmind.pipeline import Pipeline, TextSink
-from groupmind.store.community import CARE_CONTACTS
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +106,9 @@ class SlackAdapter:
         self.client = client or web_client(settings)
         self.names = DisplayNames(self.client)
         self.sender = SlackSender(self.client)
-        self.home = CareHome(self.client, self._alerts_for, settings.bot_name)
+        self.home = CareHome(self.client, partial(pipeline.care.alerts_for, PLATFORM), settings.bot_name)
         self.courier = SlackCourier(self.sender, self.home)
-        """The care layer's private routes in this workspace (DMs, alerts)."""
+        pipeline.care.courier = self.courier  # the care layer's private routes: DMs, alerts
         self.timers: SettleTimers[tuple[str, str | None]] = SettleTimers(pipeline, self._tick)
         self.http_url: str | None = None
         """Where Slack should send events, once serving in HTTP mode."""
@@ -143,6 +142,8 @@ class SlackAdapter:
         elif subtype == "message_deleted":
             await self._deleted(team, event)
         elif is_talk(event) and event.get("ts"):
+            if event.get("channel_type") == "im" and await self._private(team, event, context.bot_user_id):
+                return
             await self._said(team, event, context.bot_user_id)
 
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -151,13 +152,20 @@ class SlackAdapter:
         if event.get("tab") == "home" and team and event.get("user"):
             await self.home.publish(team, str(event["user"]))
 
-    async def _alerts_for(self, team: str, user_id: str) -> list[CareAlert] | None:
-        """The unresolved alerts a care contact may see (none about themselves); None for anyone else."""
-        settings = await self.pipeline.store.get_settings(PLATFORM, team)
-        if user_id not in json.loads(settings.get(CARE_CONTACTS, "[]")):
-            return None
-        alerts = await AlertStore(self.pipeline.store.redis).list(PLATFORM, team)
-        return [a for a in alerts if a.member.id != user_id]
+    async def _private(self, team: str, event: Mapping[str, Any], bot_user_id: str | None) -> bool:
+        """A DM to the bot goes to the care layer first; True when care answered it (or it was seen before).
+
+        Care answers through the courier, by DM; talk that is not care is left to
+        the ordinary reply path (False).
+        """
+        claim = f"private:{event['channel']}:{event['ts']}"
+        if not await self.pipeline.store.first_delivery(PLATFORM, team, claim, DELIVERY_TTL_S):
+            return True
+        names = await self._names(event, bot_user_id)
+        user = str(event["user"])
+        member = Member(id=user, display_name=names.get(user, user))
+        text = render_text(event.get("text") or "", names)
+        return await self.pipeline.handle_private(PLATFORM, [team], member, text, slack_time(str(event["ts"])))
 
     async def _said(self, team: str, event: Mapping[str, Any], bot_user_id: str | None) -> None:
         claim = f"{event['channel']}:{event['ts']}"

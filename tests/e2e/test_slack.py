@@ -36,6 +36,8 @@ from tests.e2e.fake_slack import (
     BOT_USER,
     TEAM,
     FakeSlack,
+    dm_channel,
+    dm_event,
     event_callback,
     home_opened_event,
     message_event,
@@ -415,3 +417,45 @@ async def test_the_home_tab_shows_a_contact_their_open_alerts_and_nobody_else_an
     )
     assert "Care alerts" not in member and "pills" not in member and "not a care contact" in member
     assert len(fake.calls_to("views.publish")) == 3, "opening the Messages tab publishes nothing"
+
+
+async def test_a_members_dm_reaches_care_and_is_answered_by_dm_and_other_dms_are_ordinary_talk(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    disclosure = dm_event("everyone would be better off without me", ts=fake.next_ts())
+    async with connected(slack_settings, listener):
+        await fake.send_event(dm_event("what time is the meetup on friday?", ts=fake.next_ts()))
+        chat = await stored(store, 1, conversation(dm_channel("U1")))
+        first = await fake.send_event(disclosure, event_id="EvDM")
+        again = await fake.send_event(disclosure, event_id="EvDM", retry_attempt=1)
+        await wait_for(lambda: fake.posted)
+        await wait_for(lambda: first in fake.acks and again in fake.acks)
+        follow_up = await fake.send_event(dm_event("I don't know, maybe", ts=fake.next_ts()))
+        await wait_for(lambda: len(fake.posted) == 2 and follow_up in fake.acks)
+        await asyncio.sleep(0.5)  # room for a wrongly answered retry to show up
+    assert {m["channel"] for m in fake.posted} == {"D1"}, "care answered by DM, and only by DM"
+    asked, stayed = (m["text"] for m in fake.posted)
+    assert "?" in asked and "better off without me" not in asked, "it asks directly, without repeating it"
+    assert stayed and stayed != asked, "the care talk goes on, and the retry was answered once"
+    assert [m.text for m in await store.window(conversation("D1"), 50)] == [m.text for m in chat], (
+        "ordinary DM talk is stored; care talk is kept out of the logs"
+    )
+
+
+async def test_an_imminent_message_in_a_channel_alerts_the_care_contact_by_dm_only(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    async with connected(slack_settings, listener):
+        await fake.send_event(message_event("I want to kill myself tonight", ts=fake.next_ts()))
+        alert_dm = await wait_for(lambda: [m for m in fake.posted if m["channel"] == "D2"])
+        await wait_for(lambda: "U2" in fake.views)
+    (alert,) = await AlertStore(store.redis).list("slack", TEAM)
+    assert alert.urgency == "imminent" and alert.member.id == "U1"
+    assert alert_dm[0]["text"].startswith(f"Care alert #{alert.id} (imminent): alice in #C1")
+    assert "kill myself" in alert_dm[0]["text"], "the contact sees the excerpt"
+    in_channel = [m["text"] for m in fake.posted if not m["channel"].startswith("D")]
+    assert all("kill" not in t and "alert" not in t.lower() for t in in_channel), "nothing of it in public"
+    assert any(m["channel"] == "D1" for m in fake.posted), "the member is talked with privately"
+    assert f"#{alert.id} · imminent" in json.dumps(fake.views["U2"], ensure_ascii=False)
