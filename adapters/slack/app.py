@@ -6,6 +6,11 @@ met however long the model takes. Slack redelivers an event it thinks was lost
 a mention arrives twice, as `app_mention` and as `message.channels`: both cases
 carry the same channel and `ts`, so one atomic claim in Redis lets exactly one
 delivery through.
+
+A direct message goes to the care layer first (`Pipeline.handle_private`); only
+talk that is not care reaches the ordinary reply path. The adapter gives the care
+layer its private routes (`SlackCourier`: DMs and alert DMs) and publishes the
+App Home tab (`CareHome`).
 """
 
 from __future__ import annotations
