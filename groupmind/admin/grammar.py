@@ -31,6 +31,8 @@ class Spec:
     choices: tuple[str, ...] = ()
     slow: bool = False
     """May take longer than a platform waits for an answer (3 s on Discord and Slack)."""
+    care_contacts: bool = False
+    """The community's care contacts may run it too (they handle the alerts)."""
 
     @property
     def usage(self) -> str:
@@ -61,9 +63,11 @@ SPECS: tuple[Spec, ...] = (
          min_args=1, max_args=1, choices=("on", "off")),
     Spec("care sensitivity", "low|normal|high", "how readily I notice distress",
          min_args=1, max_args=1, choices=("low", "normal", "high")),
-    Spec("alerts list", "[all]", "open care alerts (all: resolved too)", max_args=1, choices=("all",)),
-    Spec("alerts ack", "ID", "acknowledge a care alert", min_args=1, max_args=1),
-    Spec("alerts resolve", "ID [NOTE]", "resolve a care alert", min_args=1, max_args=2, text_at=1),
+    Spec("alerts list", "[all]", "open care alerts (all: resolved too)", max_args=1, choices=("all",),
+         care_contacts=True),
+    Spec("alerts ack", "ID", "acknowledge a care alert", min_args=1, max_args=1, care_contacts=True),
+    Spec("alerts resolve", "ID [NOTE]", "resolve a care alert", min_args=1, max_args=2, text_at=1,
+         care_contacts=True),
     Spec("export", "", "the community's stored data as a JSON file, for you only", slow=True),
     Spec("optout", "", "stop care monitoring and profiling of me", admin=False),
     Spec("optin", "", "resume care monitoring and profiling of me", admin=False),

@@ -46,7 +46,7 @@ def clock() -> Clock:
 async def care(store: Store, settings: Settings, clock: Clock) -> tuple[Pipeline, RecordingCourier]:
     pipeline = Pipeline(store, None, settings, clock)
     courier = RecordingCourier()
-    pipeline.care.courier = courier
+    pipeline.care.couriers["local"] = courier
     await add_contacts(pipeline, "test", "Dana", "Eli", at=T0)
     return pipeline, courier
 

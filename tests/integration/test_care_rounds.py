@@ -34,7 +34,7 @@ async def care(store: Store, settings: Settings) -> tuple[Pipeline, RecordingCou
     clock = Clock()
     pipeline = Pipeline(store, None, settings, clock)
     courier = RecordingCourier()
-    pipeline.care.courier = courier
+    pipeline.care.couriers["local"] = courier
     await add_contacts(pipeline, "test", "Dana", at=T0)
     return pipeline, courier, clock
 
