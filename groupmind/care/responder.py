@@ -245,7 +245,9 @@ class CareResponder:
 
     async def _imminent(self, session: Session, talk: Talk, label: Label) -> Session:
         """Alert the care contacts at once, without consent, and keep talking."""
-        session = await self.private(replace(session, imminent=True, offered=True), Step.IMMINENT, talk, label, ai_said=True)
+        # The imminent text asks "are you safe right now?", names the contact and gives the resource.
+        session = replace(session, imminent=True, offered=True)
+        session = await self.private(session, Step.IMMINENT, talk, label, ai_said=True, asked=True, resource=True)
         alert = await self._alert(talk.member, talk.where, label, session.excerpt, session.last_said, talk.config)
         return replace(session, alert=alert.id)
 
