@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,9 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from groupmind.care.rounds import schedule_rounds
 from groupmind.config import Settings
 from groupmind.llm.engine import ModelLoadError
 from groupmind.llm.models import resolve_model
+from groupmind.observe.health import HealthServerError, check, serve_health
 from groupmind.replay import replay as replay_logs
 from groupmind.runtime import open_pipeline
 from groupmind.store import StoreUnavailable
@@ -116,7 +119,9 @@ def run() -> None:
             raise typer.Exit(2) from None
 
     async def main() -> None:
-        async with open_pipeline(settings) as pipeline:
+        async with open_pipeline(settings) as pipeline, serve_health(pipeline, settings), schedule_rounds(
+            pipeline.care, timedelta(minutes=settings.care_sweep_minutes)
+        ):
             platforms = []
             if use_discord:
                 platforms.append(run_discord(pipeline, settings))
@@ -124,7 +129,19 @@ def run() -> None:
                 platforms.append(slack.run(settings, pipeline))
             await asyncio.gather(*platforms)
 
-    _run(main(), DiscordStartError)
+    _run(main(), DiscordStartError, HealthServerError)
+
+
+@app.command()
+def health() -> None:
+    """Ask a running `groupmind run` whether Redis and the model are ready (exit 0) or not (exit 1)."""
+    settings = Settings()
+    if settings.health_port == 0:
+        err.print("[bold red]error:[/] the health server is off (GROUPMIND_HEALTH_PORT=0)", highlight=False)
+        raise typer.Exit(2)
+    ready, said = check(settings)
+    print(said)
+    raise typer.Exit(0 if ready else 1)
 
 
 @app.command()

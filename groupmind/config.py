@@ -67,6 +67,20 @@ class Settings(BaseSettings):
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )
+    # Care. Detection and escalation never wait on these: they bound what the model adds.
+    care_judge_timeout_s: float = Field(15.0, gt=0, description="Second-stage judge of a care candidate.")
+    care_wording: bool = Field(
+        True, description="Let the model reword care messages (sent only if the protocol checks pass)."
+    )
+    care_wording_timeout_s: float = Field(10.0, gt=0, description="Giving up on the model's care wording.")
+    care_sweep_minutes: float = Field(
+        15.0, gt=0, description="How often quiet members, follow-ups and alert reminders are checked."
+    )
+    care_follow_up_hours: float = Field(24.0, gt=0, description="When the bot checks in after a care talk.")
+    health_host: str = Field(
+        "127.0.0.1", description="Where `groupmind run` serves /healthz and /metrics; loopback by default."
+    )
+    health_port: int = Field(9464, ge=0, le=65535, description="Port of /healthz and /metrics; 0 serves neither.")
     discord_token: SecretStr | None = Field(None, description="Bot token; set, `groupmind run` joins Discord.")
     discord_dev_guilds: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Guild ids to sync slash commands to at once (development)."

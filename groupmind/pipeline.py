@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Iterable, Sequence
 
 from groupmind import speak
+from groupmind.care.responder import CareResponder
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, ChatMessage, Reply, utcnow
+from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
 from groupmind.llm.engine import Engine, EngineError, Superseded
+from groupmind.observe.metrics import PipelineMetrics
 from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
 from groupmind.store import Store
 from groupmind.store.community import ChannelView, channel_view, opted_out
@@ -55,6 +57,9 @@ class Pipeline:
         """Receives the reason of every speak decision (`groupmind room --explain`)."""
         self.we = We(store, settings.bot_name)
         self.rules = speak.Rules.from_settings(settings)
+        self.care = CareResponder(store, engine, settings, clock)
+        """The care protocol; adapters give it their private routes (`care.courier`)."""
+        self.metrics = PipelineMetrics()
 
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count."""
@@ -68,8 +73,17 @@ class Pipeline:
         """Store `msg`; answer the burst before it if that settled, and note whether `msg` wants an answer."""
         if msg.is_blank:
             return []
+        self.metrics.handled.inc()
         seen = await self.we.observe(msg)
         where = msg.where
+        said: list[Reply] = []
+
+        async def say_public(text: str) -> None:
+            said.append(await self._say(where, text, msg.message_id, msg.ts, on_text))
+
+        if await self.care.on_message(msg, addressed=speak.addressed(msg, self.settings.bot_name), say_public=say_public):
+            await speak.clear_pending(self.store.redis, where)  # the disclosure comes first: the room's reply waits
+            return said
         replies = await self._settle(where, msg.ts, seen.before, seen.view, on_text)
         decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode)
         self._why(decision)
@@ -78,6 +92,16 @@ class Pipeline:
             if not self.rules.settle:
                 replies += await self.tick(where, msg.ts, on_text)
         return replies
+
+    async def handle_private(
+        self, platform: str, communities: Sequence[str], member: Member, text: str, ts: datetime | None = None
+    ) -> bool:
+        """A member's private message to the bot (a DM); True when care answered it through the courier.
+
+        `communities` are the ones the member shares with the bot on `platform`.
+        Private talk is not stored in any channel's log.
+        """
+        return await self.care.on_private(platform, communities, member, text, ts)
 
     async def tick(
         self, where: ChannelRef, now: datetime | None = None, on_text: TextSink | None = None
@@ -121,7 +145,15 @@ class Pipeline:
         await self.we.observe(self._own_message(where, text, pending.last_id, now))
         await speak.record_reply(self.store.redis, where, now, self.rules)
         await self.we.addressed_by_bot(where, targets, now)
+        self.metrics.replied(pending.last_ts, self.clock())
         return [Reply(where=where, text=text, reply_to=pending.last_id)]
+
+    async def _say(self, where: ChannelRef, text: str, reply_to: str, now: datetime, on_text: TextSink | None) -> Reply:
+        """Say a fixed text (not generated) in `where`, stored like any reply."""
+        await _emit(on_text, text)
+        await self.we.observe(self._own_message(where, text, reply_to, now))
+        await speak.record_reply(self.store.redis, where, now, self.rules)
+        return Reply(where=where, text=text, reply_to=reply_to)
 
     async def edit(self, where: ChannelRef, message_id: str, text: str) -> bool:
         return await self.store.edit(where, message_id, text)

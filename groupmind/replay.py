@@ -81,6 +81,9 @@ class ReplaySummary:
     replies: int
     seconds: float
     msgs_per_s: float
+    care_flags: dict[str, int]
+    """Care detections by label."""
+    care_alerts: int
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -93,8 +96,14 @@ def _batches(messages: Iterable[ChatMessage], size: int) -> Iterator[list[ChatMe
 
 
 async def replay(pipeline: Pipeline, paths: Iterable[Path], *, reply: bool) -> ReplaySummary:
-    """Feed logs through the pipeline: every message handled, or only stored in batches."""
+    """Feed logs through the pipeline: every message handled, or only stored in batches.
+
+    Care detection runs either way; without replies nobody is talked to, and only
+    imminent risk raises an alert.
+    """
     messages = replies = 0
+    care = pipeline.care
+    flags, alerts = care.flags.copy(), care.alerts_raised
     start = time.perf_counter()
     for path in paths:
         if reply:
@@ -104,5 +113,10 @@ async def replay(pipeline: Pipeline, paths: Iterable[Path], *, reply: bool) -> R
         else:
             for batch in _batches(read_log(path), _BATCH):
                 messages += await pipeline.ingest(batch)
+                for msg in batch:
+                    await care.observe_only(msg)
     seconds = time.perf_counter() - start
-    return ReplaySummary(messages, replies, round(seconds, 3), round(messages / max(seconds, 1e-9), 1))
+    return ReplaySummary(
+        messages, replies, round(seconds, 3), round(messages / max(seconds, 1e-9), 1),
+        care_flags=dict(sorted((care.flags - flags).items())), care_alerts=care.alerts_raised - alerts,
+    )  # fmt: skip

@@ -9,6 +9,13 @@ speaker (`alice: /gm mode quiet`); `groupmind room --admin NAME` says who the
 room's admins are. Results print as `[gm] ...`, or `[private to NAME] ...`
 for what only the invoker should see. Commands are not stored as chat.
 
+Care happens in private, so the room shows it the way each person would see
+it: the bot's private messages to a member on `[private to NAME]` lines, care
+alerts as the care contact receives them on `[care-alert]` lines. A member
+answers the bot privately with `NAME (private): text`. A care contact who never
+spoke in the room has "left" it, so their alert falls back to the next one. The
+care rounds (quiet members, follow-ups, reminders) run as the room's clock moves.
+
 The bot answers a burst once it settles, so the room ticks the pipeline: a
 script at its end (the room falls silent), the terminal whenever nobody typed
 for the settle time. With `explain`, every speak decision is shown as `[why]`.
@@ -26,10 +33,14 @@ from typing import Callable, Iterable, TextIO
 
 from groupmind.admin import Admin, is_command, split_command
 from groupmind.admin.privacy import save_export
-from groupmind.events import AdminCommand, ChannelRef, ChatMessage, CommandResult, utcnow
+from groupmind.care.rounds import run_rounds
+from groupmind.events import AdminCommand, CareAlert, ChannelRef, ChatMessage, CommandResult, Member, utcnow
 from groupmind.pipeline import Pipeline
 
 PLATFORM = "local"
+PRIVATE = " (private)"
+"""A speaker name ending with this talks to the bot privately."""
+ROUNDS_EVERY = timedelta(minutes=15)
 _LINE = re.compile(
     r"^(?:\[(?P<ts>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2})\]\s*)?(?P<name>[^:\n]{1,64}?)\s*:\s?(?P<text>.*)$"
 )
@@ -99,6 +110,8 @@ class LocalRoom:
         self._run = uuid.uuid4().hex[:8]
         self._count = 0
         self._started = False
+        self._rounds_at: datetime | None = None
+        pipeline.care.courier = self
 
     def _message(self, line: RoomLine) -> ChatMessage:
         self._count += 1
@@ -120,6 +133,10 @@ class LocalRoom:
     async def say(self, line: RoomLine, *, echo: bool) -> None:
         """One member speaks; a reply that came due streams to `out` as it is generated."""
         self.clock.advance(line.ts)
+        await self.rounds()
+        if line.name.endswith(PRIVATE):
+            await self.say_privately(RoomLine(line.name.removesuffix(PRIVATE).strip(), line.text, line.ts), echo=echo)
+            return
         msg = self._message(line)
         if msg.is_blank:
             return
@@ -131,8 +148,41 @@ class LocalRoom:
         await self.pipeline.handle(msg, on_text=self._show())
         self._end_reply()
 
+    async def say_privately(self, line: RoomLine, *, echo: bool) -> None:
+        """A member writes to the bot privately (a DM on a real platform)."""
+        if not line.text.strip() or not line.name:
+            return
+        if echo:
+            self._write(f"{line.name}{PRIVATE}: {line.text}\n")
+        member = Member(id=line.name.casefold(), display_name=line.name)
+        if not await self.pipeline.handle_private(PLATFORM, [self.community], member, line.text, self.clock()):
+            self._write(f"[gm] {line.name}, I only talk privately when I've checked in with you; say it in the room.\n")
+
+    async def rounds(self) -> None:
+        """Run the care rounds when the room's clock has moved on enough (script time or wall time)."""
+        now = self.clock()
+        if self._rounds_at is not None and now - self._rounds_at < ROUNDS_EVERY:
+            return
+        self._rounds_at = now
+        await run_rounds(self.pipeline.care, now)
+
+    async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
+        """The room's private route to a member: a `[private to NAME]` line."""
+        self._end_reply()
+        self._write(f"[private to {member.display_name}] {text}\n")
+        return True
+
+    async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
+        """An alert as the care contact receives it; one who never spoke here has left the room."""
+        if await self.pipeline.store.activity(PLATFORM, self.community, contact.id) is None:
+            return False
+        self._end_reply()
+        self._write("".join(f"[care-alert] to {contact.display_name}: {line}\n" for line in text.splitlines()))
+        return True
+
     async def tick(self) -> None:
         """Time passed with nobody speaking: let a pending reply come."""
+        await self.rounds()
         await self.pipeline.tick(self.where, on_text=self._show())
         self._end_reply()
 

@@ -13,31 +13,40 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from groupmind.events import AdminCommand
+from groupmind.events import AdminCommand, ChannelRef
 from groupmind.store.keys import CommunityKeys
 
 AUDIT_MAXLEN = 10_000
 FORGOTTEN = "[forgotten member]"
+BOT = "groupmind"
+"""The `who` of entries the bot writes itself."""
 
 
 async def record(
     redis: Redis, cmd: AdminCommand, when: datetime, old: str | None = None, new: str | None = None
 ) -> None:
     """Append one admin action to the community's audit stream."""
-    await redis.xadd(
-        CommunityKeys(cmd.platform, cmd.community).audit,
-        {
-            "who": cmd.invoker.id,
-            "who_name": cmd.invoker.display_name,
-            "what": " ".join((cmd.name, *cmd.args)),
-            "where": cmd.where.conversation,
-            "when": when.isoformat(),
-            "old": old if old is not None else "",
-            "new": new if new is not None else "",
-        },
-        maxlen=AUDIT_MAXLEN,
-        approximate=True,
-    )
+    await _append(redis, CommunityKeys(cmd.platform, cmd.community), {
+        "who": cmd.invoker.id,
+        "who_name": cmd.invoker.display_name,
+        "what": " ".join((cmd.name, *cmd.args)),
+        "where": cmd.where.conversation,
+        "when": when.isoformat(),
+        "old": old if old is not None else "",
+        "new": new if new is not None else "",
+    })  # fmt: skip
+
+
+async def note(redis: Redis, where: ChannelRef, what: str, when: datetime) -> None:
+    """Append something the bot itself had to report, such as a care alert no care contact could receive."""
+    await _append(redis, CommunityKeys(where.platform, where.community), {
+        "who": BOT, "who_name": BOT, "what": what, "where": where.conversation, "when": when.isoformat(),
+        "old": "", "new": "",
+    })  # fmt: skip
+
+
+async def _append(redis: Redis, keys: CommunityKeys, fields: dict[str, str]) -> None:
+    await redis.xadd(keys.audit, fields, maxlen=AUDIT_MAXLEN, approximate=True)  # type: ignore[arg-type]
 
 
 async def entries(redis: Redis, platform: str, community: str, count: int = 100) -> list[dict[str, str]]:

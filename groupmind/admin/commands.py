@@ -13,13 +13,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from groupmind.admin import audit, privacy
 from groupmind.admin.grammar import BY_NAME, SPECS, usage_for
 from groupmind.care.alerts import AlertStore
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
-from groupmind.pipeline import Pipeline
 from groupmind.prompt import MAX_PERSONA_CHARS
 from groupmind.store.community import (
     CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA,
@@ -27,6 +26,9 @@ from groupmind.store.community import (
 )  # fmt: skip
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.state import Store
+
+if TYPE_CHECKING:  # the pipeline imports the care layer, which writes to this package's audit log
+    from groupmind.pipeline import Pipeline
 
 MAX_CARE_CONTACTS = 20
 _REGION = re.compile(r"^[A-Za-z]{2}$")
@@ -131,11 +133,7 @@ class Admin:
 
     async def _names(self, cmd: AdminCommand, ids: list[str]) -> dict[str, str]:
         """Display names of member ids (the id itself when unknown)."""
-        keys = CommunityKeys(cmd.platform, cmd.community)
-        pipe = self.store.redis.pipeline(transaction=False)
-        for member_id in ids:
-            pipe.hget(keys.member(member_id), "name")
-        return {i: name or i for i, name in zip(ids, await pipe.execute())}
+        return await self.store.member_names(cmd.platform, cmd.community, ids)
 
     async def _member(self, cmd: AdminCommand, who: str) -> str:
         """The id of a member given by id or display name, among those who spoke here."""

@@ -10,7 +10,7 @@ so the hash never grows without bound; open ones are never pruned.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Callable, get_args
 
 from redis.asyncio import Redis
 
@@ -19,6 +19,8 @@ from groupmind.store.keys import CommunityKeys
 
 MAX_ALERTS = 1_000
 MAX_NOTE_CHARS = 500
+_EVERY_COMMUNITY = CommunityKeys("*", "*").alerts
+"""A SCAN pattern matching every community's alerts hash."""
 
 
 class AlertStore:
@@ -66,6 +68,14 @@ class AlertStore:
     async def count_open(self, platform: str, community: str) -> int:
         """How many alerts still need a human (open or acknowledged)."""
         return len(await self.list(platform, community))
+
+    async def count_by_state(self) -> dict[AlertState, int]:
+        """Alerts of every community by state (for metrics); SCANs, so Redis is never blocked."""
+        counts: dict[AlertState, int] = {state: 0 for state in get_args(AlertState)}
+        async for key in self.redis.scan_iter(match=_EVERY_COMMUNITY, _type="hash", count=500):
+            for raw in await self.redis.hvals(key):
+                counts[CareAlert.model_validate_json(raw).state] += 1
+        return counts
 
     async def ack(self, platform: str, community: str, alert_id: str, by: Member) -> CareAlert | None:
         """Mark an open alert acknowledged; None if there is no such alert, unchanged if not open."""

@@ -50,6 +50,8 @@ class Step(str, Enum):
     ASK = "ask"  # private: ask directly, once
     STAY = "stay"
     OFFER_HUMAN = "offer_human"
+    INVITED = "invited"  # the member said yes: the care contact was told
+    LISTEN = "listen"  # the member said no to bringing anyone in: respect it, stay
     RESOURCE = "resource"
     IMMINENT = "imminent"
     FOLLOW_UP = "follow_up"
@@ -167,7 +169,7 @@ def check(text: str, ctx: CareContext) -> CheckResult:
     need("asks_directly_once", not _LEADING.search(text) and not (asks and (ctx.asked_directly or ctx.public))
          and (asks or ctx.step is not Step.ASK or ctx.asked_directly))
     need("never_leaves", not _LEAVES.search(text))
-    if ctx.step in (Step.OFFER_HUMAN, Step.IMMINENT):
+    if ctx.step in (Step.OFFER_HUMAN, Step.IMMINENT, Step.INVITED):
         named = ctx.care_contact and ctx.care_contact.casefold() in text.casefold()
         need("offers_human", named if ctx.care_contact else _OWN_PEOPLE.search(text))
         if ctx.step is Step.OFFER_HUMAN and ctx.care_contact:  # inviting them needs consent

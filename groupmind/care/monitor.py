@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from groupmind.care.quiet import record_activity
 from groupmind.care.risk import Assessment, observe_risk
-from groupmind.care.signals import detect
+from groupmind.care.signals import Label, detect
 from groupmind.events import ChatMessage
 from groupmind.store.keys import CommunityKeys
 
@@ -28,6 +28,12 @@ async def observe(redis: Redis, msg: ChatMessage, community_settings: Mapping[st
     keys = CommunityKeys(msg.platform, msg.community)
     if await redis.sismember(keys.optout, msg.author_id):
         return None
-    await record_activity(redis, keys, msg.author_id, msg.ts)
-    sensitivity = community_settings.get("care.sensitivity", "normal")
-    return await observe_risk(redis, keys, msg.author_id, detect(msg.text, sensitivity), msg.ts)
+    await record_activity(redis, keys, msg.author_id, msg.ts, msg.where.conversation)
+    detection = detect(msg.text, community_settings.get("care.sensitivity", "normal"))
+    if detection.label is Label.NONE and not detection.signals:
+        return QUIET  # adds nothing to their risk (it decays the same stored or not): skip the round trips
+    return await observe_risk(redis, keys, msg.author_id, detection, msg.ts)
+
+
+QUIET = Assessment(Label.NONE, Label.NONE, 0.0, False)
+"""The assessment of a message with no care signal at all."""

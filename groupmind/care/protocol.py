@@ -34,6 +34,14 @@ _TEXTS: dict[Step, tuple[str, ...]] = {
         "{contact} is one of the people looking out for this community. Is it okay if I ask them to join us? "
         "I'm not going anywhere.",
     ),
+    Step.INVITED: (
+        "Thank you for trusting me with that. I've let {contact} know, and they'll reach out to you. "
+        "I'm staying right here with you until they do.",
+    ),
+    Step.LISTEN: (
+        "That's okay, I won't bring anyone in unless you want me to. I'm here and I'm listening, take your time.",
+        "Understood, no one else unless you say so. I'm still right here with you.",
+    ),
     Step.RESOURCE: (
         "If things get heavier, you can reach {resource}: {how}. It's free and confidential. "
         "And talking to someone you trust in your life can help too.",
@@ -63,6 +71,10 @@ _TEXTS: dict[Step, tuple[str, ...]] = {
 }
 
 _NO_CONTACT = {
+    Step.INVITED: (
+        "Thank you for trusting me with that. Is there someone you trust, a friend or family member, "
+        "you could reach out to as well? I'm staying right here with you.",
+    ),
     Step.OFFER_HUMAN: (
         "I'm an AI, so I'd really like a person to be with you too. Is there someone you trust, "
         "a friend or family member, you could reach out to? I'll stay here while you do.",

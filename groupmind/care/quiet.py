@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 
 from groupmind.care.records import update_hash
 from groupmind.care.risk import WINDOW
-from groupmind.store.keys import CommunityKeys
+from groupmind.store.keys import CARE_COMMUNITIES, CommunityKeys
 
 SESSION_GAP = timedelta(minutes=30)
 """Shorter gaps are one conversation, not part of a member's rhythm."""
@@ -100,8 +100,12 @@ def _load(values: list[str | None]) -> Rhythm | None:
         return None
 
 
-async def record_activity(redis: Redis, keys: CommunityKeys, member_id: str, ts: datetime) -> Rhythm:
+async def record_activity(
+    redis: Redis, keys: CommunityKeys, member_id: str, ts: datetime, conversation: str = ""
+) -> Rhythm:
     """Fold one message by `member_id` at `ts` into their rhythm and the community's pulse.
+
+    `conversation` is where they spoke, so a quiet alert can say where they were last seen.
 
     The pipeline calls this for every stored message by a human who has not opted out.
     """
@@ -111,16 +115,28 @@ async def record_activity(redis: Redis, keys: CommunityKeys, member_id: str, ts:
     def change(fields: dict[str, str]) -> dict[str, float | int] | None:
         rhythm = (_load([fields.get(f) for f in _FIELDS]) or Rhythm()).add(stamp)
         result[:] = [rhythm]
-        return asdict(rhythm)
+        return {**asdict(rhythm), "channel": conversation or fields.get("channel", "")}
 
     await update_hash(redis, keys.care_rhythm(member_id), change)
-    await redis.zadd(keys.care_pulse, {"last": stamp}, gt=True)
+    pipe = redis.pipeline(transaction=False)
+    pipe.zadd(keys.care_pulse, {"last": stamp}, gt=True)
+    pipe.zadd(CARE_COMMUNITIES, {community_entry(keys): stamp}, gt=True)
+    await pipe.execute()
     return result[0]
+
+
+def community_entry(keys: CommunityKeys) -> str:
+    """The community's member of CARE_COMMUNITIES."""
+    return f"{keys.platform}\x1f{keys.community}"
 
 
 @dataclass(frozen=True)
 class QuietMember:
     member_id: str
+    last: float
+    """Epoch seconds of their last message: one silence, reported once."""
+    channel: str
+    """The conversation they last spoke in."""
     silence: timedelta
     usual_gap: timedelta
     z: float
@@ -170,12 +186,15 @@ async def sweep_quiet(redis: Redis, keys: CommunityKeys, now: datetime, *, sensi
     pipe = redis.pipeline(transaction=False)
     for member, _ in candidates:
         pipe.hget(keys.care_risk(member), "last_risk")
+        pipe.hget(keys.care_rhythm(member), "channel")
+    found = await pipe.execute() if candidates else []
     quiet = []
-    for (member, rhythm), last_risk in zip(candidates, await pipe.execute() if candidates else []):
+    for (member, rhythm), last_risk, channel in zip(candidates, found[::2], found[1::2]):
         distress = bool(last_risk) and pulse - float(last_risk) <= WINDOW.total_seconds()
         z = judge(rhythm, pulse, sensitivity=sensitivity, distress=distress)
         if z is not None:
-            quiet.append(QuietMember(member, timedelta(seconds=pulse - rhythm.last), rhythm.usual_gap, round(z, 2), distress))
+            silence = timedelta(seconds=pulse - rhythm.last)
+            quiet.append(QuietMember(member, rhythm.last, channel or "", silence, rhythm.usual_gap, round(z, 2), distress))
     if regulars and len(quiet) > HOLIDAY_SHARE * regulars and regulars >= 4:
         return []
     return sorted(quiet, key=lambda q: -q.z)

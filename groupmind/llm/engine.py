@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 
 class EngineError(RuntimeError):
@@ -61,6 +61,11 @@ class Engine(ABC):
     def name(self) -> str:
         """A short description of the model, for status and logs."""
 
+    @property
+    @abstractmethod
+    def ready(self) -> bool:
+        """True from a successful start() until close(): the health check's "model ready"."""
+
     @abstractmethod
     async def start(self) -> None:
         """Load the model; raise ModelLoadError with the path if it cannot."""
@@ -82,3 +87,11 @@ class Engine(ABC):
         Raises GenerationTimeout after `timeout` seconds (queue wait included);
         closing the iterator early stops the generation.
         """
+
+    async def complete_json(self, text: str, schema: dict[str, Any], *, max_tokens: int, timeout: float) -> Any:
+        """Continue `text` with output constrained to JSON matching `schema`.
+
+        Engines that cannot constrain output raise EngineError, and callers keep
+        their deterministic answer (the care judge keeps stage one's label).
+        """
+        raise EngineError(f"{self.name} cannot constrain output to a JSON schema")

@@ -85,6 +85,10 @@ class LocalEngine(Engine):
         return self.model_path.name
 
     @property
+    def ready(self) -> bool:
+        return self._llm is not None
+
+    @property
     def uses_chat_template(self) -> bool:
         return self._chat
 

@@ -32,6 +32,10 @@ class RemoteEngine(Engine):
     def name(self) -> str:
         return f"{self.settings.engine_model or 'model'} at {self.url}"
 
+    @property
+    def ready(self) -> bool:
+        return self._session is not None
+
     async def start(self) -> None:
         """Open the connection pool and check that the server answers."""
         if self._session is None:

@@ -118,3 +118,26 @@ class CommunityKeys:
     def care_rhythm(self, member_id: str) -> str:
         """Hash of one member's usual gaps between messages (for quiet detection)."""
         return f"{self.member(member_id)}:care:rhythm"
+
+    def care_session(self, member_id: str) -> str:
+        """Hash of the bot's care conversation with one member: what it asked, offered and gave."""
+        return f"{self.member(member_id)}:care:session"
+
+    @property
+    def care_followups(self) -> str:
+        """Sorted set of member id -> epoch when the bot should check in with them again."""
+        return f"{self.prefix}:care:followups"
+
+    @property
+    def care_quiet(self) -> str:
+        """Hash of member id -> the last-seen epoch of the silence already reported (one alert per silence)."""
+        return f"{self.prefix}:care:quiet"
+
+    @property
+    def alert_reminders(self) -> str:
+        """Hash of alert id -> epoch the care contacts were last told about it."""
+        return f"{self.prefix}:alerts:reminded"
+
+
+CARE_COMMUNITIES = "gm:care:communities"
+"""Sorted set of `platform\\x1fcommunity` -> last message epoch: the communities the care sweep visits."""

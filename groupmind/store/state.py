@@ -261,6 +261,15 @@ class Store:
             active_days=int(days),
         )
 
+    async def member_names(self, platform: str, community: str, member_ids: Iterable[str]) -> dict[str, str]:
+        """Display names of member ids, in one round trip (the id itself for one who never spoke)."""
+        keys = CommunityKeys(platform, community)
+        ids = list(member_ids)
+        pipe = self.redis.pipeline(transaction=False)
+        for member_id in ids:
+            pipe.hget(keys.member(member_id), "name")
+        return {i: name or i for i, name in zip(ids, await pipe.execute())}
+
     # --- community settings -----------------------------------------------------------
 
     async def get_settings(self, platform: str, community: str) -> dict[str, str]:

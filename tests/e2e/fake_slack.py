@@ -12,9 +12,11 @@ import asyncio
 import inspect
 import itertools
 import json
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
@@ -204,6 +206,28 @@ class FakeSlack:
             envelope.update(retry_attempt=retry_attempt, retry_reason="timeout" if retry_attempt else "")
         await self._socket.send_json({**envelope, "payload": payload})
         return envelope_id
+
+
+def run_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without its GROUPMIND_ settings, plus a fresh data dir and `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPMIND_")}
+    return {**env, "GROUPMIND_DATA_DIR": str(tmp_path / "data"), **settings}
+
+
+def model_run_env(tmp_path: Path, slack: FakeSlack, model_path: Path, **settings: str) -> dict[str, str]:
+    """`groupmind run` joined to `slack` with the real model, answering fast and reproducibly."""
+    return run_env(
+        tmp_path,
+        GROUPMIND_SLACK_BOT_TOKEN=BOT_TOKEN,
+        GROUPMIND_SLACK_APP_TOKEN=APP_TOKEN,
+        GROUPMIND_SLACK_API_URL=slack.base_url,
+        GROUPMIND_MODEL=str(model_path),
+        GROUPMIND_BURST_SETTLE_S="1",
+        GROUPMIND_N_THREADS="2",
+        GROUPMIND_SEED="3",
+        GROUPMIND_TEMPERATURE="0",
+        **settings,
+    )
 
 
 async def wait_for(condition: Callable[[], Any], timeout: float = 15.0) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -13,12 +12,7 @@ import pytest
 from redis.asyncio import Redis
 
 from groupmind.store.embedded import EmbeddedServer
-from tests.e2e.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack, message_event, wait_for
-
-
-def run_env(tmp_path: Path, **slack: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GROUPMIND_")}
-    return {**env, "GROUPMIND_DATA_DIR": str(tmp_path / "data"), **slack}
+from tests.e2e.fake_slack import APP_TOKEN, BOT_TOKEN, BOT_USER, FakeSlack, message_event, model_run_env, run_env, wait_for
 
 
 def test_run_without_tokens_names_what_is_missing(tmp_path: Path) -> None:
@@ -40,18 +34,8 @@ async def test_run_joins_slack_over_socket_mode_and_answers_a_mention(
     tmp_path: Path, fake: FakeSlack, redis: Redis, redis_server: EmbeddedServer, model_path: Path
 ) -> None:
     # `redis` flushes the shared server: a fresh fake reuses message ts values other tests claimed.
-    env = run_env(
-        tmp_path,
-        GROUPMIND_SLACK_BOT_TOKEN=BOT_TOKEN,
-        GROUPMIND_SLACK_APP_TOKEN=APP_TOKEN,
-        GROUPMIND_SLACK_API_URL=fake.base_url,
-        GROUPMIND_REDIS_URL=redis_server.url,
-        GROUPMIND_MODEL=str(model_path),
-        GROUPMIND_BURST_SETTLE_S="1",
-        GROUPMIND_N_THREADS="2",
-        GROUPMIND_SEED="3",
-        GROUPMIND_TEMPERATURE="0",
-        GROUPMIND_MAX_REPLY_TOKENS="24",
+    env = model_run_env(
+        tmp_path, fake, model_path, GROUPMIND_REDIS_URL=redis_server.url, GROUPMIND_MAX_REPLY_TOKENS="24"
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "groupmind", "run", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE

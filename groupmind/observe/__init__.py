@@ -1,0 +1,1 @@
+"""What the bot process tells its operator: /healthz and Prometheus /metrics."""
