@@ -514,3 +514,53 @@ async def test_a_private_message_to_a_member_with_closed_dms_reports_false(fake:
     assert not to_closed and to_bob
     assert [r.body["content"] for r in fake.sent(f"/channels/{fake.dm_channel(BOB_ID)}/messages")] == ["Checking in: how are you doing?"]
     assert _public_posts(fake) == []
+
+
+async def test_a_members_dm_reaches_care_and_is_answered_only_in_private(
+    fake: FakeDiscord, listening: Pipeline, store: Store
+) -> None:
+    dm = fake.dm_channel(ALICE_ID)
+    async with online(listening):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "I want to kill myself", channel_id=dm))
+        await fake.wait_for(lambda: fake.sent(f"/channels/{dm}/messages"))
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "thanks for asking", channel_id=dm))
+        await fake.wait_for(lambda: len(fake.sent(f"/channels/{dm}/messages")) >= 2)
+    assert fake.sent(f"/guilds/{GUILD_ID}/members/{ALICE_ID}", method="GET"), "her servers were looked up"
+    first, second = (r.body["content"] for r in fake.sent(f"/channels/{dm}/messages")[:2])
+    assert "?" in first and "kill myself" not in first, "asks directly, without repeating her words"
+    assert second and second != first, "the talk goes on"
+    assert _public_posts(fake) == []
+    assert await store.stored_count(ChannelRef(platform=PLATFORM, community=DM_COMMUNITY, channel=str(dm))) == 0, (
+        "private care talk is kept out of every log"
+    )
+
+
+async def test_a_dm_without_risk_is_an_ordinary_dm(fake: FakeDiscord, listening: Pipeline, store: Store) -> None:
+    dm = fake.dm_channel(ALICE_ID)
+    async with online(listening):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "what's the plan for saturday?", channel_id=dm))
+        await until_stored(store, ChannelRef(platform=PLATFORM, community=DM_COMMUNITY, channel=str(dm)), 1)
+    assert fake.sent() == [], "care said nothing; listen-only: nothing else either"
+
+
+async def test_imminent_risk_in_a_channel_alerts_the_care_contact_by_dm(
+    fake: FakeDiscord, listening: Pipeline, store: Store
+) -> None:
+    bob = user(BOB_ID, "bob")
+    disclosure = "I want to kill myself tonight"
+    async with online(listening):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(bob, "morning all"))
+        await until_stored(store, CHANNEL, 1)
+        payload = fake.slash(ALICE, "care", manage_guild=True, words="contacts add bob")
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        await fake.wait_for(lambda: fake.sent("/callback"))
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, disclosure))
+        await fake.wait_for(lambda: fake.sent(f"/channels/{fake.dm_channel(BOB_ID)}/messages"))
+        await fake.wait_for(lambda: fake.sent(f"/channels/{fake.dm_channel(ALICE_ID)}/messages"))
+        await fake.wait_for(lambda: fake.sent(f"/channels/{CHANNEL_ID}/messages"))
+    assert "will receive care alerts" in fake.sent("/callback")[0].body["data"]["content"]
+    [alert] = [r.body["content"] for r in fake.sent(f"/channels/{fake.dm_channel(BOB_ID)}/messages")]
+    assert alert.startswith("Care alert #") and "alice" in alert and disclosure in alert and "imminent" in alert
+    [public] = [r.body for r in fake.sent(f"/channels/{CHANNEL_ID}/messages")]
+    assert "kill" not in public["content"] and public["allowed_mentions"]["parse"] == [], "warm, repeats nothing"
+    assert fake.sent(f"/channels/{CARE_CHANNEL_ID}/messages") == []
