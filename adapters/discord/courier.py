@@ -5,7 +5,8 @@ is about; someone who left gets nothing, and the core moves on to the next
 contact or the audit log. A contact whose DMs are closed is reached through
 the community's care channel (`care channel CHANNEL`), which is used only
 while it stays private. An alert posted there once is not posted again for the
-next contact: everyone who watches the channel has it.
+next contact: everyone who watches the channel has it. People of another
+platform (one pipeline may serve Discord and Slack) are not Discord's to reach.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import discord
 
 from adapters.discord.membership import is_member
 from adapters.discord.private import send_private, send_to_care_channel
+from adapters.discord.translate import PLATFORM
 from groupmind.events import CareAlert, ChannelRef, Member
 from groupmind.store import Store
 from groupmind.store.community import CARE_CHANNEL
@@ -42,7 +44,7 @@ class DiscordCourier:
 
     async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
         """A DM to `member`; False when their DMs are closed or Discord knows no such user."""
-        if not member.id.isdigit():
+        if where.platform != PLATFORM or not member.id.isdigit():
             return False
         delivery = await send_private(self.client, int(member.id), text)
         if not delivery.delivered:
@@ -52,7 +54,7 @@ class DiscordCourier:
     async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
         """A DM to `contact` if they are still in the server, else (DM refused) the private care channel."""
         community = alert.where.community
-        if not contact.id.isdigit():
+        if alert.where.platform != PLATFORM or not contact.id.isdigit():
             return False
         if community.isdigit() and not await self._in_server(int(community), int(contact.id)):
             log.info("care alert #%s not sent to %s: not in server %s", alert.id, contact.id, community)

@@ -511,7 +511,8 @@ async def test_a_private_message_to_a_member_with_closed_dms_reports_false(fake:
         courier = DiscordCourier(client, listening.store)
         to_closed = await courier.to_member(CHANNEL, closed, "Checking in: how are you doing?")
         to_bob = await courier.to_member(CHANNEL, BOB, "Checking in: how are you doing?")
-    assert not to_closed and to_bob
+        on_slack = await courier.to_member(CHANNEL.model_copy(update={"platform": "slack"}), BOB, "Checking in")
+    assert not to_closed and to_bob and not on_slack
     assert [r.body["content"] for r in fake.sent(f"/channels/{fake.dm_channel(BOB_ID)}/messages")] == ["Checking in: how are you doing?"]
     assert _public_posts(fake) == []
 
