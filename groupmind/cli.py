@@ -100,6 +100,7 @@ def run() -> None:
     """Join every chat platform whose settings are present (Discord, Slack) and answer until stopped."""
     import adapters.slack as slack
     from adapters.discord.client import DiscordStartError, run_discord
+    from adapters.workers import serve_work
 
     settings = Settings()
     use_discord, use_slack = settings.discord_token is not None, slack.configured(settings)
@@ -127,6 +128,8 @@ def run() -> None:
                 platforms.append(run_discord(pipeline, settings))
             if use_slack:
                 platforms.append(slack.run(settings, pipeline))
+            if settings.work_queue:
+                platforms.append(serve_work(pipeline, settings))
             await asyncio.gather(*platforms)
 
     _run(main(), DiscordStartError, HealthServerError)
@@ -142,6 +145,27 @@ def health() -> None:
     ready, said = check(settings)
     print(said)
     raise typer.Exit(0 if ready else 1)
+
+
+@app.command()
+def worker() -> None:
+    """Answer messages other processes queued (GROUPMIND_WORK_QUEUE), without joining any platform's gateway."""
+    import adapters.slack as slack
+    from adapters.workers import serve_work
+
+    settings = Settings()
+    if settings.discord_token is None and not slack.configured(settings):
+        err.print(
+            "[bold red]error:[/] a worker posts replies itself: set GROUPMIND_DISCORD_TOKEN or GROUPMIND_SLACK_BOT_TOKEN",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+
+    async def main() -> None:
+        async with open_pipeline(settings) as pipeline:
+            await serve_work(pipeline, settings)
+
+    _run(main())
 
 
 @app.command()

@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_threads() -> int:
     # llama.cpp's OpenMP threads slow down badly when they outnumber free cores.
     return max(1, min(8, os.cpu_count() or 1))
+
+
+def _default_worker_name() -> str:
+    # Unique per process on one host, and readable in XINFO CONSUMERS.
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 def _default_data_dir() -> Path:
@@ -82,6 +88,10 @@ class Settings(BaseSettings):
     )
     health_port: int = Field(9464, ge=0, le=65535, description="Port of /healthz and /metrics; 0 serves neither.")
     discord_token: SecretStr | None = Field(None, description="Bot token; set, `groupmind run` joins Discord.")
+    discord_shard_id: int | None = Field(
+        None, ge=0, description="This process's gateway shard (with discord_shard_count); unset runs one connection."
+    )
+    discord_shard_count: int | None = Field(None, ge=1, description="Gateway shards across all processes.")
     discord_dev_guilds: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Guild ids to sync slash commands to at once (development)."
     )
@@ -100,6 +110,26 @@ class Settings(BaseSettings):
         default_factory=list, description="Slack user ids who may run admin commands, besides workspace admins."
     )
     slack_http_port: int = Field(3000, ge=0, le=65535, description="HTTP mode: port to listen on (0 picks a free one).")
+
+    # Scale-out: several workers share one Redis work stream (groupmind/work.py).
+    work_queue: bool = Field(
+        False, description="Adapters queue messages in Redis for any worker to handle, instead of handling them inline."
+    )
+    worker_name: str = Field(
+        default_factory=_default_worker_name, min_length=1, max_length=128, description="This worker's consumer name."
+    )
+    work_claim_idle_ms: int = Field(
+        30_000, ge=100, description="Work a worker has not touched for this long is taken over (it likely crashed)."
+    )
+    work_concurrency: int = Field(8, ge=1, le=256, description="Messages one worker handles at the same time.")
+
+    @model_validator(mode="after")
+    def _shards_together(self) -> Settings:
+        if (self.discord_shard_id is None) != (self.discord_shard_count is None):
+            raise ValueError("set GROUPMIND_DISCORD_SHARD_ID and GROUPMIND_DISCORD_SHARD_COUNT together")
+        if self.discord_shard_id is not None and self.discord_shard_id >= (self.discord_shard_count or 0):
+            raise ValueError("GROUPMIND_DISCORD_SHARD_ID must be below GROUPMIND_DISCORD_SHARD_COUNT")
+        return self
 
     @field_validator("bot_name")
     @classmethod

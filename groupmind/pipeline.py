@@ -58,7 +58,7 @@ class Pipeline:
         self.we = We(store, settings.bot_name)
         self.rules = speak.Rules.from_settings(settings)
         self.care = CareResponder(store, engine, settings, clock)
-        """The care protocol; adapters give it their private routes (`care.courier`)."""
+        """The care protocol; adapters give it their private routes (`care.couriers[platform]`)."""
         self.metrics = PipelineMetrics()
 
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:

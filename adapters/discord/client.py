@@ -27,6 +27,7 @@ from adapters.discord.membership import shared_guilds
 from adapters.discord.outbox import NO_PINGS, StreamedReply
 from adapters.discord.translate import PLATFORM, channel_ref, to_chat_message
 from adapters.settle import SettleTimers
+from groupmind import work
 from groupmind.admin import Admin
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, Member, Reply
@@ -71,7 +72,7 @@ class DiscordAdapter(discord.Client):
         self.dev_guilds = tuple(dev_guilds)
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(GroupmindCommands(Admin.for_pipeline(pipeline)))
-        pipeline.care.courier = DiscordCourier(self, pipeline.store)
+        pipeline.care.couriers[PLATFORM] = DiscordCourier(self, pipeline.store)  # care's private routes on Discord
 
     async def setup_hook(self) -> None:
         """Register `/groupmind` with Discord: per dev guild (instant) or globally (Discord takes a while)."""
@@ -105,6 +106,8 @@ class DiscordAdapter(discord.Client):
         if where is None:
             return
         msg = to_chat_message(message, where, self.me)
+        if await work.offer(self.pipeline, msg, {"channel": str(message.channel.id), "message": str(message.id)}):
+            return  # a worker (maybe another process) answers it
         await self._reply(where, message, lambda on_text: self.pipeline.handle(msg, on_text=on_text), typing=False)
         self.timers.touch(where, message)
 
@@ -196,7 +199,8 @@ async def run_discord(pipeline: Pipeline, settings: Settings) -> None:
     """Log in with the configured token and serve until the process is stopped."""
     if settings.discord_token is None:
         raise DiscordStartError("no Discord token: set GROUPMIND_DISCORD_TOKEN")
-    async with DiscordAdapter(pipeline, dev_guilds=settings.discord_dev_guilds) as client:
+    shards = {"shard_id": settings.discord_shard_id, "shard_count": settings.discord_shard_count}
+    async with DiscordAdapter(pipeline, dev_guilds=settings.discord_dev_guilds, **shards) as client:
         try:
             await client.start(settings.discord_token.get_secret_value())
         except discord.LoginFailure:

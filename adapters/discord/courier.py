@@ -66,8 +66,15 @@ class DiscordCourier:
         return await self._to_care_channel(alert, text)
 
     async def _in_server(self, guild_id: int, user_id: int) -> bool:
+        """Asked of Discord when this process has no gateway cache of the server (another shard's, a worker's)."""
         guild = self.client.get_guild(guild_id)
-        return guild is not None and await is_member(guild, user_id)
+        if guild is None:
+            try:
+                guild = await self.client.fetch_guild(guild_id)
+            except discord.HTTPException as exc:
+                log.info("server %s unknown to the bot (%s)", guild_id, exc.status)
+                return False
+        return await is_member(guild, user_id)
 
     async def _to_care_channel(self, alert: CareAlert, text: str) -> bool:
         settings = await self.store.get_settings(alert.where.platform, alert.where.community)

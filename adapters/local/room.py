@@ -111,7 +111,7 @@ class LocalRoom:
         self._count = 0
         self._started = False
         self._rounds_at: datetime | None = None
-        pipeline.care.courier = self
+        pipeline.care.couriers[PLATFORM] = self
 
     def _message(self, line: RoomLine) -> ChatMessage:
         self._count += 1

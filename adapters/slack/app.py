@@ -6,11 +6,17 @@ met however long the model takes. Slack redelivers an event it thinks was lost
 a mention arrives twice, as `app_mention` and as `message.channels`: both cases
 carry the same channel and `ts`, so one atomic claim in Redis lets exactly one
 delivery through.
+
+A direct message goes to the care layer first (`Pipeline.handle_private`); only
+talk that is not care reaches the ordinary reply path. The adapter gives the care
+layer its private routes (`SlackCourier`: DMs and alert DMs) and publishes the
+App Home tab (`CareHome`).
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any, Awaitable, Callable, Mapping
 
 import aiohttp
@@ -23,6 +29,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import SlashCommands
+from adapters.slack.courier import SlackCourier
+from adapters.slack.home import CareHome
 from adapters.slack.names import DisplayNames, api_error
 from adapters.slack.outgoing import SlackSender
 from adapters.slack.translate import (
@@ -31,13 +39,15 @@ from adapters.slack.translate import (
     is_talk,
     mentioned_ids,
     render_text,
+    slack_time,
     thread_of,
     to_chat_message,
 )
 from adapters.settle import SettleTimers
+from groupmind import work
 from groupmind.admin import Admin
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, Reply
+from groupmind.events import ChannelRef, Member, Reply
 from groupmind.pipeline import Pipeline, TextSink
 
 log = logging.getLogger(__name__)
@@ -102,6 +112,9 @@ class SlackAdapter:
         self.client = client or web_client(settings)
         self.names = DisplayNames(self.client)
         self.sender = SlackSender(self.client)
+        self.home = CareHome(self.client, partial(pipeline.care.alerts_for, PLATFORM), settings.bot_name)
+        self.courier = SlackCourier(self.sender, self.home)
+        pipeline.care.couriers["slack"] = self.courier  # the care layer's private routes: DMs, alerts
         self.timers: SettleTimers[tuple[str, str | None]] = SettleTimers(pipeline, self._tick)
         self.http_url: str | None = None
         """Where Slack should send events, once serving in HTTP mode."""
@@ -113,6 +126,7 @@ class SlackAdapter:
         )
         self.app.event("message")(self.on_message)
         self.app.event("app_mention")(self.on_message)
+        self.app.event("app_home_opened")(self.on_home_opened)
         self.run_command = run_command or SlashCommands(
             Admin.for_pipeline(pipeline), self.client, frozenset(settings.slack_admins), settings.data_dir
         )
@@ -134,7 +148,30 @@ class SlackAdapter:
         elif subtype == "message_deleted":
             await self._deleted(team, event)
         elif is_talk(event) and event.get("ts"):
+            if event.get("channel_type") == "im" and await self._private(team, event, context.bot_user_id):
+                return
             await self._said(team, event, context.bot_user_id)
+
+    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """The member opened the Home tab (not the Messages tab): show them their view."""
+        team = body.get("team_id") or context.team_id
+        if event.get("tab") == "home" and team and event.get("user"):
+            await self.home.publish(team, str(event["user"]))
+
+    async def _private(self, team: str, event: Mapping[str, Any], bot_user_id: str | None) -> bool:
+        """A DM to the bot goes to the care layer first; True when care answered it (or it was seen before).
+
+        Care answers through the courier, by DM; talk that is not care is left to
+        the ordinary reply path (False).
+        """
+        claim = f"private:{event['channel']}:{event['ts']}"
+        if not await self.pipeline.store.first_delivery(PLATFORM, team, claim, DELIVERY_TTL_S):
+            return True
+        names = await self._names(event, bot_user_id)
+        user = str(event["user"])
+        member = Member(id=user, display_name=names.get(user, user))
+        text = render_text(event.get("text") or "", names)
+        return await self.pipeline.handle_private(PLATFORM, [team], member, text, slack_time(str(event["ts"])))
 
     async def _said(self, team: str, event: Mapping[str, Any], bot_user_id: str | None) -> None:
         claim = f"{event['channel']}:{event['ts']}"
@@ -144,6 +181,8 @@ class SlackAdapter:
         names = await self._names(event, bot_user_id)
         msg = to_chat_message(event, team, names, bot_user_id)
         target = (str(event["channel"]), self._reply_thread(event))
+        if await work.offer(self.pipeline, msg, {"channel": target[0], **({"thread": target[1]} if target[1] else {})}):
+            return  # a worker (maybe another process) answers it
         await self._reply(target, lambda on_text: self.pipeline.handle(msg, on_text=on_text))
         self.timers.touch(msg.where, target)
 

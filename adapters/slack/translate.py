@@ -37,6 +37,11 @@ def render_text(text: str, names: Mapping[str, str]) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def escape(text: str) -> str:
+    """Text shown literally by Slack: a quoted `<!here>` or `<@U1>` must not ping anyone."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def thread_of(event: Mapping[str, Any]) -> str | None:
     """The thread a message is a reply in, or None for a channel-level message."""
     thread_ts = event.get("thread_ts")

@@ -99,10 +99,9 @@ class Admin:
         spec = BY_NAME.get(cmd.name)
         if spec is None:
             return CommandResult(ok=False, text=usage_for(cmd.name), private=True)
-        if spec.admin and not cmd.invoker_is_admin:
-            return CommandResult(
-                ok=False, text=f"/gm {spec.name} is for community admins only; nothing was changed.", private=True
-            )
+        if spec.admin and not cmd.invoker_is_admin and not (spec.care_contacts and await self._is_contact(cmd)):
+            who = "community admins and care contacts" if spec.care_contacts else "community admins"
+            return CommandResult(ok=False, text=f"/gm {spec.name} is for {who} only; nothing was changed.", private=True)
         if usage := spec.check(cmd.args):
             return CommandResult(ok=False, text=usage, private=True)
         try:
@@ -114,6 +113,12 @@ class Admin:
         return CommandResult(ok=True, text=outcome.text, file=outcome.file, private=outcome.private)
 
     # --- helpers --------------------------------------------------------------------
+
+    async def _is_contact(self, cmd: AdminCommand) -> bool:
+        try:
+            return cmd.invoker.id in await self._contacts(cmd)
+        except (TypeError, ValueError):  # a hand-edited contacts setting: nobody is a contact
+            return False
 
     async def _setting(self, cmd: AdminCommand, field: str, value: str | None) -> str | None:
         """Set (or, with None, delete) one community setting; returns the old value."""

@@ -31,6 +31,8 @@ class Spec:
     choices: tuple[str, ...] = ()
     slow: bool = False
     """May take longer than a platform waits for an answer (3 s on Discord and Slack)."""
+    care_contacts: bool = False
+    """The community's care contacts may run it too (they handle the alerts)."""
 
     @property
     def usage(self) -> str:
@@ -63,9 +65,11 @@ SPECS: tuple[Spec, ...] = (
          min_args=1, max_args=1, choices=("low", "normal", "high")),
     Spec("care channel", "CHANNEL|off", "a private channel for care alerts a contact cannot get by DM",
          min_args=1, max_args=1),
-    Spec("alerts list", "[all]", "open care alerts (all: resolved too)", max_args=1, choices=("all",)),
-    Spec("alerts ack", "ID", "acknowledge a care alert", min_args=1, max_args=1),
-    Spec("alerts resolve", "ID [NOTE]", "resolve a care alert", min_args=1, max_args=2, text_at=1),
+    Spec("alerts list", "[all]", "open care alerts (all: resolved too)", max_args=1, choices=("all",),
+         care_contacts=True),
+    Spec("alerts ack", "ID", "acknowledge a care alert", min_args=1, max_args=1, care_contacts=True),
+    Spec("alerts resolve", "ID [NOTE]", "resolve a care alert", min_args=1, max_args=2, text_at=1,
+         care_contacts=True),
     Spec("export", "", "the community's stored data as a JSON file, for you only", slow=True),
     Spec("optout", "", "stop care monitoring and profiling of me", admin=False),
     Spec("optin", "", "resume care monitoring and profiling of me", admin=False),

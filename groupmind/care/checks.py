@@ -166,7 +166,8 @@ def check(text: str, ctx: CareContext) -> CheckResult:
         need("privacy_in_public", _PRIVATE.search(text) and not _CRISIS.search(text)
              and not _repeats_disclosure(text, ctx.disclosure))
     asks = _DIRECT_ASK.search(text)
-    need("asks_directly_once", not _LEADING.search(text) and not (asks and (ctx.asked_directly or ctx.public))
+    reasked = ctx.asked_directly and ctx.step is not Step.IMMINENT  # imminent risk is "something changed"
+    need("asks_directly_once", not _LEADING.search(text) and not (asks and (reasked or ctx.public))
          and (asks or ctx.step is not Step.ASK or ctx.asked_directly))
     need("never_leaves", not _LEAVES.search(text))
     if ctx.step in (Step.OFFER_HUMAN, Step.IMMINENT, Step.INVITED):

@@ -49,9 +49,9 @@ _TEXTS: dict[Step, tuple[str, ...]] = {
         "Reaching out to a friend or family member you trust matters too.",
     ),
     Step.IMMINENT: (
-        "I'm really glad you told me. I'm an AI, so I've asked {contact} to come be with you now. "
-        "Please reach {resource} right now: {how}. Can you put some distance between you and anything "
-        "you could use to hurt yourself? I'm staying right here with you.",
+        "I'm really glad you told me. Are you safe right now? I'm an AI, so I've asked {contact} to come be "
+        "with you now. Please reach {resource} right now: {how}. If you can, put some distance between "
+        "you and anything you could use to hurt yourself. I'm staying right here with you.",
     ),
     Step.FOLLOW_UP: (
         "Hey, just checking in after our talk earlier. How are you doing today? I'm here if you want to talk.",
@@ -80,9 +80,9 @@ _NO_CONTACT = {
         "a friend or family member, you could reach out to? I'll stay here while you do.",
     ),
     Step.IMMINENT: (
-        "I'm really glad you told me. I'm an AI, so please reach a person right now: {resource}, {how}, "
-        "or someone you trust who can be with you. Can you put some distance between you and anything "
-        "you could use to hurt yourself? I'm staying right here with you.",
+        "I'm really glad you told me. Are you safe right now? I'm an AI, so please reach a person right now: "
+        "{resource}, {how}, or someone you trust who can be with you. If you can, put some distance between "
+        "you and anything you could use to hurt yourself. I'm staying right here with you.",
     ),
 }
 

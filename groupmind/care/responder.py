@@ -89,8 +89,8 @@ class CareResponder:
         self.settings = settings
         self.clock = clock
         self.alerts = AlertStore(store.redis, clock)
-        self.courier: Courier | None = None
-        """The adapter's private routes; None (listen-only, replays) means nobody can be reached privately."""
+        self.couriers: dict[str, Courier] = {}
+        """Each running adapter's private routes, by platform; without one (replays) nobody is reached privately."""
         self.flags: Counter[str] = Counter()
         """Detections by final label, for replays and metrics."""
         self.alerts_raised = 0
@@ -279,7 +279,8 @@ class CareResponder:
             step, label, talk.config, public=False, name=talk.member.display_name,
             asked=session.asked, ai_said=session.ai_said, variant=session.turns,
         )  # fmt: skip
-        if self.courier is None or not await self.courier.to_member(talk.where, talk.member, text):
+        courier = self.couriers.get(talk.where.platform)
+        if courier is None or not await courier.to_member(talk.where, talk.member, text):
             log.info("care message to a member could not be delivered privately (%s)", step.value)
             return session
         return session.said(text, **changes)
@@ -304,12 +305,13 @@ class CareResponder:
         it, the audit log says so, so an alert is never silently lost.
         """
         first = alerts[0]
+        courier = self.couriers.get(first.where.platform)
         about = {a.member.id for a in alerts}
         reached = 0
         for contact in contacts:
             if contact.id in about:
                 continue  # a care contact in trouble is not told about themselves
-            if self.courier is not None and await self.courier.to_contact(first, contact, text):
+            if courier is not None and await courier.to_contact(first, contact, text):
                 reached += 1
         keys = CommunityKeys(first.where.platform, first.where.community)
         await self.store.redis.hset(keys.alert_reminders, mapping={a.id: self.clock().timestamp() for a in alerts})

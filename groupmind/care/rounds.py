@@ -80,9 +80,10 @@ async def _quiet_alert(
 ) -> CareAlert:
     where = ChannelRef(platform=keys.platform, community=keys.community, channel=quiet.channel or "direct")
     said = ""
-    if config.checkins and care.courier is not None:
+    courier = care.couriers.get(keys.platform)
+    if config.checkins and courier is not None:
         text = await care.say(Step.QUIET_CHECKIN, Label.NONE, config, public=False, name=member.display_name)
-        if await care.courier.to_member(where, member, text):
+        if await courier.to_member(where, member, text):
             said = text
     why = f"gone quiet: silent {_span(quiet.silence)}, usually every {_span(quiet.usual_gap)}"
     if quiet.recent_distress:

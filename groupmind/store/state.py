@@ -178,6 +178,10 @@ class Store:
                 return None
             upper = "(" + entries[-1][0]
 
+    async def holds(self, where: ChannelRef, message_id: str) -> bool:
+        """True if the conversation's stream holds this platform message (a retried handle checks first)."""
+        return await self._find(where, message_id) is not None
+
     async def edit(self, where: ChannelRef, message_id: str, text: str) -> bool:
         """Record a new text for a stored message; False if it is not stored."""
         if await self._find(where, message_id) is None:

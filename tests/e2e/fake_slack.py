@@ -46,6 +46,8 @@ class FakeSlack:
         self.posted: list[dict[str, Any]] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []
+        self.views: dict[str, dict[str, Any]] = {}
+        """User id -> the Home tab view last published for them."""
         """What was posted to slash commands' response_url."""
         self.rate_limit: dict[str, int] = {}
         """Method -> how many of its next calls get 429 Retry-After: 1."""
@@ -86,6 +88,10 @@ class FakeSlack:
             "real_name": real_name or display_name,
             "profile": {"display_name": display_name, "real_name": real_name or display_name},
         }
+
+    def deactivate(self, user_id: str) -> None:
+        """The account stays visible to users.info, marked deleted; it can no longer be DMed."""
+        self.users[user_id]["deleted"] = True
 
     def next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.000100"
@@ -140,14 +146,25 @@ class FakeSlack:
         user = params.get("users", "")
         if user not in self.users:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "channel": {"id": "D" + user[1:], "is_im": True}}
+        if self.users[user].get("deleted"):
+            return {"ok": False, "error": "user_disabled"}
+        return {"ok": True, "channel": {"id": dm_channel(user), "is_im": True}}
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(params.get("user", ""))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "view": {"id": "V1", "type": "home"}}
+        user = params.get("user_id", "")
+        view = params.get("view")
+        if isinstance(view, str):  # form-encoded calls carry the view as JSON text
+            view = json.loads(view)
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        if not isinstance(view, dict) or view.get("type") != "home" or len(view.get("blocks", [])) > 100:
+            return {"ok": False, "error": "invalid_arguments"}
+        self.views[user] = view
+        return {"ok": True, "view": {"id": f"V{user}", "type": "home", "blocks": view["blocks"]}}
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -259,6 +276,21 @@ def event_callback(event: dict[str, Any], event_id: str | None = None) -> dict[s
         "event_time": int(time.time()),
         "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
     }
+
+
+def dm_channel(user: str) -> str:
+    """The DM channel this fake opens with `user`."""
+    return "D" + user[1:]
+
+
+def dm_event(text: str, *, user: str = "U1", ts: str, **fields: Any) -> dict[str, Any]:
+    """A person's `message.im` event: a direct message to the bot."""
+    return message_event(text, user=user, channel=dm_channel(user), ts=ts, channel_type="im", **fields)
+
+
+def home_opened_event(user: str, tab: str = "home") -> dict[str, Any]:
+    """`app_home_opened`: the member opened the app's Home (or Messages) tab."""
+    return {"type": "app_home_opened", "user": user, "channel": dm_channel(user), "tab": tab, "event_ts": str(time.time())}
 
 
 def message_event(text: str, *, user: str = "U1", channel: str = "C1", ts: str, **fields: Any) -> dict[str, Any]:

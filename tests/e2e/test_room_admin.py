@@ -98,7 +98,8 @@ async def test_every_command_through_the_room_script(
     lines = run_room(script + "\n", tmp_path, model_path, redis_server.url, "alice")
 
     for name, line in refusals.items():
-        assert answer(lines, line) == [f"[private to carol] /gm {name} is for community admins only; nothing was changed."]
+        who = "community admins and care contacts" if name.startswith("alerts") else "community admins"
+        assert answer(lines, line) == [f"[private to carol] /gm {name} is for {who} only; nothing was changed."]
     status = answer(lines, "alice: /gm status")
     assert "[gm] messages stored: room 3" in status and "[gm] open care alerts: 1" in status
     assert answer(lines, "Bob: Mind, are you there?") == []

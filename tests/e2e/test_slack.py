@@ -22,8 +22,10 @@ from adapters.slack import connected
 from adapters.slack.app import web_client
 from adapters.slack.names import DisplayNames
 from adapters.slack.outgoing import SlackSender
+from groupmind.care.alerts import AlertStore
+from groupmind.care.courier import render_alert
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, ChatMessage
+from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
@@ -34,7 +36,10 @@ from tests.e2e.fake_slack import (
     BOT_USER,
     TEAM,
     FakeSlack,
+    dm_channel,
+    dm_event,
     event_callback,
+    home_opened_event,
     message_event,
     wait_for,
 )
@@ -333,3 +338,124 @@ async def test_a_recycled_socket_reconnects_and_nothing_is_missed(
         messages = await stored(store, 2)
     assert [m.text for m in messages] == ["before", "after"]
     assert fake.connections == 2 and len(fake.calls_to("apps.connections.open")) == 2
+
+
+# --- care on Slack: alert DMs, the App Home tab, private messages ---------------------------------------
+
+
+async def alert_about(store: Store, member: str = "U1", excerpt: str = "I have the pills counted out <!channel>") -> CareAlert:
+    return await AlertStore(store.redis).create(
+        member=Member(id=member, display_name="alice" if member == "U1" else member),
+        where=conversation(),
+        why="imminent: a plan and a time",
+        excerpt=excerpt,
+        urgency="imminent",
+        bot_said="Are you safe right now? I'm staying right here with you.",
+    )
+
+
+async def test_a_care_alert_reaches_the_contact_by_dm_and_their_home_tab_lists_it(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # slack_sdk logs request bodies at DEBUG; groupmind runs at WARNING
+    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    alert = await alert_about(store)
+    async with connected(slack_settings, listener) as adapter:
+        delivered = await adapter.courier.to_contact(alert, Member(id="U2", display_name="bob"), render_alert(alert))
+        spoke = await adapter.courier.to_member(conversation(), Member(id="U1", display_name="alice"), "I'm here.")
+    assert delivered and spoke
+    (dm_to_contact, dm_to_member) = fake.posted
+    assert dm_to_contact["channel"] == "D2" and dm_to_member["channel"] == "D1", "DMs only, never a channel"
+    text = dm_to_contact["text"]
+    assert text.startswith("Care alert #1 (imminent): alice in #C1") and "Are you safe right now?" in text
+    assert "&lt;!channel&gt;" in text and "<!channel>" not in text, "a quoted @channel pings nobody"
+    assert "/groupmind alerts ack 1" in text and "/groupmind alerts resolve 1" in text
+    home = json.dumps(fake.views["U2"], ensure_ascii=False)
+    assert "#1 · imminent" in home and "I have the pills counted out" in home and "<#C1>" in home
+    assert list(fake.views) == ["U2"], "only the contact's tab was refreshed"
+    assert "pills" not in caplog.text, "care text never reaches the logs above DEBUG"
+
+
+async def test_a_contact_who_left_or_cannot_be_reached_gets_false_and_nothing_is_sent(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    fake.add_user("U3", "carol")
+    fake.deactivate("U2")
+    alert = await alert_about(store)
+    text = render_alert(alert)
+    async with connected(slack_settings, listener) as adapter:
+        courier = adapter.courier
+        assert not await courier.to_contact(alert, Member(id="U2", display_name="bob"), text), "deactivated"
+        assert not await courier.to_contact(alert, Member(id="U404", display_name="gone"), text), "unknown"
+        assert fake.calls_to("conversations.open") == [], "users.info said they left: no DM was tried"
+        assert not await courier.to_member(conversation(), Member(id="U2", display_name="bob"), "hello"), "DM refused"
+        fake.rate_limit["conversations.open"] = 10  # Slack keeps refusing past the retries
+        assert not await courier.to_contact(alert, Member(id="U3", display_name="carol"), text)
+    assert fake.posted == [] and fake.views == {}, "nothing went anywhere else instead"
+
+
+async def test_the_home_tab_shows_a_contact_their_open_alerts_and_nobody_else_any(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    fake.add_user("U3", "carol")
+    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2", "U3"]))
+    about_alice = await alert_about(store)
+    about_carol = await alert_about(store, member="U3", excerpt="nobody would notice if I was gone")
+    closed = await alert_about(store, excerpt="an old worry")
+    await AlertStore(store.redis).resolve("slack", TEAM, closed.id, Member(id="U2", display_name="bob"))
+    async with connected(slack_settings, listener):
+        for user, tab in (("U2", "home"), ("U3", "home"), ("U1", "home"), ("U1", "messages")):
+            await fake.send_event(home_opened_event(user, tab))
+        await wait_for(lambda: len(fake.views) == 3)
+        await wait_for(lambda: len(fake.acks) == 4)
+    contact, other_contact, member = (json.dumps(fake.views[u], ensure_ascii=False) for u in ("U2", "U3", "U1"))
+    assert f"#{about_alice.id} · imminent" in contact and f"#{about_carol.id} · imminent" in contact
+    assert "an old worry" not in contact, "resolved alerts are not listed"
+    assert f"/groupmind alerts ack {about_alice.id}" in contact
+    assert f"#{about_alice.id} · " in other_contact and "nobody would notice" not in other_contact, (
+        "a contact never sees an alert about themselves"
+    )
+    assert "Care alerts" not in member and "pills" not in member and "not a care contact" in member
+    assert len(fake.calls_to("views.publish")) == 3, "opening the Messages tab publishes nothing"
+
+
+async def test_a_members_dm_reaches_care_and_is_answered_by_dm_and_other_dms_are_ordinary_talk(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    disclosure = dm_event("everyone would be better off without me", ts=fake.next_ts())
+    async with connected(slack_settings, listener):
+        await fake.send_event(dm_event("what time is the meetup on friday?", ts=fake.next_ts()))
+        chat = await stored(store, 1, conversation(dm_channel("U1")))
+        first = await fake.send_event(disclosure, event_id="EvDM")
+        again = await fake.send_event(disclosure, event_id="EvDM", retry_attempt=1)
+        await wait_for(lambda: fake.posted)
+        await wait_for(lambda: first in fake.acks and again in fake.acks)
+        follow_up = await fake.send_event(dm_event("I don't know, maybe", ts=fake.next_ts()))
+        await wait_for(lambda: len(fake.posted) == 2 and follow_up in fake.acks)
+        await asyncio.sleep(0.5)  # room for a wrongly answered retry to show up
+    assert {m["channel"] for m in fake.posted} == {"D1"}, "care answered by DM, and only by DM"
+    asked, stayed = (m["text"] for m in fake.posted)
+    assert "?" in asked and "better off without me" not in asked, "it asks directly, without repeating it"
+    assert stayed and stayed != asked, "the care talk goes on, and the retry was answered once"
+    assert [m.text for m in await store.window(conversation("D1"), 50)] == [m.text for m in chat], (
+        "ordinary DM talk is stored; care talk is kept out of the logs"
+    )
+
+
+async def test_an_imminent_message_in_a_channel_alerts_the_care_contact_by_dm_only(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    async with connected(slack_settings, listener):
+        await fake.send_event(message_event("I want to kill myself tonight", ts=fake.next_ts()))
+        alert_dm = await wait_for(lambda: [m for m in fake.posted if m["channel"] == "D2"])
+        await wait_for(lambda: "U2" in fake.views)
+    (alert,) = await AlertStore(store.redis).list("slack", TEAM)
+    assert alert.urgency == "imminent" and alert.member.id == "U1"
+    assert alert_dm[0]["text"].startswith(f"Care alert #{alert.id} (imminent): alice in #C1")
+    assert "kill myself" in alert_dm[0]["text"], "the contact sees the excerpt"
+    in_channel = [m["text"] for m in fake.posted if not m["channel"].startswith("D")]
+    assert all("kill" not in t and "alert" not in t.lower() for t in in_channel), "nothing of it in public"
+    assert any(m["channel"] == "D1" for m in fake.posted), "the member is talked with privately"
+    assert f"#{alert.id} · imminent" in json.dumps(fake.views["U2"], ensure_ascii=False)

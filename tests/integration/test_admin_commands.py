@@ -48,7 +48,7 @@ async def test_admin_commands_refuse_non_admins_and_change_nothing(admin: Admin,
     before = await snapshot(store)
     result = await admin.execute(command(f"{spec.name} {VALID_ARGS.get(spec.name, '')}", "carol", admin=False))
     assert not result.ok and result.private
-    assert "admins only" in result.text and "nothing was changed" in result.text
+    assert "only; nothing was changed" in result.text and "for community admins" in result.text
     assert result.file is None
     assert await snapshot(store) == before
 
@@ -303,3 +303,15 @@ def test_a_bare_prefix_is_help() -> None:
 
 def test_slow_commands_are_the_ones_adapters_must_defer() -> None:
     assert SLOW_COMMANDS == {"export", "forget-me"}
+
+
+async def test_care_contacts_handle_alerts_without_being_admins(admin: Admin, store: Store) -> None:
+    await AlertStore(store.redis).create(member=Member(id="bob", display_name="Bob"), where=WHERE, why="distress")
+    await store.set_setting("local", "test", "care.contacts", json.dumps(["dana"]))
+    assert (await admin.execute(command("alerts ack 1", "Dana", admin=False))).text == "alert #1: acknowledged."
+    assert (await admin.execute(command("alerts list all", "Dana", admin=False))).ok
+    refused = await admin.execute(command("alerts resolve 1", "Eve", admin=False))
+    assert not refused.ok and "for community admins and care contacts only" in refused.text
+    assert not (await admin.execute(command("care region GB", "Dana", admin=False))).ok  # still not an admin
+    await store.set_setting("local", "test", "care.contacts", "not json")
+    assert not (await admin.execute(command("alerts resolve 1", "Dana", admin=False))).ok

@@ -1,0 +1,134 @@
+"""The care rounds on a real Redis: quiet digest and check-in, follow-ups, reminders, one worker per round."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from groupmind.care.rounds import REMIND_AFTER, ROUNDS_LOCK, run_rounds, schedule_rounds
+from groupmind.config import Settings
+from groupmind.events import Member
+from groupmind.pipeline import Pipeline
+from groupmind.store import Store
+from groupmind.store.community import CARE_CHECKINS
+from groupmind.store.keys import CommunityKeys
+from tests.care_helpers import RecordingCourier, add_contacts
+from tests.helpers import msg
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+KEYS = CommunityKeys("local", "test")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def care(store: Store, settings: Settings) -> tuple[Pipeline, RecordingCourier, Clock]:
+    clock = Clock()
+    pipeline = Pipeline(store, None, settings, clock)
+    courier = RecordingCourier()
+    pipeline.care.couriers["local"] = courier
+    await add_contacts(pipeline, "test", "Dana", at=T0)
+    return pipeline, courier, clock
+
+
+async def _regulars(pipeline: Pipeline, names: list[str], until: datetime) -> None:
+    """Each of `names` says hello twice a day for eight weeks before `until`."""
+    at = until - timedelta(weeks=8)
+    while at < until:
+        for i, name in enumerate(names):
+            await pipeline.handle(msg(name, "morning all", ts=at + timedelta(minutes=i)))
+        at += timedelta(hours=11, minutes=30)
+
+
+async def test_a_quiet_regular_is_reported_once_in_a_digest_with_one_check_in(care) -> None:
+    pipeline, courier, clock = care
+    stop = T0 + timedelta(weeks=8)
+    await _regulars(pipeline, ["Pat", "Lee", "Max", "Ola", "Kit"], stop)
+    at = stop
+    while at < stop + timedelta(days=12):  # everyone but Pat keeps talking
+        for name in ("Lee", "Max", "Ola", "Kit"):
+            await pipeline.handle(msg(name, "hey", ts=at))
+        at += timedelta(hours=12)
+    clock.now = at
+    done = await run_rounds(pipeline.care, clock.now)
+    assert done.quiet == 1
+    [hello] = courier.said_to("pat")
+    assert "haven't seen you" in hello or "missing you" in hello
+    [(contact, alert, digest)] = courier.alerts
+    assert contact == "dana" and alert.member.id == "pat" and alert.urgency == "low"
+    assert digest.startswith("Care digest: 1 regular gone quiet") and "Pat" in digest and "private hello" in digest
+    again = await run_rounds(pipeline.care, clock.now + timedelta(hours=1))
+    assert again.quiet == 0 and len(courier.alerts) == 1 and len(courier.said_to("pat")) == 1
+
+
+async def test_check_ins_off_means_no_private_hello(care, store: Store) -> None:
+    pipeline, courier, clock = care
+    await store.set_setting("local", "test", CARE_CHECKINS, "off")
+    stop = T0 + timedelta(weeks=8)
+    await _regulars(pipeline, ["Pat", "Lee", "Max", "Ola", "Kit"], stop)
+    at = stop
+    while at < stop + timedelta(days=12):
+        for name in ("Lee", "Max", "Ola", "Kit"):
+            await pipeline.handle(msg(name, "hey", ts=at))
+        at += timedelta(hours=12)
+    clock.now = at
+    await run_rounds(pipeline.care, at)
+    assert courier.said_to("pat") == [] and len(courier.alerts) == 1
+    assert "private hello" not in courier.alerts[0][2]
+
+
+async def test_a_follow_up_comes_once_a_day_after_the_talk(care) -> None:
+    pipeline, courier, clock = care
+    await pipeline.handle(msg("Sam", "i just want to sleep forever", ts=T0))
+    assert len(courier.said_to("sam")) == 1
+    assert (await run_rounds(pipeline.care, T0 + timedelta(hours=23))).follow_ups == 0
+    assert (await run_rounds(pipeline.care, T0 + timedelta(hours=25))).follow_ups == 1
+    follow_up = courier.said_to("sam")[-1]
+    assert "checking in" in follow_up.casefold() or "thinking about you" in follow_up
+    assert (await run_rounds(pipeline.care, T0 + timedelta(days=3))).follow_ups == 0
+
+
+async def test_a_follow_up_is_not_sent_to_someone_who_opted_out_since(care, store: Store) -> None:
+    pipeline, courier, _ = care
+    await pipeline.handle(msg("Sam", "i just want to sleep forever", ts=T0))
+    await store.redis.sadd(KEYS.optout, "sam")
+    assert (await run_rounds(pipeline.care, T0 + timedelta(days=2))).follow_ups == 0
+    assert len(courier.said_to("sam")) == 1
+
+
+async def test_an_unacknowledged_alert_is_reminded_and_an_acknowledged_one_is_not(care) -> None:
+    pipeline, courier, clock = care
+    await pipeline.handle(msg("Sam", "I want to kill myself tonight", ts=T0))
+    await pipeline.handle(msg("Kim", "i want to die and i bought a rope", ts=T0))
+    alerts = await pipeline.care.alerts.list("local", "test")
+    await pipeline.care.alerts.ack("local", "test", alerts[1].id, Member(id="dana", display_name="Dana"))
+    early = await run_rounds(pipeline.care, T0 + REMIND_AFTER["imminent"] - timedelta(minutes=1))
+    assert early.reminders == 0
+    clock.now = T0 + REMIND_AFTER["imminent"]
+    late = await run_rounds(pipeline.care, clock.now)
+    assert late.reminders == 1
+    reminder = courier.alerts[-1][2]
+    assert reminder.startswith(f"Reminder, still open #{alerts[0].id}") and "Sam" in reminder
+    assert (await run_rounds(pipeline.care, clock.now + timedelta(minutes=1))).reminders == 0
+
+
+async def test_the_scheduler_runs_the_rounds_and_one_worker_takes_each_round(care, store: Store) -> None:
+    pipeline, courier, clock = care
+    await pipeline.handle(msg("Sam", "i just want to sleep forever", ts=T0))
+    clock.now = T0 + timedelta(days=2)
+    async with schedule_rounds(pipeline.care, timedelta(seconds=0.2)) as scheduler:
+        for _ in range(50):
+            if len(courier.said_to("sam")) == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert scheduler.running
+    assert len(courier.said_to("sam")) == 2  # the follow-up, sent by the scheduled round
+    assert await store.redis.exists(ROUNDS_LOCK)
