@@ -447,8 +447,12 @@ async def test_a_contact_who_left_the_server_is_not_reached(fake: FakeDiscord, l
     fake.left_guild.add(BOB_ID)
     await store.set_setting(PLATFORM, str(GUILD_ID), "care.channel", str(CARE_CHANNEL_ID))
     async with online(listening) as client:
-        delivered = await DiscordCourier(client, store).to_contact(_alert(), BOB, render_alert(_alert()))
+        courier = DiscordCourier(client, store)
+        delivered = await courier.to_contact(_alert(), BOB, render_alert(_alert()))
+        elsewhere = _alert().model_copy(update={"where": CHANNEL.model_copy(update={"community": "100000000000000777"})})
+        in_unknown_server = await courier.to_contact(elsewhere, CAROL, render_alert(elsewhere))
     assert not delivered, "the core falls back to the next contact or the audit log"
+    assert not in_unknown_server and fake.sent("/guilds/100000000000000777", method="GET"), "asked Discord, which knows no such server"
     assert fake.sent("/users/@me/channels") == [] and fake.sent() == [], "no DM, no care channel post"
 
 
