@@ -22,13 +22,15 @@ import discord
 from discord import app_commands
 
 from adapters.discord.commands import GroupmindCommands
+from adapters.discord.courier import DiscordCourier
+from adapters.discord.membership import shared_guilds
 from adapters.discord.outbox import NO_PINGS, StreamedReply
-from adapters.discord.translate import channel_ref, to_chat_message
+from adapters.discord.translate import PLATFORM, channel_ref, to_chat_message
 from adapters.settle import SettleTimers
 from groupmind import work
 from groupmind.admin import Admin
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, Reply
+from groupmind.events import ChannelRef, Member, Reply
 from groupmind.pipeline import Pipeline, TextSink
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ class DiscordAdapter(discord.Client):
         self.dev_guilds = tuple(dev_guilds)
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(GroupmindCommands(Admin.for_pipeline(pipeline)))
+        pipeline.care.couriers[PLATFORM] = DiscordCourier(self, pipeline.store)  # care's private routes on Discord
 
     async def setup_hook(self) -> None:
         """Register `/groupmind` with Discord: per dev guild (instant) or globally (Discord takes a while)."""
@@ -93,6 +96,8 @@ class DiscordAdapter(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         if message.author.id == self.me.id or message.type not in _CONVERSATION_TYPES:
             return
+        if message.guild is None and not message.author.bot and await self._care_in_private(message):
+            return  # care answered it privately; private care talk is kept out of every log
         guild_id = message.guild.id if message.guild else None
         if isinstance(message.channel, discord.PartialMessageable):
             where = await self.where(guild_id, message.channel.id)  # a thread the cache missed
@@ -105,6 +110,15 @@ class DiscordAdapter(discord.Client):
             return  # a worker (maybe another process) answers it
         await self._reply(where, message, lambda on_text: self.pipeline.handle(msg, on_text=on_text), typing=False)
         self.timers.touch(where, message)
+
+    async def _care_in_private(self, message: discord.Message) -> bool:
+        """Hand a member's DM to care, for the servers they share with the bot; True when care answered it."""
+        author = message.author
+        guilds = await shared_guilds(self, author.id)
+        member = Member(id=str(author.id), display_name=author.display_name)
+        return await self.pipeline.handle_private(
+            PLATFORM, [str(g.id) for g in guilds], member, message.clean_content, message.created_at
+        )
 
     async def _tick(self, where: ChannelRef, message: discord.Message) -> None:
         """The conversation settled: stream the reply that came due, answering its last message."""

@@ -18,6 +18,7 @@ from typing import Literal
 import discord
 from discord import app_commands
 
+from adapters.discord.private import is_private
 from adapters.discord.split import split_message
 from adapters.discord.translate import channel_ref
 from groupmind.admin import SLOW_COMMANDS, Admin, split_command
@@ -105,10 +106,22 @@ class GroupmindCommands(app_commands.Group):
     async def persona(self, interaction: discord.Interaction, words: app_commands.Range[str, 1, 600]) -> None:
         await self.run(interaction, f"persona {words}")
 
-    @app_commands.command(name="care", description="contacts | region | checkins | sensitivity (Manage Server)")
+    @app_commands.command(name="care", description="contacts | region | checkins | sensitivity | channel (Manage Server)")
     @app_commands.describe(words=_WORDS)
     async def care(self, interaction: discord.Interaction, words: app_commands.Range[str, 1, 200]) -> None:
         await self.run(interaction, f"care {words}")
+
+    @app_commands.command(name="care-channel", description="A private channel for care alerts; empty: DMs only (Manage Server)")
+    @app_commands.describe(channel="a channel @everyone cannot see; leave empty to turn the care channel off")
+    async def care_channel(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        if channel is not None and not is_private(channel):
+            await interaction.response.send_message(
+                f"#{channel.name} is readable by everyone, and care alerts never go to a public channel. "
+                "Pick a channel @everyone cannot see; nothing was changed.",
+                ephemeral=True,
+            )
+            return
+        await self.run(interaction, f"care channel {channel.id if channel else 'off'}")
 
     @app_commands.command(name="alerts", description="list | ack ID | resolve ID [note] (Manage Server)")
     @app_commands.describe(words=_WORDS)

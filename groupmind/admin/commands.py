@@ -21,7 +21,7 @@ from groupmind.care.alerts import AlertStore
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
 from groupmind.prompt import MAX_PERSONA_CHARS
 from groupmind.store.community import (
-    CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA,
+    CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA,
     channel_mode, mode_field, persona_field,
 )  # fmt: skip
 from groupmind.store.keys import CommunityKeys
@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # the pipeline imports the care layer, which writes to this p
 
 MAX_CARE_CONTACTS = 20
 _REGION = re.compile(r"^[A-Za-z]{2}$")
+_CHANNEL = re.compile(r"^<?#?([A-Za-z0-9_-]{1,80})(?:\|[^>]*)?>?$")
+"""A channel as members type it: an id or name, `#name`, or a platform mention (`<#123>`, `<#C123|name>`)."""
 
 
 class _Refused(Exception):
@@ -293,6 +295,25 @@ async def _care_checkins(admin: Admin, cmd: AdminCommand) -> _Outcome:
 @_handles("care sensitivity")
 async def _care_sensitivity(admin: Admin, cmd: AdminCommand) -> _Outcome:
     return await _care_choice(admin, cmd, CARE_SENSITIVITY, cmd.args[0].casefold())
+
+
+@_handles("care channel")
+async def _care_channel(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    given = cmd.args[0]
+    if given.casefold() == "off":
+        old = await admin._setting(cmd, CARE_CHANNEL, None)
+        return _Outcome(f"care channel: off (was {old or 'off'}); care alerts go to the care contacts by DM only.", old)
+    found = _CHANNEL.match(given)
+    if found is None:
+        raise _Refused(f"{BY_NAME[cmd.name].usage} (a channel such as #care-team, or off)")
+    channel = found.group(1)
+    old = await admin._setting(cmd, CARE_CHANNEL, channel)
+    return _Outcome(
+        f"care channel: {channel} (was {old or 'off'}). An alert a care contact cannot get by DM goes there, "
+        "and only while the channel stays private.",
+        old,
+        channel,
+    )
 
 
 async def _care_choice(admin: Admin, cmd: AdminCommand, field: str, value: str) -> _Outcome:

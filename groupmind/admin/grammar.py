@@ -63,6 +63,8 @@ SPECS: tuple[Spec, ...] = (
          min_args=1, max_args=1, choices=("on", "off")),
     Spec("care sensitivity", "low|normal|high", "how readily I notice distress",
          min_args=1, max_args=1, choices=("low", "normal", "high")),
+    Spec("care channel", "CHANNEL|off", "a private channel for care alerts a contact cannot get by DM",
+         min_args=1, max_args=1),
     Spec("alerts list", "[all]", "open care alerts (all: resolved too)", max_args=1, choices=("all",),
          care_contacts=True),
     Spec("alerts ack", "ID", "acknowledge a care alert", min_args=1, max_args=1, care_contacts=True),

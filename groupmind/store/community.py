@@ -24,6 +24,8 @@ CARE_CONTACTS = "care.contacts"
 CARE_REGION = "care.region"
 CARE_CHECKINS = "care.checkins"
 CARE_SENSITIVITY = "care.sensitivity"
+CARE_CHANNEL = "care.channel"
+"""The community's private care channel (a platform channel id); absent: alerts go by DM only."""
 CARE_DEFAULTS = {CARE_CONTACTS: "[]", CARE_REGION: "US", CARE_CHECKINS: "on", CARE_SENSITIVITY: "normal"}
 
 

@@ -2,7 +2,7 @@
 
 One bot in one guild with one text channel and one thread. Tests inject gateway
 events with `dispatch`, read what the bot did in `requests`, and make Discord
-misbehave on purpose (`rate_limit_once`, `closed_dms`). Payloads carry the
+misbehave on purpose (`rate_limit_once`, `closed_dms`, `left_guild`). Payloads carry the
 fields discord.py reads, no more.
 """
 
@@ -71,6 +71,8 @@ class FakeDiscord:
         """(method, path) answered once with a 429 before being served."""
         self.closed_dms: set[int] = set()
         """Users whose DMs are closed: sending to their DM channel is refused with code 50007."""
+        self.left_guild: set[int] = set()
+        """Users who are no longer in the guild: looking them up as members answers 404 (Unknown Member)."""
         self.muted_channels: set[int] = set()
         """Channels where the bot lacks Send Messages: posting and typing there are refused with code 50013."""
         self.message_content_allowed = True
@@ -107,6 +109,7 @@ class FakeDiscord:
                 web.patch(f"{API}/channels/{{cid}}/messages/{{mid}}", self._edit_message),
                 web.post(f"{API}/channels/{{cid}}/typing", self._typing),
                 web.post(f"{API}/users/@me/channels", self._open_dm),
+                web.get(f"{API}/guilds/{{gid}}/members/{{uid}}", self._guild_member),
                 web.put(f"{API}/applications/{{app}}/commands", self._sync_commands),
                 web.put(f"{API}/applications/{{app}}/guilds/{{gid}}/commands", self._sync_commands),
                 web.post(f"{API}/interactions/{{iid}}/{{itoken}}/callback", self._interaction_callback),
@@ -170,16 +173,25 @@ class FakeDiscord:
             data["referenced_message"] = replying_to
         return data
 
-    def slash(self, author: dict[str, Any], subcommand: str, *, manage_guild: bool = False, **values: str) -> dict[str, Any]:
-        """An INTERACTION_CREATE payload for `/groupmind <subcommand>` used in the text channel."""
-        options = [{"name": name, "type": 3, "value": value} for name, value in values.items()]
+    def slash(
+        self, author: dict[str, Any], subcommand: str, *, manage_guild: bool = False, channel: int | None = None, **values: str
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE payload for `/groupmind <subcommand>` used in the text channel.
+
+        `channel` fills a channel option (type 7) with one of the guild's channels, resolved as Discord does.
+        """
+        options: list[dict[str, Any]] = [{"name": name, "type": 3, "value": value} for name, value in values.items()]
+        resolved: dict[str, Any] = {}
+        if channel is not None:
+            options.append({"name": "channel", "type": 7, "value": str(channel)})
+            resolved = {"channels": {str(channel): {**_text_channel(channel), "permissions": "0"}}}
         return {
             "id": str(next(self._ids)), "application_id": str(BOT_ID), "type": 2, "token": "interaction-token",
             "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID), "channel": _text_channel(),
             "locale": "en-US", "app_permissions": "0", "attachment_size_limit": 10_485_760, "entitlements": [], "authorizing_integration_owners": {},
             "member": {"user": author, "nick": None, "roles": [], "joined_at": _now(), "deaf": False, "mute": False,
                        "flags": 0, "permissions": str(MANAGE_GUILD if manage_guild else 0)},
-            "data": {"id": "1", "name": "groupmind", "type": 1,
+            "data": {"id": "1", "name": "groupmind", "type": 1, "resolved": resolved,
                      "options": [{"name": subcommand, "type": 1, "options": options}]},
         }
 
@@ -297,6 +309,13 @@ class FakeDiscord:
         recipient = int((await request.json())["recipient_id"])
         cid = self.dm_channel(recipient)
         return _json({"id": str(cid), "type": 1, "last_message_id": None, "recipients": [user(recipient, f"user{recipient}")]})
+
+    async def _guild_member(self, request: web.Request) -> web.Response:
+        uid = int(request.match_info["uid"])
+        if int(request.match_info["gid"]) != GUILD_ID or uid in self.left_guild:
+            return _json({"message": "Unknown Member", "code": 10007}, status=404)
+        return _json({"user": user(uid, f"user{uid}"), "nick": None, "roles": [], "joined_at": _now(), "deaf": False,
+                      "mute": False, "flags": 0})
 
     # --- gateway ----------------------------------------------------------------------------
 

@@ -19,13 +19,15 @@ import discord
 import pytest
 import yarl
 
+from adapters.discord.courier import DiscordCourier
 from adapters.discord.client import DiscordAdapter, DiscordStartError, gateway_intents, run_discord
 from adapters.discord.outbox import StreamedReply
 from adapters.discord.private import Outcome, send_private, send_to_care_channel
 from adapters.discord.split import split_message
 from adapters.discord.translate import DM_COMMUNITY, PLATFORM
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, ChatMessage
+from groupmind.care.courier import render_alert
+from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
@@ -33,6 +35,8 @@ from tests.helpers import msg
 from tests.e2e.fake_discord import API, BOT, BOT_ID, CARE_CHANNEL_ID, CHANNEL_ID, GUILD_ID, OLD_THREAD_ID, THREAD_ID, TOKEN, FakeDiscord, Request, user
 
 ALICE_ID, OTHER_BOT_ID, CLOSED_ID = 100_000_000_000_000_001, 100_000_000_000_000_002, 100_000_000_000_000_003
+BOB_ID, CAROL_ID = 100_000_000_000_000_004, 100_000_000_000_000_005
+BOB, CAROL = (Member(id=str(i), display_name=name) for i, name in ((BOB_ID, "bob"), (CAROL_ID, "carol")))
 ALICE = user(ALICE_ID, "alice")
 OTHER_BOT = user(OTHER_BOT_ID, "otherbot", bot=True)
 CHANNEL = ChannelRef(platform=PLATFORM, community=str(GUILD_ID), channel=str(CHANNEL_ID))
@@ -373,7 +377,7 @@ async def test_the_groupmind_commands_are_synced_globally_or_to_dev_guilds(fake:
         pass
     [globally] = fake.sent(f"/applications/{BOT_ID}/commands", method="PUT")
     [in_guild] = fake.sent(f"/applications/{BOT_ID}/guilds/{GUILD_ID}/commands", method="PUT")
-    expected = {"help", "optout", "optin", "forget-me", "status", "mode", "persona", "care", "alerts", "export"}
+    expected = {"help", "optout", "optin", "forget-me", "status", "mode", "persona", "care", "care-channel", "alerts", "export"}
     assert _subcommands(globally) == expected and _subcommands(in_guild) == expected
 
 
@@ -414,3 +418,154 @@ async def test_a_slow_command_is_deferred_then_answered_with_its_file(
     assert followup["flags"] == 64
     [(name, data)] = followup["files"].items()
     assert name.endswith(".json") and b"something to export" in data
+
+
+def _alert() -> CareAlert:
+    return CareAlert(
+        id="7", member=Member(id=str(ALICE_ID), display_name="alice"), where=CHANNEL, why="imminent risk",
+        excerpt="going to take them all tonight", urgency="high", bot_said="I'm here. Are you safe right now?",
+    )  # fmt: skip
+
+
+def _public_posts(fake: FakeDiscord) -> list[Request]:
+    return fake.sent(f"/channels/{CHANNEL_ID}/messages") + fake.sent(f"/channels/{THREAD_ID}/messages")
+
+
+async def test_a_care_alert_is_dmed_to_a_care_contact_still_in_the_server(fake: FakeDiscord, listening: Pipeline) -> None:
+    text = render_alert(_alert())
+    async with online(listening) as client:
+        delivered = await DiscordCourier(client, listening.store).to_contact(_alert(), BOB, text)
+    assert delivered
+    assert fake.sent(f"/guilds/{GUILD_ID}/members/{BOB_ID}", method="GET"), "membership was checked first"
+    [dm] = fake.sent(f"/channels/{fake.dm_channel(BOB_ID)}/messages")
+    assert dm.body["content"] == text and "alice" in text and "take them all tonight" in text
+    assert dm.body["allowed_mentions"] == {"parse": []}
+    assert _public_posts(fake) == []
+
+
+async def test_a_contact_who_left_the_server_is_not_reached(fake: FakeDiscord, listening: Pipeline, store: Store) -> None:
+    fake.left_guild.add(BOB_ID)
+    await store.set_setting(PLATFORM, str(GUILD_ID), "care.channel", str(CARE_CHANNEL_ID))
+    async with online(listening) as client:
+        courier = DiscordCourier(client, store)
+        delivered = await courier.to_contact(_alert(), BOB, render_alert(_alert()))
+        elsewhere = _alert().model_copy(update={"where": CHANNEL.model_copy(update={"community": "100000000000000777"})})
+        in_unknown_server = await courier.to_contact(elsewhere, CAROL, render_alert(elsewhere))
+    assert not delivered, "the core falls back to the next contact or the audit log"
+    assert not in_unknown_server and fake.sent("/guilds/100000000000000777", method="GET"), "asked Discord, which knows no such server"
+    assert fake.sent("/users/@me/channels") == [] and fake.sent() == [], "no DM, no care channel post"
+
+
+async def test_closed_dms_fall_back_to_the_private_care_channel_once_per_alert(
+    fake: FakeDiscord, listening: Pipeline, store: Store
+) -> None:
+    fake.closed_dms.update({BOB_ID, CAROL_ID})
+    text, reminder = render_alert(_alert()), render_alert(_alert(), reminder=True)
+    async with online(listening) as client:
+        courier = DiscordCourier(client, store)
+        without_channel = await courier.to_contact(_alert(), BOB, text)
+        await fake.dispatch("INTERACTION_CREATE", fake.slash(ALICE, "care-channel", manage_guild=True, channel=CARE_CHANNEL_ID))
+        await fake.wait_for(lambda: fake.sent("/callback"))
+        to_bob, to_carol = await courier.to_contact(_alert(), BOB, text), await courier.to_contact(_alert(), CAROL, text)
+        reminded = await courier.to_contact(_alert(), BOB, reminder)
+    assert not without_channel, "no care channel configured: nobody was reached"
+    assert to_bob and to_carol and reminded
+    posts = [r.body["content"] for r in fake.sent(f"/channels/{CARE_CHANNEL_ID}/messages")]
+    assert posts == [text, reminder], "one post per alert message, not one per contact"
+    assert _public_posts(fake) == []
+    assert (await store.get_settings(PLATFORM, str(GUILD_ID)))["care.channel"] == str(CARE_CHANNEL_ID)
+
+
+async def test_a_public_care_channel_is_refused_when_set_and_never_posted_in(
+    fake: FakeDiscord, listening: Pipeline, store: Store
+) -> None:
+    fake.closed_dms.add(BOB_ID)
+    async with online(listening) as client:
+        payload = fake.slash(ALICE, "care-channel", manage_guild=True, channel=CHANNEL_ID)
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        await fake.wait_for(lambda: fake.sent("/callback"))
+        # Set through the words form (or a channel that was made public later): the courier still refuses it.
+        await store.set_setting(PLATFORM, str(GUILD_ID), "care.channel", str(CHANNEL_ID))
+        delivered = await DiscordCourier(client, store).to_contact(_alert(), BOB, render_alert(_alert()))
+    [answer] = [r.body["data"]["content"] for r in fake.sent("/callback")]
+    assert "readable by everyone" in answer and "nothing was changed" in answer
+    assert not delivered and _public_posts(fake) == []
+
+
+async def test_care_channel_off_and_non_admins(fake: FakeDiscord, listening: Pipeline, store: Store) -> None:
+    async with online(listening):
+        for payload in (
+            fake.slash(ALICE, "care-channel", channel=CARE_CHANNEL_ID),
+            fake.slash(ALICE, "care-channel", manage_guild=True, channel=CARE_CHANNEL_ID),
+            fake.slash(ALICE, "care-channel", manage_guild=True),
+        ):
+            await fake.dispatch("INTERACTION_CREATE", payload)
+            await fake.wait_for(lambda: fake.sent(f"/interactions/{payload['id']}/interaction-token/callback"))
+    refused, set_, off = (r.body["data"]["content"] for r in fake.sent("/callback"))
+    assert "admins only" in refused
+    assert f"care channel: {CARE_CHANNEL_ID} (was off)" in set_
+    assert f"care channel: off (was {CARE_CHANNEL_ID})" in off
+    assert "care.channel" not in await store.get_settings(PLATFORM, str(GUILD_ID))
+
+
+async def test_a_private_message_to_a_member_with_closed_dms_reports_false(fake: FakeDiscord, listening: Pipeline) -> None:
+    fake.closed_dms.add(CLOSED_ID)
+    closed = Member(id=str(CLOSED_ID), display_name="closed")
+    async with online(listening) as client:
+        courier = DiscordCourier(client, listening.store)
+        to_closed = await courier.to_member(CHANNEL, closed, "Checking in: how are you doing?")
+        to_bob = await courier.to_member(CHANNEL, BOB, "Checking in: how are you doing?")
+        on_slack = await courier.to_member(CHANNEL.model_copy(update={"platform": "slack"}), BOB, "Checking in")
+    assert not to_closed and to_bob and not on_slack
+    assert [r.body["content"] for r in fake.sent(f"/channels/{fake.dm_channel(BOB_ID)}/messages")] == ["Checking in: how are you doing?"]
+    assert _public_posts(fake) == []
+
+
+async def test_a_members_dm_reaches_care_and_is_answered_only_in_private(
+    fake: FakeDiscord, listening: Pipeline, store: Store
+) -> None:
+    dm = fake.dm_channel(ALICE_ID)
+    async with online(listening):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "I want to kill myself", channel_id=dm))
+        await fake.wait_for(lambda: fake.sent(f"/channels/{dm}/messages"))
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "thanks for asking", channel_id=dm))
+        await fake.wait_for(lambda: len(fake.sent(f"/channels/{dm}/messages")) >= 2)
+    assert fake.sent(f"/guilds/{GUILD_ID}/members/{ALICE_ID}", method="GET"), "her servers were looked up"
+    first, second = (r.body["content"] for r in fake.sent(f"/channels/{dm}/messages")[:2])
+    assert "?" in first and "kill myself" not in first, "asks directly, without repeating her words"
+    assert second and second != first, "the talk goes on"
+    assert _public_posts(fake) == []
+    assert await store.stored_count(ChannelRef(platform=PLATFORM, community=DM_COMMUNITY, channel=str(dm))) == 0, (
+        "private care talk is kept out of every log"
+    )
+
+
+async def test_a_dm_without_risk_is_an_ordinary_dm(fake: FakeDiscord, listening: Pipeline, store: Store) -> None:
+    dm = fake.dm_channel(ALICE_ID)
+    async with online(listening):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "what's the plan for saturday?", channel_id=dm))
+        await until_stored(store, ChannelRef(platform=PLATFORM, community=DM_COMMUNITY, channel=str(dm)), 1)
+    assert fake.sent() == [], "care said nothing; listen-only: nothing else either"
+
+
+async def test_imminent_risk_in_a_channel_alerts_the_care_contact_by_dm(
+    fake: FakeDiscord, listening: Pipeline, store: Store
+) -> None:
+    bob = user(BOB_ID, "bob")
+    disclosure = "I want to kill myself tonight"
+    async with online(listening):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(bob, "morning all"))
+        await until_stored(store, CHANNEL, 1)
+        payload = fake.slash(ALICE, "care", manage_guild=True, words="contacts add bob")
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        await fake.wait_for(lambda: fake.sent("/callback"))
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, disclosure))
+        await fake.wait_for(lambda: fake.sent(f"/channels/{fake.dm_channel(BOB_ID)}/messages"))
+        await fake.wait_for(lambda: fake.sent(f"/channels/{fake.dm_channel(ALICE_ID)}/messages"))
+        await fake.wait_for(lambda: fake.sent(f"/channels/{CHANNEL_ID}/messages"))
+    assert "will receive care alerts" in fake.sent("/callback")[0].body["data"]["content"]
+    [alert] = [r.body["content"] for r in fake.sent(f"/channels/{fake.dm_channel(BOB_ID)}/messages")]
+    assert alert.startswith("Care alert #") and "alice" in alert and disclosure in alert and "imminent" in alert
+    [public] = [r.body for r in fake.sent(f"/channels/{CHANNEL_ID}/messages")]
+    assert "kill" not in public["content"] and public["allowed_mentions"]["parse"] == [], "warm, repeats nothing"
+    assert fake.sent(f"/channels/{CARE_CHANNEL_ID}/messages") == []

@@ -72,6 +72,9 @@ async def test_admin_commands_refuse_non_admins_and_change_nothing(admin: Admin,
         ("care region 12", "usage: /gm care region CODE (a two-letter"),
         ("care checkins maybe", "usage: /gm care checkins on|off"),
         ("care sensitivity extreme", "usage: /gm care sensitivity low|normal|high"),
+        ("care channel", "usage: /gm care channel CHANNEL|off"),
+        ("care channel #care team", "usage: /gm care channel CHANNEL|off"),
+        ("care channel <@123>", "usage: /gm care channel CHANNEL|off (a channel such as #care-team, or off)"),
         ("alerts list open", "usage: /gm alerts list [all]"),
         ("alerts ack", "usage: /gm alerts ack ID"),
         ("alerts ack one", "usage: /gm alerts ack ID"),
@@ -167,6 +170,28 @@ async def test_care_settings_use_the_shared_field_names(admin: Admin, store: Sto
     assert "(was normal)" in (await admin.execute(command("care sensitivity low"))).text
     assert await settings_of(store) == {"care.region": "GB", "care.checkins": "off", "care.sensitivity": "low"}
     assert [e["new"] for e in await entries(store.redis, "local", "test")] == ["low", "off", "GB"]
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [("#care-team", "care-team"), ("<#100000000000000300>", "100000000000000300"), ("<#C0CARE|care>", "C0CARE"), ("C0CARE", "C0CARE")],
+)
+async def test_care_channel_is_set_from_how_members_type_a_channel(admin: Admin, store: Store, typed: str, stored: str) -> None:
+    result = await admin.execute(command(f"care channel {typed}"))
+    assert result.ok and f"care channel: {stored} (was off)" in result.text
+    assert (await settings_of(store))["care.channel"] == stored
+
+
+async def test_care_channel_off_removes_it_and_both_changes_are_audited(admin: Admin, store: Store) -> None:
+    await admin.execute(command("care channel #care-team"))
+    off = await admin.execute(command("care channel OFF"))
+    assert off.ok and "off (was care-team)" in off.text and "by DM only" in off.text
+    assert "care.channel" not in await settings_of(store)
+    assert "(was off)" in (await admin.execute(command("care channel off"))).text
+    changes = [(e["what"], e["old"], e["new"]) for e in await entries(store.redis, "local", "test")]
+    assert changes == [
+        ("care channel off", "", ""), ("care channel OFF", "care-team", ""), ("care channel #care-team", "", "care-team"),
+    ]  # fmt: skip
 
 
 async def test_alerts_list_ack_resolve(admin: Admin, store: Store) -> None:
