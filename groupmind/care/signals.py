@@ -144,6 +144,8 @@ _PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:standing|sitting|am) (?:on|at) (?:the|a) (?:bridge|ledge|edge|rof|rooftop|tracks|cliff)\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:took|taken|swalowed|just took) (?:al (?:of )?(?:my|the)|to many|a (?:bunch|handful) of|way to many|every) (?:pils|meds|tablets|sleping pils)\b|\b(?:i )?overdosed\b|\btook an overdose\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:rope|noose|gun|pils|razor|blade) (?:is|are) (?:ready|right here|in front of me|next to me|in my hand)\b|\b(?:tied|tying) (?:a|the) nose\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:have|got) (?:the |my |al the |al my |al of my )?(?:pils|sleping pils|nose) (?:ready|laid out|lined up|counted out|set out)\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:going to|gona|gonna|wil|il|about to) (?:take|swalow) (?:al (?:of )?(?:the|my|those|these) (?:pils|sleping pils|tablets)|them al(?: at once)?(?= tonight| now| today|$|[.!,]))"),
     (Kind.MEANS, Label.NONE, 1, r"\b(?:bought|got|have|own|found) (?:a |the |some )?(?:rope|gun|razor blades|pils|sleping pils|pistol|rifle)\b"),
     # A timeframe with intent ("going to do it tonight") is strength 2; a bare one only joins active ideation.
     (Kind.TIMEFRAME, Label.NONE, 2, r"\b(?:going to|gonna|gona|wil|il|ready to|about to|plan to|planning to) (?:\w+ ){0,4}(?:tonight|today|tomorow|this weekend|in an hour|by morning|right now)\b|\b(?:tonight|today|tomorow)(?: is|s) the (?:night|day)\b"),
