@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from typing import AsyncIterator, Sequence
 
 import aiohttp
@@ -18,9 +19,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 import adapters.slack as slack
+from adapters.discord.courier import DiscordCourier
 from adapters.discord.outbox import NO_PINGS, StreamedReply
 from adapters.discord.translate import PLATFORM as DISCORD
 from adapters.slack.app import web_client
+from adapters.slack.courier import SlackCourier
+from adapters.slack.home import CareHome
 from adapters.slack.names import api_error
 from adapters.slack.outgoing import SlackSender
 from adapters.slack.translate import PLATFORM as SLACK
@@ -65,21 +69,30 @@ def discord_delivery(client: discord.Client) -> Deliver:
 
 
 @asynccontextmanager
-async def platform_clients(settings: Settings) -> AsyncIterator[dict[str, Deliver]]:
-    """A `Deliver` per configured platform, its client open until the block exits."""
+async def platform_clients(pipeline: Pipeline, settings: Settings) -> AsyncIterator[dict[str, Deliver]]:
+    """A `Deliver` per configured platform, its client open until the block exits.
+
+    The same clients carry care's private messages and alerts for messages this
+    worker handles, unless a gateway adapter in this process already does.
+    """
     deliver: dict[str, Deliver] = {}
+    couriers = pipeline.care.couriers
     async with AsyncExitStack() as stack:
         if slack.configured(settings):
-            deliver[SLACK] = slack_delivery(web_client(settings))
+            web = web_client(settings)
+            deliver[SLACK] = slack_delivery(web)
+            home = CareHome(web, partial(pipeline.care.alerts_for, SLACK), settings.bot_name)
+            couriers.setdefault(SLACK, SlackCourier(SlackSender(web), home))
         if settings.discord_token is not None:
             client = discord.Client(intents=discord.Intents.none(), allowed_mentions=NO_PINGS)
             await client.login(settings.discord_token.get_secret_value())
             stack.push_async_callback(client.close)
             deliver[DISCORD] = discord_delivery(client)
+            couriers.setdefault(DISCORD, DiscordCourier(client, pipeline.store))
         yield deliver
 
 
 async def serve_work(pipeline: Pipeline, settings: Settings) -> None:
     """Handle queued messages until cancelled, answering through this process's own clients."""
-    async with platform_clients(settings) as deliver:
+    async with platform_clients(pipeline, settings) as deliver:
         await Worker.for_pipeline(pipeline, deliver).run()

@@ -9,6 +9,7 @@ model) the protocol text is sent, so safety never depends on the model.
 from __future__ import annotations
 
 import logging
+import re
 
 from groupmind.care.checks import CareContext, check
 from groupmind.llm.engine import Engine, EngineError, Prompt
@@ -20,6 +21,18 @@ _SYSTEM = (
     "They keep every question, name and phone number, add no advice, and write one short paragraph."
 )
 MAX_TOKENS = 120
+KEEP = 0.5
+"""Share of the protocol text's content words a rewording must keep: the checks say what a message
+must not do, this keeps it saying what the protocol step is for (a small model drifts off topic)."""
+
+
+def keeps_the_point(candidate: str, original: str) -> bool:
+    """Whether `candidate` keeps at least KEEP of the content words (4+ letters) of `original`."""
+    def words(text: str) -> set[str]:
+        return {w for w in re.findall(r"[a-z']{4,}", text.casefold())}
+
+    wanted = words(original)
+    return not wanted or len(wanted & words(candidate)) >= KEEP * len(wanted)
 
 
 async def phrase(engine: Engine | None, text: str, ctx: CareContext, *, timeout: float) -> tuple[str, bool]:
@@ -42,6 +55,9 @@ async def phrase(engine: Engine | None, text: str, ctx: CareContext, *, timeout:
         await stream.aclose()  # type: ignore[attr-defined]
     candidate = " ".join("".join(pieces).split())
     if not candidate:
+        return text, False
+    if not keeps_the_point(candidate, text):
+        log.debug("care wording from the model strayed from the message; sending the protocol text")
         return text, False
     verdict = check(candidate, ctx)
     if not verdict.passed:

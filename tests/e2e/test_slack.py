@@ -29,6 +29,7 @@ from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
+from tests.helpers import msg
 from tests.e2e.fake_slack import (
     APP_TOKEN,
     BOT_ID,
@@ -459,3 +460,18 @@ async def test_an_imminent_message_in_a_channel_alerts_the_care_contact_by_dm_on
     assert all("kill" not in t and "alert" not in t.lower() for t in in_channel), "nothing of it in public"
     assert any(m["channel"] == "D1" for m in fake.posted), "the member is talked with privately"
     assert f"#{alert.id} · imminent" in json.dumps(fake.views["U2"], ensure_ascii=False)
+
+
+async def test_a_queue_worker_without_a_gateway_still_reaches_care_contacts(
+    fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
+) -> None:
+    from adapters.workers import platform_clients
+
+    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    async with platform_clients(listener, slack_settings) as deliver:
+        assert "slack" in deliver and "slack" in listener.care.couriers
+        said = msg("alice", "I want to kill myself tonight", platform="slack", community=TEAM, channel="C1", author_id="U1")
+        replies = await listener.handle(said)
+    assert len(replies) == 1  # the public acknowledgement, for the worker to post
+    channels = [p["channel"] for p in fake.posted]
+    assert channels.count("D1") == 1 and channels.count("D2") == 1 and "C1" not in channels

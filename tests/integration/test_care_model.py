@@ -1,0 +1,82 @@
+"""The model's part in care: it may reword a care message, and its wording is sent only if the checker passes it."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from groupmind.care.checks import CareContext, Step, check
+from groupmind.care.protocol import text_for
+from groupmind.care.signals import Label
+from groupmind.care.wording import phrase
+from groupmind.llm.engine import Engine, GenerationTimeout, Prompt
+from groupmind.llm.local import LocalEngine
+
+OFFER = CareContext(step=Step.OFFER_HUMAN, public=False, label=Label.PASSIVE_IDEATION, care_contact="Dana")
+
+
+class Scripted(Engine):
+    """A model that always says `reply` (or times out): the model's output is what these tests vary."""
+
+    def __init__(self, reply: str | None) -> None:
+        self.reply = reply
+
+    @property
+    def name(self) -> str:
+        return "scripted"
+
+    @property
+    def ready(self) -> bool:
+        return True
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def stream(self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None) -> AsyncIterator[str]:
+        if self.reply is None:
+            raise GenerationTimeout("no reply within 1s")
+        for word in self.reply.split(" "):
+            yield word + " "
+
+
+async def test_a_wording_that_passes_every_check_is_sent() -> None:
+    warm = (
+        "I'm an AI, and I'd really like a person to be with you too. Dana is someone here who truly cares and "
+        "can help. Would you like me to invite them to talk with you? I'll stay right here either way."
+    )
+    assert warm != text_for(OFFER)
+    assert check(warm, OFFER).passed
+    assert await phrase(Scripted(warm), text_for(OFFER), OFFER, timeout=5) == (warm, True)
+
+
+async def test_a_wording_that_fails_a_check_is_replaced_by_the_protocol_text() -> None:
+    protocol = text_for(OFFER)
+    for bad in (
+        "Everything will be fine, cheer up! Want me to get Dana?",  # false promise, minimising
+        "Would you like to talk to someone? Gotta go now, talk later.",  # leaves, names nobody
+        "",
+    ):
+        assert await phrase(Scripted(bad), protocol, OFFER, timeout=5) == (protocol, False)
+
+
+async def test_no_model_or_a_timeout_sends_the_protocol_text() -> None:
+    protocol = text_for(OFFER)
+    assert await phrase(None, protocol, OFFER, timeout=5) == (protocol, False)
+    assert await phrase(Scripted(None), protocol, OFFER, timeout=5) == (protocol, False)
+
+
+async def test_the_default_model_either_passes_the_checks_or_is_not_used(engine: LocalEngine) -> None:
+    for step, label in ((Step.ASK, Label.PASSIVE_IDEATION), (Step.STAY, Label.ACTIVE_IDEATION)):
+        ctx = CareContext(step=step, public=False, label=label, care_contact="Dana")
+        protocol = text_for(ctx)
+        text, worded = await phrase(engine, protocol, ctx, timeout=60)
+        assert check(text, ctx).passed, text
+        assert worded or text == protocol
+
+
+async def test_a_wording_that_passes_the_checks_but_drifts_off_the_point_is_not_used() -> None:
+    ctx = CareContext(step=Step.CURIOSITY, public=True, label=Label.CURIOSITY)
+    protocol = text_for(ctx)
+    drift = "I'm a 58-year-old with a private garden and a very active life, we moved house last year."
+    assert check(drift, ctx).passed  # nothing it must not do...
+    assert await phrase(Scripted(drift), protocol, ctx, timeout=5) == (protocol, False)  # ...but not the point
