@@ -144,8 +144,9 @@ def test_imminent_risk_alerts_at_once_and_the_bot_stays(transcript: Transcript) 
     [head] = [a for a in transcript.alerts if "Care alert #" in a and "(imminent): Jo in #" in a]
     reminders = [a for a in transcript.alerts if "Reminder, still open" in a and ": Jo in #" in a]
     assert reminders, "nobody acknowledged it, so the care contact is reminded"
-    said = transcript.private["Jo"]
-    assert len(said) == 2 and CONTACT in said[0] and "988" in said[0]
+    urgent, stay, *later = transcript.private["Jo"]
+    assert CONTACT in urgent and "988" in urgent and "here" in stay
+    assert [t for t in later if "checking in" in t.casefold()], "a day later the bot checks in"
 
 
 def test_the_curious_student_gets_a_calm_answer_and_no_alarm(transcript: Transcript) -> None:
