@@ -3,8 +3,10 @@
 Only messages stage one already labelled as risk reach the model. Its output is
 constrained by a JSON-schema grammar to one label, so it cannot ramble or
 invent a label. The model is never the only gate: it may move the label one
-step up or down the severity ladder, never clear a risk label to none, and an
-imminent stage-one signal stays imminent whatever it says. If the model fails
+step up or down the severity ladder, never clear a risk label to none, never
+make one imminent (that alerts without consent, so it needs stage one's evidence
+of a plan, means or a time; the default 270M model says "plan" far too often),
+and an imminent stage-one signal stays imminent whatever it says. If the model fails
 or times out, the stage-one label stands.
 """
 
@@ -66,6 +68,8 @@ def bound(stage1: Label, model: Label) -> tuple[Label, str]:
         return stage1, "agreed" if model is stage1 else "imminent"
     if model is stage1:
         return stage1, "agreed"
+    if model is Label.PLAN_OR_IMMINENT:  # alerting without consent needs stage one's evidence of a plan
+        return stage1, "bounded"
     if model not in RISK_LABELS or abs(RANK[model] - RANK[stage1]) > MAX_STEP:
         return stage1, "bounded"
     return model, "refined"

@@ -5,7 +5,8 @@ private place and repeats nothing; in private, ask directly once, stay, offer th
 care contact and ask consent to invite them, give one resource for the region,
 and check in again later. At imminent risk the care contacts are alerted at once,
 without consent, and the bot keeps talking. Every message passes the protocol
-checker (`wording.phrase`), and the model is never the only gate.
+checker (`wording.phrase`), and the model is never the only gate: it refines
+labels afterwards, within bounds, and never makes risk imminent.
 
 Adapters deliver private messages and alerts through their `Courier`. An alert no
 care contact can receive is written to the audit log, never dropped.
@@ -116,7 +117,7 @@ class CareResponder:
 
         Only a first acknowledgement (or a calm answer to a curious question put to
         the bot) is public, and it comes before anything private; the rest goes privately.
-        Stage one's label acts at once; the model's judgement comes after and can only escalate.
+        Stage one's label acts at once; the model's judgement comes after and refines it within bounds.
         """
         settings = await self.store.get_settings(msg.platform, msg.community)
         assessment = await observe(self.store.redis, msg, settings)
@@ -130,7 +131,7 @@ class CareResponder:
                 await say_public(await self.say(Step.CURIOSITY, label, config, public=True, name=msg.author_name))
             return addressed
         said = await self._risk_in_channel(msg, label, config, say_public)
-        await self._refine(msg, assessment, Talk(msg.author, msg.where, config))
+        await self._refine(msg, assessment)
         return said
 
     async def observe_only(self, msg: ChatMessage) -> None:
@@ -198,23 +199,26 @@ class CareResponder:
         else:
             session = await self._answer(session, talk, Label(session.label), text)
         await self._keep(CommunityKeys(platform, community), member.id, session)
-        await self._refine(msg, assessment, talk)
+        await self._refine(msg, assessment)
         return True
 
-    async def _refine(self, msg: ChatMessage, assessment: Assessment, talk: Talk) -> None:
-        """Let the model judge a risk message after the bot has answered; only imminent risk changes what it does."""
-        if assessment.label is Label.NONE:
-            return
+    async def _refine(self, msg: ChatMessage, assessment: Assessment) -> None:
+        """Let the model judge a risk message after the bot has answered; the talk keeps its (bounded) label.
+
+        The refined label is what a later alert carries; it never makes risk imminent (see `judge.bound`).
+        """
         label = assessment.label
+        if label is Label.NONE:
+            return
         if self.engine is not None and label in RISK_LABELS and not assessment.imminent:
             label = (await judge(self.engine, msg.text, label, timeout=self.settings.care_judge_timeout_s)).label
         self.flags[label.value] += 1
-        if label is not Label.PLAN_OR_IMMINENT or assessment.label is Label.PLAN_OR_IMMINENT:
+        if label is assessment.label:
             return
         keys = CommunityKeys(msg.platform, msg.community)
-        session = (await load_session(self.store.redis, keys, msg.author_id)).seen(label, msg.text)
-        if not session.imminent:
-            await self._keep(keys, msg.author_id, await self._imminent(session, talk, label))
+        session = await load_session(self.store.redis, keys, msg.author_id)
+        if session.active:
+            await save_session(self.store.redis, keys, msg.author_id, session.seen(label, msg.text))
 
     async def _answer(self, session: Session, talk: Talk, label: Label, text: str) -> Session:
         """The next private step after the member spoke to the bot."""

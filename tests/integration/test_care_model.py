@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from groupmind.care.checks import CareContext, Step, check
 from groupmind.care.protocol import text_for
 from groupmind.care.signals import Label
 from groupmind.care.wording import phrase
 from groupmind.llm.engine import Engine, GenerationTimeout, Prompt
+from groupmind.config import Settings
+from groupmind.events import Member
 from groupmind.llm.local import LocalEngine
+from groupmind.pipeline import Pipeline
+from groupmind.store import Store
+from tests.care_helpers import RecordingCourier, add_contacts
+from tests.helpers import msg
 
 OFFER = CareContext(step=Step.OFFER_HUMAN, public=False, label=Label.PASSIVE_IDEATION, care_contact="Dana")
 
@@ -80,3 +86,41 @@ async def test_a_wording_that_passes_the_checks_but_drifts_off_the_point_is_not_
     drift = "I'm a 58-year-old with a private garden and a very active life, we moved house last year."
     assert check(drift, ctx).passed  # nothing it must not do...
     assert await phrase(Scripted(drift), protocol, ctx, timeout=5) == (protocol, False)  # ...but not the point
+
+
+class Judging(Scripted):
+    """A model whose judgement of every care candidate is `label`."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__("")
+        self.label = label
+
+    async def complete_json(self, text: str, schema: dict[str, Any], *, max_tokens: int, timeout: float) -> Any:
+        return {"label": self.label}
+
+
+async def _talk(store: Store, settings: Settings, judged: str, final: str) -> RecordingCourier:
+    """Sam discloses, the model judges it `judged` (bounded to `final`), Sam agrees to bring in the care contact."""
+    pipeline = Pipeline(store, Judging(judged), settings.model_copy(update={"care_wording": False}))
+    courier = RecordingCourier()
+    pipeline.care.couriers["local"] = courier
+    await add_contacts(pipeline, "test", "Dana", at=msg().ts)
+    sam = Member(id="sam", display_name="Sam")
+    await pipeline.handle(msg("Sam", "i just want to sleep forever"))
+    await pipeline.handle_private("local", ["test"], sam, "sometimes")
+    assert courier.alerts == [], "no alert before consent"
+    await pipeline.handle_private("local", ["test"], sam, "yes please")
+    assert pipeline.care.flags == {final: 1}
+    return courier
+
+
+async def test_the_models_refined_label_is_what_the_alert_carries(store: Store, settings: Settings) -> None:
+    courier = await _talk(store, settings, "active_ideation", "active_ideation")
+    [(_, alert, _)] = courier.alerts
+    assert alert.urgency == "high" and alert.why.startswith("active ideation")
+
+
+async def test_the_model_cannot_make_risk_imminent(store: Store, settings: Settings) -> None:
+    courier = await _talk(store, settings, "plan_or_imminent", "passive_ideation")
+    [(_, alert, _)] = courier.alerts  # raised by consent, not by the model
+    assert alert.urgency == "medium"

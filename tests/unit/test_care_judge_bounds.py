@@ -16,7 +16,7 @@ from groupmind.care.signals import Label
         (Label.PASSIVE_IDEATION, Label.PASSIVE_IDEATION, Label.PASSIVE_IDEATION, "agreed"),
         (Label.PASSIVE_IDEATION, Label.ACTIVE_IDEATION, Label.ACTIVE_IDEATION, "refined"),
         (Label.PASSIVE_IDEATION, Label.DISTRESS, Label.DISTRESS, "refined"),
-        (Label.ACTIVE_IDEATION, Label.PLAN_OR_IMMINENT, Label.PLAN_OR_IMMINENT, "refined"),
+        (Label.ACTIVE_IDEATION, Label.PLAN_OR_IMMINENT, Label.ACTIVE_IDEATION, "bounded"),
         (Label.DISTRESS, Label.PANIC, Label.PANIC, "refined"),
         (Label.DISTRESS, Label.NONE, Label.DISTRESS, "bounded"),
         (Label.DISTRESS, Label.PLAN_OR_IMMINENT, Label.DISTRESS, "bounded"),
