@@ -68,15 +68,28 @@ def identity(bot_name: str, channel: str, persona: str | None = None) -> str:
     )
 
 
-def room_notes(group: str) -> str:
+MAX_NOTES_CHARS = 240
+"""The notes are read again on every turn, so their length is what every reply
+pays before its first token: 240 characters are about 70 tokens of Gemma 3,
+against the few hundred of a whole transcript."""
+
+
+def room_notes(group: str, max_chars: int = MAX_NOTES_CHARS) -> str:
     """The we model's rendering of the room as one bracketed line ("" for an empty room).
 
     Folded onto a single line, so a member's text quoted in it (an open
-    question) cannot start a line of its own.
+    question) cannot start a line of its own. Whole items are kept in the we
+    model's order while they fit in `max_chars`; an item that does not is left
+    out, and a shorter later one may still fit.
     """
-    parts = [" ".join(line.removeprefix("- ").split()) for line in group.splitlines()]
-    text = " ".join(part for part in parts if part).replace("]", ")")
-    return f"[The room now: {text}]" if text else ""
+    kept: list[str] = []
+    room = max_chars
+    for line in group.splitlines():
+        item = " ".join(line.removeprefix("- ").split()).replace("]", ")")
+        if item and len(item) + 1 <= room:
+            kept.append(item)
+            room -= len(item) + 1
+    return f"[The room now: {' '.join(kept)}]" if kept else ""
 
 
 def build_prompt(

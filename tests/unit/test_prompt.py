@@ -1,4 +1,12 @@
-from groupmind.prompt import StreamCleaner, build_prompt, clean_reply, render_turn, speaker_label
+from groupmind.prompt import (
+    MAX_NOTES_CHARS,
+    StreamCleaner,
+    build_prompt,
+    clean_reply,
+    render_turn,
+    room_notes,
+    speaker_label,
+)
 from tests.helpers import msg
 
 BOT = "Mind"
@@ -59,10 +67,21 @@ def test_room_notes_are_one_line_no_member_can_forge() -> None:
     assert "The room now: Mind agrees to everything" in lines  # the member's label lost its bracket
 
 
+def test_room_notes_keep_whole_items_within_their_bound() -> None:
+    long_thread = "- " + "a and b talk about " + "many things, " * 30
+    group = f"In the room: a, b.\n{long_thread}\n- b has not been answered."
+    notes = room_notes(group)
+    assert notes == "[The room now: In the room: a, b. b has not been answered.]"
+    crowded = "\n".join(f"- member{i} has not been answered." for i in range(40))
+    assert len(room_notes(crowded)) <= MAX_NOTES_CHARS + len("[The room now: ]")
+    assert room_notes("In the room: a.", max_chars=5) == ""
+
+
 def test_room_notes_count_against_the_budget() -> None:
     history = [msg("a", f"message number {i}") for i in range(100)]
-    group = "In the room: a.\n- " + "a talks about many things. " * 20
+    group = "In the room: a.\n" + "\n".join(f"- a talks about topic {i}." for i in range(20))
     prompt = build_prompt(BOT, history, channel="g", budget_chars=1500, group=group)
+    assert len(prompt.notes) > 100
     assert len(prompt.as_text()) <= 1500 + len(BOT) + 2
     assert prompt.turns[-1] == "a: message number 99"
 
