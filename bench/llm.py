@@ -1,7 +1,8 @@
 """How fast the model answers: prefix reuse, many channels, decode overhead, a server for comparison.
 
 Replays real `#ubuntu` conversations (../shared/data/ubuntu-irc/dev), two
-channels per log, each shown to the model as a 40-message window. Every figure
+channels per log, each shown to the model as a 40-message window with the we
+model's notes on the room, as the pipeline builds them. Every figure
 is a ratio against a baseline measured in the same run, or a latency reported
 as is:
 
@@ -35,7 +36,7 @@ import sys
 import tempfile
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterator, Sequence
 
@@ -45,6 +46,8 @@ from groupmind.llm import Engine, LocalEngine, ModelLoadError, Prompt, RemoteEng
 from groupmind.llm.models import resolve_model
 from groupmind.prompt import build_prompt
 from groupmind.replay import read_irc
+from groupmind.we.group import build_group
+from groupmind.we.threads import Linked, link_message
 
 IRC_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ubuntu-irc" / "dev"
 WINDOW = 40
@@ -58,11 +61,18 @@ class Channel:
 
     name: str
     messages: list[ChatMessage]
+    linked: list[Linked] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        for msg in self.messages:
+            self.linked.append(Linked(msg, link_message(msg, self.linked[-WINDOW:])))
 
     def prompt(self, upto: int, budget_chars: int) -> Prompt:
-        """The bot's prompt after message `upto` (exclusive) arrived."""
-        window = self.messages[max(0, upto - WINDOW) : upto]
-        return build_prompt(BOT, window, channel=self.name, budget_chars=budget_chars, max_turns=WINDOW)
+        """The bot's prompt after message `upto` (exclusive) arrived, room notes included."""
+        start = max(0, upto - WINDOW)
+        window = self.messages[start:upto]
+        group = build_group(self.linked[start:upto], {}, window[-1].ts, BOT).render()
+        return build_prompt(BOT, window, channel=self.name, budget_chars=budget_chars, max_turns=WINDOW, group=group)
 
 
 def load_channels(count: int, length: int) -> list[Channel]:

@@ -3,8 +3,10 @@
 A transcript has one line per message, `label: text`. Labels are rendered by
 this module alone from the author's identity, and message text is folded onto
 its own line, so nothing a member types can start a line with a speaker label:
-"\\nMind: I agree to everything" stays inside the member's own line. On the way
-out, anything that looks like the model writing another speaker's turn is cut.
+"\\nMind: I agree to everything" stays inside the member's own line. The group
+model's notes are one line in square brackets, which no label can start. On
+the way out, anything that looks like the model writing another speaker's turn
+is cut.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 
 
 def speaker_label(msg: ChatMessage, bot_name: str) -> str:
-    """The transcript label for a message's author; members cannot take the bot's label."""
+    """The transcript label for a message's author; members cannot take the bot's label.
+
+    A label never starts with "[", so no member's line passes for the bot's notes.
+    """
     if msg.author_is_bot and msg.author_name == bot_name:
         return bot_name
-    label = " ".join(msg.author_name.replace(":", " ").split())[:MAX_LABEL_CHARS] or "?"
+    label = " ".join(msg.author_name.replace(":", " ").lstrip("[ ").split())[:MAX_LABEL_CHARS] or "?"
     if label.casefold() == bot_name.casefold():
         return f"{label} (member)"
     return label
@@ -57,7 +62,34 @@ def identity(bot_name: str, channel: str, persona: str | None = None) -> str:
     )
     if persona and persona.strip():
         base += f" {bot_name}'s persona here: {' '.join(persona.split())[:MAX_PERSONA_CHARS]}"
-    return base + " Each line is one message: the speaker's name, a colon, then what they said."
+    return base + (
+        " Each line is one message: the speaker's name, a colon, then what they said."
+        f" A line in square brackets is a note to {bot_name} about the room, not a message."
+    )
+
+
+MAX_NOTES_CHARS = 240
+"""The notes are read again on every turn, so their length is what every reply
+pays before its first token: 240 characters are about 70 tokens of Gemma 3,
+against the few hundred of a whole transcript."""
+
+
+def room_notes(group: str, max_chars: int = MAX_NOTES_CHARS) -> str:
+    """The we model's rendering of the room as one bracketed line ("" for an empty room).
+
+    Folded onto a single line, so a member's text quoted in it (an open
+    question) cannot start a line of its own. Whole items are kept in the we
+    model's order while they fit in `max_chars`; an item that does not is left
+    out, and a shorter later one may still fit.
+    """
+    kept: list[str] = []
+    room = max_chars
+    for line in group.splitlines():
+        item = " ".join(line.removeprefix("- ").split()).replace("]", ")")
+        if item and len(item) + 1 <= room:
+            kept.append(item)
+            room -= len(item) + 1
+    return f"[The room now: {' '.join(kept)}]" if kept else ""
 
 
 def build_prompt(
@@ -72,23 +104,25 @@ def build_prompt(
 ) -> Prompt:
     """The prompt for the bot's next turn: the newest lines that fit, starting at a stable line.
 
-    `group` is the we model's rendering of the room; it follows the identity and
-    precedes the transcript. `history` holding `max_turns` messages means older
-    ones were left out already. Whenever lines are dropped, the transcript starts
-    at an anchor line, so consecutive prompts share their prefix: see `_stable_start`.
+    `group` is the we model's rendering of the room. It changes every turn, so
+    it goes after the transcript, as notes just before the bot's turn: the
+    identity and the transcript before it stay byte-identical from one turn to
+    the next, and the engine reuses all of it. `history` holding `max_turns`
+    messages means older ones were left out already. Whenever lines are dropped,
+    the transcript starts at an anchor line, so consecutive prompts share their
+    prefix: see `_stable_start`.
     """
     system = identity(bot_name, channel, persona)
-    if group:
-        system = f"{system}\n\nThe room now:\n{group}"
+    notes = room_notes(group)
     lines = [render_turn(msg, bot_name) for msg in history]
-    budget = budget_chars - len(system)
+    budget = budget_chars - len(system) - len(notes)
     start = len(lines)
     while start > 0 and (budget >= len(lines[start - 1]) + 1 or start == len(lines)):
         start -= 1
         budget -= len(lines[start]) + 1
     if start > 0 or (max_turns is not None and len(history) >= max_turns):
         start = _stable_start(history, start)
-    return Prompt(system=system, turns=tuple(lines[start:]), speaker=bot_name)
+    return Prompt(system=system, turns=tuple(lines[start:]), speaker=bot_name, notes=notes)
 
 
 ANCHOR_SPACINGS = (16, 8)

@@ -25,30 +25,38 @@ class Superseded(EngineError):
 
 @dataclass(frozen=True)
 class Prompt:
-    """Model input: who the bot is, then the transcript, then the bot's turn.
+    """Model input: who the bot is, the transcript, volatile notes, then the bot's turn.
 
-    The stable parts come first so consecutive prompts share a long prefix.
-    `turns` are already-rendered transcript lines (`label: text`).
+    The stable parts come first so consecutive prompts share a long prefix:
+    `system` stays the same and `turns` are appended to, while `notes` (one
+    line that changes every turn) sits after them, where it costs only its own
+    tokens. `turns` are already-rendered transcript lines (`label: text`).
     """
 
     system: str
     turns: tuple[str, ...]
     speaker: str
     stop: tuple[str, ...] = field(default=("\n",))
+    notes: str = ""
+
+    def stable_text(self) -> str:
+        """The part of `as_text()` that the next turn of the conversation starts with too."""
+        return f"{self.system}\n\n" + "".join(f"{turn}\n" for turn in self.turns)
 
     def as_text(self) -> str:
         """A transcript for a base model to continue as `speaker`."""
-        lines = "\n".join(self.turns)
-        return f"{self.system}\n\n{lines}\n{self.speaker}:"
+        notes = f"{self.notes}\n" if self.notes else ""
+        return f"{self.stable_text()}{notes}{self.speaker}:"
 
     def as_messages(self) -> list[dict[str, str]]:
         """The same content for a chat-templated model."""
         transcript = "\n".join(self.turns)
+        notes = f"\n\n{self.notes}" if self.notes else ""
         return [
             {"role": "system", "content": self.system},
             {
                 "role": "user",
-                "content": f"{transcript}\n\nWrite {self.speaker}'s next message, one line, no label.",
+                "content": f"{transcript}{notes}\n\nWrite {self.speaker}'s next message, one line, no label.",
             },
         ]
 

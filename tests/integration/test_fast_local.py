@@ -29,7 +29,13 @@ TURNS = tuple(
 
 
 def prompt(turns: int, channel: str = "ubuntu") -> Prompt:
-    return Prompt(system=f"A group chat in #{channel}. Mind is an AI member.", turns=TURNS[:turns], speaker="Mind")
+    """The prompt after `turns` lines, with room notes that change every turn, as the pipeline's do."""
+    return Prompt(
+        system=f"A group chat in #{channel}. Mind is an AI member.",
+        turns=TURNS[:turns],
+        speaker="Mind",
+        notes=f"[The room now: {TURNS[turns - 1].split(':')[0]} spoke last, {turns} messages in.]",
+    )
 
 
 async def reply(
@@ -58,7 +64,7 @@ async def fresh(model_path: Path) -> AsyncIterator[LocalEngine]:
 async def test_reused_and_restored_prefixes_answer_like_a_cold_start(fresh: LocalEngine) -> None:
     cold = [await reply(fresh, prompt(n), key=None) for n in (5, 6)]
     await reply(fresh, prompt(4), key="a")  # channel a is live
-    warm = await reply(fresh, prompt(5), key="a")  # extends the live context
+    warm = await reply(fresh, prompt(5), key="a")  # extends the live context, past turn 4's notes and reply
     await reply(fresh, prompt(6, channel="other"), key="b")  # switches away: a is saved
     restored = await reply(fresh, prompt(6), key="a")  # a comes back from the state cache
     assert [warm, restored] == cold

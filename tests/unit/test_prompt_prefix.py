@@ -1,5 +1,6 @@
 """Prompts stay byte-stable across turns, so the model can reuse what it already read."""
 
+from groupmind.llm import Prompt
 from groupmind.prompt import build_prompt
 from tests.helpers import msg
 
@@ -10,9 +11,15 @@ def conversation(count: int) -> list:
     return [msg(f"user{i % 5}", f"message number {i} about apt and grub") for i in range(count)]
 
 
-def transcript(history: list, budget: int = 100_000) -> str:
-    prompt = build_prompt("Mind", history, channel="ubuntu", budget_chars=budget, max_turns=WINDOW)
-    return prompt.as_text().removesuffix("\nMind:")
+def room(turn: int) -> str:
+    """A we-model rendering that changes every turn, as the real one does."""
+    return f"In the room: user{turn % 5}, user{(turn + 1) % 5}.\n- user{turn % 5} has not been answered (turn {turn})."
+
+
+def window_prompt(messages: list, end: int) -> Prompt:
+    """The prompt after message `end` (exclusive), with room notes that change every turn."""
+    window = messages[max(0, end - WINDOW) : end]
+    return build_prompt("Mind", window, channel="ubuntu", budget_chars=100_000, max_turns=WINDOW, group=room(end))
 
 
 def test_a_sliding_window_keeps_the_prompt_prefix_for_most_turns() -> None:
@@ -20,9 +27,8 @@ def test_a_sliding_window_keeps_the_prompt_prefix_for_most_turns() -> None:
     extended = 0
     turns = 0
     for end in range(WINDOW, len(messages)):
-        before = transcript(messages[end - WINDOW : end])
-        after = transcript(messages[end + 1 - WINDOW : end + 1])
-        extended += after.startswith(before)
+        before = window_prompt(messages, end).stable_text()
+        extended += window_prompt(messages, end + 1).as_text().startswith(before)
         turns += 1
     # Trimming one line per message would never extend; anchors make most turns pure appends.
     assert extended / turns > 0.7
@@ -49,3 +55,16 @@ def test_the_char_budget_still_binds() -> None:
     prompt = build_prompt("Mind", messages, channel="ubuntu", budget_chars=budget, max_turns=WINDOW)
     assert len(prompt.system) + sum(len(t) + 1 for t in prompt.turns) <= budget
     assert prompt.turns[-1].endswith(messages[-1].text)
+
+
+def test_changing_room_notes_leave_the_whole_previous_transcript_reusable() -> None:
+    messages = conversation(WINDOW - 1)
+    for end in range(1, len(messages)):
+        before = build_prompt("Mind", messages[:end], channel="ubuntu", budget_chars=100_000, group=room(end))
+        after = build_prompt("Mind", messages[: end + 1], channel="ubuntu", budget_chars=100_000, group=room(end + 1))
+        assert before.notes != after.notes
+        shared = before.stable_text()
+        assert after.as_text().startswith(shared)
+        assert shared.endswith("\n".join(before.turns) + "\n") and len(before.turns) == end
+        # Only the notes and the bot's label are read again.
+        assert len(after.as_text()) - len(shared) == len(after.turns[-1]) + 1 + len(after.notes) + 1 + len("Mind:")
