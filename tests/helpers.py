@@ -25,3 +25,13 @@ def msg(author: str = "alice", text: str = "hello", **fields: Any) -> ChatMessag
     }
     values.update(fields)
     return ChatMessage(**values)
+
+
+class Clock:
+    """A clock a test sets by hand (`clock.now = ...`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

@@ -16,23 +16,15 @@ from groupmind.store import Store
 from groupmind.store.community import channel_mode, channel_view
 from groupmind.store.keys import CommunityKeys
 from tests.admin_helpers import VALID_ARGS, WHERE, command, snapshot
-from tests.helpers import msg
+from tests.helpers import Clock, msg
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
 async def admin(store: Store) -> Admin:
     await store.append_many([msg("alice", "hi all"), msg("Bob", "hey"), msg("carol", "morning")])
-    return Admin(store, model="test-model", clock=Clock())
+    return Admin(store, model="test-model", clock=Clock(T0))
 
 
 async def settings_of(store: Store) -> dict[str, str]:

@@ -23,23 +23,15 @@ from groupmind.store import Store
 from groupmind.store.community import CARE_REGION
 from groupmind.store.keys import CommunityKeys
 from tests.care_helpers import RecordingCourier, add_contacts
-from tests.helpers import msg
+from tests.helpers import Clock, msg
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 SAM = Member(id="sam", display_name="Sam")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

@@ -15,23 +15,15 @@ from groupmind.store import Store
 from groupmind.store.community import CARE_CHECKINS
 from groupmind.store.keys import CommunityKeys
 from tests.care_helpers import RecordingCourier, add_contacts
-from tests.helpers import msg
+from tests.helpers import Clock, msg
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 KEYS = CommunityKeys("local", "test")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 async def care(store: Store, settings: Settings) -> tuple[Pipeline, RecordingCourier, Clock]:
-    clock = Clock()
+    clock = Clock(T0)
     pipeline = Pipeline(store, None, settings, clock)
     courier = RecordingCourier()
     pipeline.care.couriers["local"] = courier
