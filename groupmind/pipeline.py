@@ -141,16 +141,18 @@ class Pipeline:
             self._why(speak.Decision(False, "the model declined: it gave no reply"))
             await speak.clear_pending(self.store.redis, where)
             return []
-        text = f"{lead} {text}" if lead else text
-        await self.we.observe(self._own_message(where, text, pending.last_id, now))
-        await speak.record_reply(self.store.redis, where, now, self.rules)
+        reply = await self._remember(where, f"{lead} {text}" if lead else text, pending.last_id, now)
         await self.we.addressed_by_bot(where, targets, now)
         self.metrics.replied(pending.last_ts, self.clock())
-        return [Reply(where=where, text=text, reply_to=pending.last_id)]
+        return [reply]
 
     async def _say(self, where: ChannelRef, text: str, reply_to: str, now: datetime, on_text: TextSink | None) -> Reply:
         """Say a fixed text (not generated) in `where`, stored like any reply."""
         await _emit(on_text, text)
+        return await self._remember(where, text, reply_to, now)
+
+    async def _remember(self, where: ChannelRef, text: str, reply_to: str, now: datetime) -> Reply:
+        """Store what the bot said in `where` as part of the conversation and count it against the rate limit."""
         await self.we.observe(self._own_message(where, text, reply_to, now))
         await speak.record_reply(self.store.redis, where, now, self.rules)
         return Reply(where=where, text=text, reply_to=reply_to)

@@ -21,7 +21,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, Sequence
+from typing import Awaitable, Callable, Mapping, Sequence
 
 from groupmind.admin import audit
 from groupmind.care.alerts import AlertStore
@@ -96,8 +96,11 @@ class CareResponder:
         """Detections by final label, for replays and metrics."""
         self.alerts_raised = 0
 
-    async def config(self, platform: str, community: str) -> CareConfig:
-        values = {**CARE_DEFAULTS, **await self.store.get_settings(platform, community)}
+    async def config(self, platform: str, community: str, settings: Mapping[str, str] | None = None) -> CareConfig:
+        """The community's care settings; `settings` is its settings hash when the caller has read it already."""
+        if settings is None:
+            settings = await self.store.get_settings(platform, community)
+        values = {**CARE_DEFAULTS, **settings}
         try:
             ids = [str(i) for i in json.loads(values[CARE_CONTACTS])]
         except (TypeError, ValueError):
@@ -124,7 +127,7 @@ class CareResponder:
         if assessment is None or assessment.label is Label.NONE:
             return False
         label = assessment.label
-        config = await self.config(msg.platform, msg.community)
+        config = await self.config(msg.platform, msg.community, settings)
         if label is Label.CURIOSITY:
             self.flags[label.value] += 1
             if addressed:
@@ -136,12 +139,13 @@ class CareResponder:
 
     async def observe_only(self, msg: ChatMessage) -> None:
         """Detection without conversation (replays without replies): flags, and alerts only at imminent risk."""
-        assessment = await observe(self.store.redis, msg, await self.store.get_settings(msg.platform, msg.community))
+        settings = await self.store.get_settings(msg.platform, msg.community)
+        assessment = await observe(self.store.redis, msg, settings)
         if assessment is None or assessment.label is Label.NONE:
             return
         self.flags[assessment.label.value] += 1
         if assessment.imminent:
-            config = await self.config(msg.platform, msg.community)
+            config = await self.config(msg.platform, msg.community, settings)
             await self._alert(msg.author, msg.where, assessment.label, msg.text, "", config)
 
     async def _risk_in_channel(self, msg: ChatMessage, label: Label, config: CareConfig, say_public: SayPublic) -> bool:
@@ -184,13 +188,14 @@ class CareResponder:
             message_id=f"private-{uuid.uuid4().hex[:16]}", author_id=member.id, author_name=member.display_name,
             text=text, ts=when,
         )  # fmt: skip
-        assessment = await observe(self.store.redis, msg, await self.store.get_settings(platform, community))
+        settings = await self.store.get_settings(platform, community)
+        assessment = await observe(self.store.redis, msg, settings)
         if assessment is None:
             return False  # opted out, or nothing said
         label = assessment.label
         if not session.active and label not in RISK_LABELS:
             return False
-        talk = Talk(member, where, await self.config(platform, community))
+        talk = Talk(member, where, await self.config(platform, community, settings))
         if not session.active:
             session = Session(started=when.timestamp(), origin=where.model_dump_json())
         session = session.seen(label, text)
