@@ -17,6 +17,7 @@ from groupmind.care.rounds import schedule_rounds
 from groupmind.config import Settings
 from groupmind.llm.engine import ModelLoadError
 from groupmind.llm.models import resolve_model
+from groupmind.llm.selftest import ensure_model_runs
 from groupmind.observe.health import HealthServerError, check, serve_health
 from groupmind.replay import replay as replay_logs
 from groupmind.runtime import open_pipeline
@@ -168,13 +169,34 @@ def worker() -> None:
     _run(main())
 
 
-@app.command()
-def models() -> None:
+models_app = typer.Typer(help="The model groupmind loads, and whether it runs on this machine.")
+app.add_typer(models_app, name="models")
+
+
+@models_app.callback(invoke_without_command=True)
+def models(ctx: typer.Context) -> None:
     """Show which model groupmind loads, assembling the default one if needed."""
+    if ctx.invoked_subcommand is not None:
+        return
 
     async def main() -> None:
         settings = Settings()
         path = resolve_model(settings, lambda text: err.print(text, highlight=False))
         print(f"{path}  ({path.stat().st_size / 1e6:,.0f} MB, n_gpu_layers={settings.n_gpu_layers})")
+
+    _run(main())
+
+
+@models_app.command("check")
+def models_check(
+    tokens: Annotated[int, typer.Option(min=2, help="Tokens to decode for the speed figure.")] = 64,
+) -> None:
+    """Run the start-up self-test now, in a child process, and print the decode speed."""
+
+    async def main() -> None:
+        settings = Settings()
+        path = resolve_model(settings, lambda text: err.print(text, highlight=False))
+        verdict = await asyncio.to_thread(ensure_model_runs, path, settings, tokens=tokens, fresh=True)
+        print(f"{verdict.detail}: {verdict.decode_tps:.1f} tokens/s decode, loaded in {verdict.load_s:.2f}s")
 
     _run(main())

@@ -25,6 +25,11 @@ def _default_worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "groupmind"
+
+
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "groupmind"
@@ -39,6 +44,9 @@ class Settings(BaseSettings):
 
     bot_name: str = Field("Mind", min_length=1, max_length=32, description="The bot's display name.")
     data_dir: Path = Field(default_factory=_default_data_dir, description="Embedded Redis data, assembled models.")
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir, description="Machine-level cache: the model self-test's verdicts."
+    )
     redis_url: str = Field("", description="Redis URL; empty starts the embedded server in the data dir.")
     model: str = Field("", description="A GGUF path or catalog name; empty means the default model.")
     n_ctx: int = Field(2048, ge=256, le=131072, description="Model context length in tokens.")

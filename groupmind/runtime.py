@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -13,6 +14,7 @@ from groupmind.llm.engine import Engine
 from groupmind.llm.local import LocalEngine
 from groupmind.llm.models import resolve_model
 from groupmind.llm.remote import RemoteEngine
+from groupmind.llm.selftest import ensure_model_runs
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store, open_redis
 
@@ -39,7 +41,10 @@ async def open_pipeline(
         if settings.engine_url:
             engine = RemoteEngine(settings)
         else:
-            engine = LocalEngine(resolve_model(settings, say), settings)
+            path = resolve_model(settings, say)
+            # A native crash would kill the process on the first reply; find out now, in a child.
+            await asyncio.to_thread(ensure_model_runs, path, settings)
+            engine = LocalEngine(path, settings)
         try:
             await engine.start()
             yield Pipeline(store, engine, settings, clock)
