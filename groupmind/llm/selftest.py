@@ -122,10 +122,19 @@ def _signal_name(returncode: int) -> str:
 
 
 def run_child(
-    model: Path, settings: Settings, tokens: int, machine: Machine, env: dict[str, str] | None = None
+    model: Path,
+    settings: Settings,
+    tokens: int,
+    machine: Machine,
+    env: dict[str, str] | None = None,
+    python: str = sys.executable,
 ) -> Verdict:
-    """Load `model` and decode `tokens` tokens in a child process; never raises for the child's failure."""
-    argv = [sys.executable, "-m", "groupmind.llm.selftest", str(model)]
+    """Load `model` and decode `tokens` tokens in a child process; never raises for the child's failure.
+
+    `python` picks the interpreter, and with it the llama.cpp build (the bench
+    compares two builds this way).
+    """
+    argv = [python, "-m", "groupmind.llm.selftest", str(model)]
     argv += [str(settings.n_threads), str(settings.n_gpu_layers), str(tokens)]
     where = f"model {model.name} on {machine.describe()}, llama-cpp-python {machine.build.split()[0]}"
     try:
