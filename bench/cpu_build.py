@@ -8,7 +8,7 @@ decode greedily), alternating, so machine noise falls on both alike. A child
 that crashes (the native AMX build on some CPUs) is reported, not raised.
 
     CMAKE_ARGS="-DGGML_NATIVE=ON" python -m pip wheel --no-cache-dir --no-deps -w /tmp/native llama-cpp-python==VERSION
-    python -m venv /tmp/native-venv && /tmp/native-venv/bin/pip install /tmp/native/*.whl pydantic-settings
+    python -m venv /tmp/native-venv && /tmp/native-venv/bin/pip install --find-links /tmp/native -e .
     .venv/bin/python -m bench.cpu_build --baseline-python /tmp/native-venv/bin/python [--rounds 5 --tokens 128]
 
 Last line: {"portable_tps", "baseline_tps", "ratio", ...}; ratio = portable / baseline.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -27,8 +26,6 @@ from pathlib import Path
 from groupmind.config import Settings
 from groupmind.llm.models import assemble_default_model
 from groupmind.llm.selftest import Machine, run_child
-
-CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
@@ -41,12 +38,11 @@ def main() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     model = assemble_default_model(Path(tempfile.gettempdir()) / "groupmind-bench", print)
     machine = Machine.here()
-    env = {**os.environ, "PYTHONPATH": str(CHECKOUT)}  # the baseline venv has no groupmind installed
     speeds: dict[str, list[float]] = {"portable": [], "baseline": []}
     failures: dict[str, str] = {}
     for _ in range(args.rounds):
         for name, python in (("portable", sys.executable), ("baseline", args.baseline_python)):
-            verdict = run_child(model, settings, args.tokens, machine, env=env, python=python)
+            verdict = run_child(model, settings, args.tokens, machine, python=python)
             if verdict.ok:
                 speeds[name].append(verdict.decode_tps)
             else:

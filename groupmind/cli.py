@@ -25,7 +25,7 @@ from groupmind.store import StoreUnavailable
 from groupmind.store.embedded import EmbeddedServerError
 
 app = typer.Typer(help="groupmind: a self-hosted AI member for group chats.", no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however wide
 
 _FATAL = (StoreUnavailable, EmbeddedServerError, ModelLoadError)
 

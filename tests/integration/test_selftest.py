@@ -78,6 +78,7 @@ def test_the_room_refuses_to_start_on_a_model_that_crashes(tmp_path: Path, model
     assert "Traceback" not in done.stderr
     error = [line for line in done.stderr.splitlines() if "error:" in line]
     assert len(error) == 1 and "crashed (SIGSEGV)" in error[0] and model_path.name in error[0], done.stderr
+    assert "deploy/llama-flags" in error[0]  # the fix, on the same line however long it is
     # a crash is kept too: the next start says the same at once, without a child
     again = subprocess.run(
         [sys.executable, "-m", "groupmind", "room", "--script", str(script)],
