@@ -104,7 +104,8 @@ def room(
             if script is None:
                 await local.run_interactive(as_name)
             else:
-                with script.open(encoding="utf-8", errors="replace") as fh:
+                # Lines end at "\n" only: a stray "\r" stays inside its speaker's line.
+                with script.open(encoding="utf-8", errors="replace", newline="\n") as fh:
                     await local.run_script(fh)
 
     _run(main())

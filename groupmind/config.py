@@ -63,7 +63,11 @@ class Settings(BaseSettings):
     """groupmind's configuration; every field maps to `GROUPMIND_<FIELD>`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="GROUPMIND_", env_file=".env", env_file_encoding="utf-8", extra="ignore", allow_inf_nan=False
+        env_prefix="GROUPMIND_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        allow_inf_nan=False,  # "nan" passes no bound check, and "inf" seconds overflow a timedelta
     )
 
     bot_name: str = Field("Mind", min_length=1, max_length=32, description="The bot's display name.")
@@ -79,15 +83,25 @@ class Settings(BaseSettings):
     max_reply_chars: int = Field(1500, ge=1, description="Longer model output is cut at a sentence end.")
     reply_timeout_s: float = Field(60.0, gt=0, description="A generation running longer gives no reply.")
     window: int = Field(40, ge=1, le=500, description="Recent messages per channel shown to the model.")
-    stream_maxlen: int = Field(10_000, ge=100, le=100_000_000, description="Messages kept per channel stream (trimmed ~).")
+    stream_maxlen: int = Field(
+        10_000, ge=100, le=100_000_000, description="Messages kept per channel stream (trimmed ~)."
+    )
     burst_settle_s: float = Field(
-        6.0, ge=0, le=_WEEK_S, description="The bot waits until nobody spoke for this long, then answers the burst."
+        6.0,
+        ge=0,
+        le=_WEEK_S,
+        description="The bot waits until nobody spoke for this long, then answers the burst.",
     )
     question_pause_s: float = Field(
-        60.0, ge=0, le=_WEEK_S, description="In active mode, an open question to the room waits this long for people."
+        60.0,
+        ge=0,
+        le=_WEEK_S,
+        description="In active mode, an open question to the room waits this long for people.",
     )
     rate_limit_replies: int = Field(4, ge=1, description="Most bot replies per conversation in the rate window.")
-    rate_limit_window_s: float = Field(60.0, gt=0, le=_WEEK_S, description="The sliding window of the rate limit.")
+    rate_limit_window_s: float = Field(
+        60.0, gt=0, le=_WEEK_S, description="The sliding window of the rate limit."
+    )
     prefix_cache_mb: int = Field(
         256, ge=0, description="Memory for the saved contexts of channels not being answered now."
     )
@@ -109,9 +123,14 @@ class Settings(BaseSettings):
     )
     care_wording_timeout_s: float = Field(10.0, gt=0, description="Giving up on the model's care wording.")
     care_sweep_minutes: float = Field(
-        15.0, gt=0, le=24 * 60, description="How often quiet members, follow-ups and alert reminders are checked."
+        15.0,
+        gt=0,
+        le=24 * 60,
+        description="How often quiet members, follow-ups and alert reminders are checked.",
     )
-    care_follow_up_hours: float = Field(24.0, gt=0, le=_WEEK_S / 3600, description="When the bot checks in after a care talk.")
+    care_follow_up_hours: float = Field(
+        24.0, gt=0, le=_WEEK_S / 3600, description="When the bot checks in after a care talk."
+    )
     health_host: str = Field(
         "127.0.0.1", description="Where `groupmind run` serves /healthz and /metrics; loopback by default."
     )
@@ -148,7 +167,10 @@ class Settings(BaseSettings):
         default_factory=_default_worker_name, min_length=1, max_length=128, description="This worker's consumer name."
     )
     work_claim_idle_ms: int = Field(
-        30_000, ge=100, le=86_400_000, description="Work a worker has not touched for this long is taken over (it likely crashed)."
+        30_000,
+        ge=100,
+        le=86_400_000,
+        description="Work a worker has not touched for this long is taken over (it likely crashed).",
     )
     work_concurrency: int = Field(8, ge=1, le=256, description="Messages one worker handles at the same time.")
 

@@ -85,7 +85,9 @@ MAX_DISPLAY_NAME = 128
 # Characters that show as nothing (zero width, fillers that render blank, invisible
 # operators); zero-width joiners, non-joiners and variation selectors stay, since
 # emoji and several scripts need them. Bidi controls go with the control characters.
-_INVISIBLE = re.compile("[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u2060-\u2064\u2800\u3164\ufeff\uffa0]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u2060-\u2064\u2800\u3164\ufeff\uffa0]"
+)
 
 
 def clean_name(raw: str | bytes) -> str:

@@ -36,6 +36,7 @@ import os
 import re
 import sys
 import threading
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -69,6 +70,7 @@ MAX_TYPED_NAME = 64
 _LINE = re.compile(r"^(?:\[(?P<ts>\d+-[^\]]*)\]\s*)?(?P<name>[^:\n]*?)\s*:\s?(?P<text>.*)$")
 _FOLD = " ⏎ "
 """Shown where a member's text had a line break: their text stays on their own line."""
+_KEPT = "the message is kept at the room clock's time"
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def parse_line(line: str, default_name: str | None = None) -> RoomLine | None:
     Without a default speaker (a script), a blank or very long name is still a
     speaker, cleaned and cut where the message is built: the line is not lost.
     """
-    line = line.rstrip("\n")
+    line = line.rstrip("\r\n")
     match = _LINE.match(line)
     if match:
         name = match["name"].strip()
@@ -111,12 +113,16 @@ def parse_line(line: str, default_name: str | None = None) -> RoomLine | None:
 
 
 def same_name(a: str, b: str) -> bool:
-    """Whether two names read as one, case and spacing aside.
+    """Whether two names read as one: case, spacing and compatibility forms (fullwidth) aside.
 
     The room's one comparison of a member's name with the bot's, so a stricter
     one (Unicode confusables) replaces it here alone.
     """
-    return "".join(a.casefold().split()) == "".join(b.casefold().split())
+    return _folded(a) == _folded(b)
+
+
+def _folded(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def member_label(name: str, bot_name: str) -> str:
@@ -270,7 +276,8 @@ class LocalRoom:
             self._echo(member.display_name, line.text, PRIVATE)
         if not await self.pipeline.handle_private(PLATFORM, [self.community], member, line.text, self.clock()):
             self._write(
-                f"[gm] {member.display_name}, I only talk privately when I've checked in with you; say it in the room.\n"
+                f"[gm] {member.display_name}, I only talk privately when I've checked in with you; "
+                "say it in the room.\n"
             )
 
     async def rounds(self) -> None:
@@ -356,7 +363,7 @@ class LocalRoom:
                     self._warn(f"script line {number}: expected 'name: text', skipped")
                     continue
                 if line.problem:
-                    self._warn(f"script line {number}: {line.problem}; the message is kept at the room clock's time")
+                    self._warn(f"script line {number}: {line.problem}; {_KEPT}")
                 await self.say(line, echo=True)
             await self.fall_silent()
         finally:  # also on Ctrl-C: a reply cut short still ends its line
@@ -386,7 +393,7 @@ class LocalRoom:
                 if line is None:
                     continue
                 if line.problem:
-                    self._warn(f"{line.problem}; the message is kept at the room clock's time")
+                    self._warn(f"{line.problem}; {_KEPT}")
                 await self.say(line, echo=False)
         finally:  # also on Ctrl-C: a reply cut short still ends its line
             self._end_reply()
