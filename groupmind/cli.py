@@ -7,11 +7,13 @@ import json
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional, get_args
 
 import typer
+from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from groupmind.care.rounds import schedule_rounds
 from groupmind.config import Settings
@@ -22,12 +24,48 @@ from groupmind.observe.health import HealthServerError, check, serve_health
 from groupmind.replay import replay as replay_logs
 from groupmind.runtime import open_pipeline
 from groupmind.store import StoreUnavailable
+from groupmind.store.connect import redact_url
 from groupmind.store.embedded import EmbeddedServerError
 
 app = typer.Typer(help="groupmind: a self-hosted AI member for group chats.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however wide
 
 _FATAL = (StoreUnavailable, EmbeddedServerError, ModelLoadError)
+_SECRETS = {name for name, f in Settings.model_fields.items() if SecretStr in (f.annotation, *get_args(f.annotation))}
+_SHOWN_CHARS = 80
+
+
+def _shown(field: str, value: Any) -> str:
+    """A bad setting's value as it may be printed: secrets and URL passwords hidden, one short line."""
+    if field in _SECRETS:
+        return "***"
+    try:
+        text = redact_url(str(value))
+    except ValueError:  # not even splittable as a URL: it may still hold a password
+        return "***"
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """The first bad setting, as `GROUPMIND_X=<value> is not valid: <what is allowed>`."""
+    first, *rest = exc.errors()
+    allowed = first["msg"].removeprefix("Value error, ").removeprefix("Input ")
+    if first["loc"]:
+        field = str(first["loc"][0])
+        problem = f"GROUPMIND_{field.upper()}={_shown(field, first['input'])} is not valid: {allowed}"
+    else:  # a rule across settings names them itself
+        problem = f"the settings are not valid: {allowed}"
+    return problem + (f" (and {len(rest)} more)" if rest else "")
+
+
+def _settings() -> Settings:
+    """The settings; a bad one ends the command with one line (exit 2), never a traceback."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err.print(Text.assemble(("error:", "bold red"), " ", settings_problem(exc)), soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from None
 
 
 def _run(coro: object, *fatal: type[Exception]) -> None:
@@ -58,14 +96,17 @@ def room(
         err.print(f"[bold red]error:[/] script not found: {script}", highlight=False)
         raise typer.Exit(2)
 
+    settings = _settings()
+
     async def main() -> None:
         clock = RoomClock()
-        async with open_pipeline(Settings(), clock=clock) as pipeline:
+        async with open_pipeline(settings, clock=clock) as pipeline:
             local = LocalRoom(pipeline, clock, admins=admins or (), explain=explain)
             if script is None:
                 await local.run_interactive(as_name)
             else:
-                with script.open(encoding="utf-8", errors="replace") as fh:
+                # Lines end at "\n" only: a stray "\r" stays inside its speaker's line.
+                with script.open(encoding="utf-8", errors="replace", newline="\n") as fh:
                     await local.run_script(fh)
 
     _run(main())
@@ -83,8 +124,10 @@ def replay(
         err.print(f"[bold red]error:[/] no such file: {', '.join(missing)}", highlight=False)
         raise typer.Exit(2)
 
+    settings = _settings()
+
     async def main() -> None:
-        async with open_pipeline(Settings(), with_model=not no_reply) as pipeline:
+        async with open_pipeline(settings, with_model=not no_reply) as pipeline:
             summary = await replay_logs(pipeline, paths, reply=not no_reply)
         if as_json:
             print(json.dumps(summary.as_dict()))
@@ -103,7 +146,7 @@ def run() -> None:
     from adapters.discord.client import DiscordStartError, run_discord
     from adapters.workers import serve_work
 
-    settings = Settings()
+    settings = _settings()
     use_discord, use_slack = settings.discord_token is not None, slack.configured(settings)
     if not (use_discord or use_slack):
         err.print(
@@ -139,7 +182,7 @@ def run() -> None:
 @app.command()
 def health() -> None:
     """Ask a running `groupmind run` whether Redis and the model are ready (exit 0) or not (exit 1)."""
-    settings = Settings()
+    settings = _settings()
     if settings.health_port == 0:
         err.print("[bold red]error:[/] the health server is off (GROUPMIND_HEALTH_PORT=0)", highlight=False)
         raise typer.Exit(2)
@@ -154,7 +197,7 @@ def worker() -> None:
     import adapters.slack as slack
     from adapters.workers import serve_work
 
-    settings = Settings()
+    settings = _settings()
     if settings.discord_token is None and not slack.configured(settings):
         err.print(
             "[bold red]error:[/] a worker posts replies itself: set GROUPMIND_DISCORD_TOKEN or GROUPMIND_SLACK_BOT_TOKEN",
@@ -179,8 +222,9 @@ def models(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
 
+    settings = _settings()
+
     async def main() -> None:
-        settings = Settings()
         path = resolve_model(settings, lambda text: err.print(text, highlight=False))
         print(f"{path}  ({path.stat().st_size / 1e6:,.0f} MB, n_gpu_layers={settings.n_gpu_layers})")
 

@@ -11,7 +11,17 @@ import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyUrl,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    UrlConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -35,11 +45,34 @@ def _default_data_dir() -> Path:
     return Path(base) / "groupmind"
 
 
+MIN_PROMPT_TOKENS = 512
+"""Context the prompt needs beside the reply: the identity with a persona, the room
+notes and the newest transcript line (about 1,700 characters at ~3 per token).
+A context smaller than this plus the longest reply would fail on every reply."""
+_WEEK_S = 7 * 24 * 3600.0
+"""The longest wait a setting may ask for: times are computed as now plus the wait."""
+_REDIS_URL = TypeAdapter(Annotated[AnyUrl, UrlConstraints(allowed_schemes=["redis", "rediss", "unix"])])
+_HTTP_URL = TypeAdapter(Annotated[AnyUrl, UrlConstraints(allowed_schemes=["http", "https"], host_required=True)])
+
+
+def _parse_url(adapter: TypeAdapter[AnyUrl], value: str, expected: str) -> AnyUrl:
+    """`value` parsed by `adapter`; a bad one says what is wrong and what was `expected`."""
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"].removeprefix("Input should be a valid URL, ")
+        raise ValueError(f"{problem}; expected {expected}") from None
+
+
 class Settings(BaseSettings):
     """groupmind's configuration; every field maps to `GROUPMIND_<FIELD>`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="GROUPMIND_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="GROUPMIND_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        allow_inf_nan=False,  # "nan" passes no bound check, and "inf" seconds overflow a timedelta
     )
 
     bot_name: str = Field("Mind", min_length=1, max_length=32, description="The bot's display name.")
@@ -49,24 +82,34 @@ class Settings(BaseSettings):
     )
     redis_url: str = Field("", description="Redis URL; empty starts the embedded server in the data dir.")
     model: str = Field("", description="A GGUF path or catalog name; empty means the default model.")
-    n_ctx: int = Field(2048, ge=256, le=131072, description="Model context length in tokens.")
-    n_threads: int = Field(default_factory=_default_threads, ge=1, description="llama.cpp CPU threads.")
+    n_ctx: int = Field(2048, ge=MIN_PROMPT_TOKENS + 1, le=131072, description="Model context length in tokens.")
+    n_threads: int = Field(default_factory=_default_threads, ge=1, le=512, description="llama.cpp CPU threads.")
     n_gpu_layers: int = Field(0, ge=-1, description="Layers offloaded to the GPU; -1 offloads all.")
-    seed: int = Field(-1, description="Sampling seed; -1 picks a random one.")
+    seed: int = Field(-1, ge=-1, le=2**31 - 1, description="Sampling seed; -1 picks a random one.")
     temperature: float = Field(0.7, ge=0.0, le=2.0)
     max_reply_tokens: int = Field(96, ge=1, le=2048)
     max_reply_chars: int = Field(1500, ge=1, description="Longer model output is cut at a sentence end.")
     reply_timeout_s: float = Field(60.0, gt=0, description="A generation running longer gives no reply.")
     window: int = Field(40, ge=1, le=500, description="Recent messages per channel shown to the model.")
-    stream_maxlen: int = Field(10_000, ge=100, description="Messages kept per channel stream (trimmed ~).")
+    stream_maxlen: int = Field(
+        10_000, ge=100, le=100_000_000, description="Messages kept per channel stream (trimmed ~)."
+    )
     burst_settle_s: float = Field(
-        6.0, ge=0, description="The bot waits until nobody spoke for this long, then answers the burst."
+        6.0,
+        ge=0,
+        le=_WEEK_S,
+        description="The bot waits until nobody spoke for this long, then answers the burst.",
     )
     question_pause_s: float = Field(
-        60.0, ge=0, description="In active mode, an open question to the room waits this long for people."
+        60.0,
+        ge=0,
+        le=_WEEK_S,
+        description="In active mode, an open question to the room waits this long for people.",
     )
     rate_limit_replies: int = Field(4, ge=1, description="Most bot replies per conversation in the rate window.")
-    rate_limit_window_s: float = Field(60.0, gt=0, description="The sliding window of the rate limit.")
+    rate_limit_window_s: float = Field(
+        60.0, gt=0, le=_WEEK_S, description="The sliding window of the rate limit."
+    )
     prefix_cache_mb: int = Field(
         256, ge=0, description="Memory for the saved contexts of channels not being answered now."
     )
@@ -88,9 +131,14 @@ class Settings(BaseSettings):
     )
     care_wording_timeout_s: float = Field(10.0, gt=0, description="Giving up on the model's care wording.")
     care_sweep_minutes: float = Field(
-        15.0, gt=0, description="How often quiet members, follow-ups and alert reminders are checked."
+        15.0,
+        gt=0,
+        le=24 * 60,
+        description="How often quiet members, follow-ups and alert reminders are checked.",
     )
-    care_follow_up_hours: float = Field(24.0, gt=0, description="When the bot checks in after a care talk.")
+    care_follow_up_hours: float = Field(
+        24.0, gt=0, le=_WEEK_S / 3600, description="When the bot checks in after a care talk."
+    )
     health_host: str = Field(
         "127.0.0.1", description="Where `groupmind run` serves /healthz and /metrics; loopback by default."
     )
@@ -127,7 +175,10 @@ class Settings(BaseSettings):
         default_factory=_default_worker_name, min_length=1, max_length=128, description="This worker's consumer name."
     )
     work_claim_idle_ms: int = Field(
-        30_000, ge=100, description="Work a worker has not touched for this long is taken over (it likely crashed)."
+        30_000,
+        ge=100,
+        le=86_400_000,
+        description="Work a worker has not touched for this long is taken over (it likely crashed).",
     )
     work_concurrency: int = Field(8, ge=1, le=256, description="Messages one worker handles at the same time.")
 
@@ -138,6 +189,38 @@ class Settings(BaseSettings):
         if self.discord_shard_id is not None and self.discord_shard_id >= (self.discord_shard_count or 0):
             raise ValueError("GROUPMIND_DISCORD_SHARD_ID must be below GROUPMIND_DISCORD_SHARD_COUNT")
         return self
+
+    @field_validator("max_reply_tokens")
+    @classmethod
+    def _reply_fits_context(cls, value: int, info: ValidationInfo) -> int:
+        # Checked here rather than on n_ctx, which is validated first: both values are known now.
+        n_ctx = info.data.get("n_ctx")
+        if n_ctx is not None and value > n_ctx - MIN_PROMPT_TOKENS:
+            raise ValueError(
+                f"GROUPMIND_N_CTX={n_ctx} leaves room for replies of at most {n_ctx - MIN_PROMPT_TOKENS} tokens "
+                f"beside the {MIN_PROMPT_TOKENS} the prompt needs; lower this or raise GROUPMIND_N_CTX"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        # Checked now: a bad URL would otherwise fail at the first connection, mid-start.
+        if value:
+            url = _parse_url(_REDIS_URL, value, "redis://HOST:PORT/DB, rediss://... or unix:///PATH, or empty")
+            if url.scheme == "unix" and not url.path:
+                raise ValueError("a unix:// URL needs a socket path, as in unix:///run/redis.sock")
+            database = (url.path or "").strip("/")
+            if url.scheme != "unix" and database and not database.isdigit():
+                raise ValueError("the path of a redis:// URL is a database number, as in redis://host:6379/0")
+        return value
+
+    @field_validator("engine_url", "slack_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value:
+            _parse_url(_HTTP_URL, value, "http://HOST:PORT or https://...")
+        return value
 
     @field_validator("bot_name")
     @classmethod

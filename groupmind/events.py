@@ -9,6 +9,7 @@ silently.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -20,6 +21,23 @@ MAX_TEXT_CHARS = 8_000
 # Control characters (Unicode category Cc) but newline and tab, and the bidirectional
 # overrides, which can make a stored line read differently from what it is.
 _UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+# Terminal escape sequences, dropped whole so no fragment acts: CSI (cursor moves, clearing),
+# OSC (window titles, links) up to BEL or ST, DCS/SOS/PM/APC strings, the other
+# two-character escapes, and their one-byte C1 forms.
+_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x9c|\x1b\\)"
+    r"|\x1b[ -/]*[0-~]"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """`text` as a terminal may show it: escape sequences and every control character but
+    newline and tab removed (so no carriage return or backspace overwrites), and the bidi
+    controls that would reorder what a reader sees."""
+    return _UNWANTED.sub("", _ESCAPE.sub("", text))
 
 
 def sanitize_text(raw: str | bytes) -> str:
@@ -45,6 +63,45 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+"""The span a timestamp from outside (a script line, a chat log) may fall in.
+
+Before 1970 epoch seconds go negative, and activity counters assume they do
+not; near datetime's limits (years 1 and 9999) the date arithmetic the core
+does from a message's time (a follow-up a day later, a week of quiet) overflows.
+"""
+
+
+def ts_problem(ts: datetime) -> str | None:
+    """Why `ts` cannot be the time of a message from outside, or None when it can."""
+    if EARLIEST <= ts < LATEST:
+        return None
+    return f"{ts.isoformat(sep=' ')} is outside {EARLIEST:%Y-%m-%d} .. {LATEST:%Y-%m-%d}"
+
+
+MAX_ID_CHARS = 128
+MAX_DISPLAY_NAME = 128
+# Characters that show as nothing (zero width, fillers that render blank, invisible
+# operators); zero-width joiners, non-joiners and variation selectors stay, since
+# emoji and several scripts need them. Bidi controls go with the control characters.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u2060-\u2064\u2800\u3164\ufeff\uffa0]"
+)
+
+
+def clean_name(raw: str | bytes) -> str:
+    """A display name as one visible line: controls and invisible characters dropped,
+    whitespace folded, long names cut with a visible "…"; "?" when nothing visible is left.
+
+    Never refuses: a message is never lost because of who sent it.
+    """
+    name = " ".join(_INVISIBLE.sub("", sanitize_text(raw)).split())
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in name):
+        return "?"
+    return name if len(name) <= MAX_DISPLAY_NAME else name[: MAX_DISPLAY_NAME - 1] + "…"
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -66,16 +123,14 @@ class ChannelRef(_Frozen):
 class Member(_Frozen):
     """A person (or bot) in a community."""
 
-    id: str = Field(min_length=1, max_length=128)
-    display_name: str = Field(min_length=1, max_length=128)
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    display_name: str = Field(min_length=1, max_length=MAX_DISPLAY_NAME)
     is_bot: bool = False
 
     @field_validator("display_name", mode="before")
     @classmethod
     def _clean_name(cls, value: Any) -> Any:
-        if isinstance(value, (str, bytes)):
-            return " ".join(sanitize_text(value).split())[:128] or "?"
-        return value
+        return clean_name(value) if isinstance(value, (str, bytes)) else value
 
 
 class ChatMessage(_Frozen):
@@ -86,8 +141,8 @@ class ChatMessage(_Frozen):
     channel: str = Field(min_length=1, max_length=128)
     thread: str | None = Field(None, max_length=128)
     message_id: str = Field(min_length=1, max_length=128)
-    author_id: str = Field(min_length=1, max_length=128)
-    author_name: str = Field(min_length=1, max_length=128)
+    author_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    author_name: str = Field(min_length=1, max_length=MAX_DISPLAY_NAME)
     author_is_bot: bool = False
     text: str = ""
     mentions: tuple[str, ...] = ()

@@ -19,13 +19,24 @@ care rounds (quiet members, follow-ups, reminders) run as the room's clock moves
 The bot answers a burst once it settles, so the room ticks the pipeline: a
 script at its end (the room falls silent), the terminal whenever nobody typed
 for the settle time. With `explain`, every speak decision is shown as `[why]`.
+
+Nothing a member types can pass for the bot or the room itself: every line the
+room prints goes through `terminal_safe` (no escape sequences, carriage
+returns or bidi controls), a member's text stays on their own line, and a
+member whose name could be the bot's, or starts with "[" like the room's own
+lines, prints as `NAME (member)`. A line is never lost to a bad timestamp or
+an odd name: the message is kept, with a warning for the timestamp.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
+import os
 import re
 import sys
+import threading
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -34,39 +45,141 @@ from typing import Callable, Iterable, TextIO
 from groupmind.admin import Admin, is_command, split_command
 from groupmind.admin.privacy import save_export
 from groupmind.care.rounds import run_rounds
-from groupmind.events import AdminCommand, CareAlert, ChannelRef, ChatMessage, CommandResult, Member, utcnow
+from groupmind.events import (
+    MAX_ID_CHARS,
+    AdminCommand,
+    CareAlert,
+    ChannelRef,
+    ChatMessage,
+    CommandResult,
+    Member,
+    clean_name,
+    terminal_safe,
+    ts_problem,
+    utcnow,
+)
 from groupmind.pipeline import Pipeline
 
 PLATFORM = "local"
 PRIVATE = " (private)"
 """A speaker name ending with this talks to the bot privately."""
 ROUNDS_EVERY = timedelta(minutes=15)
-_LINE = re.compile(
-    r"^(?:\[(?P<ts>\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2})\]\s*)?(?P<name>[^:\n]{1,64}?)\s*:\s?(?P<text>.*)$"
-)
+MAX_TYPED_NAME = 64
+"""Typed in a terminal, a longer "name" before the first colon is prose of the default speaker."""
+# A leading bracket that starts with digits and a dash is meant as a timestamp, valid or not.
+_LINE = re.compile(r"^(?:\[(?P<ts>\d+-[^\]]*)\]\s*)?(?P<name>[^:\n]*?)\s*:\s?(?P<text>.*)$")
+_FOLD = " ⏎ "
+"""Shown where a member's text had a line break: their text stays on their own line."""
+_KEPT = "the message is kept at the room clock's time"
 
 
 @dataclass(frozen=True)
 class RoomLine:
-    """One parsed room line."""
+    """One parsed room line; `problem` says why its timestamp was not used."""
 
     name: str
     text: str
     ts: datetime | None = None
+    problem: str | None = None
+
+
+def script_time(text: str) -> tuple[datetime | None, str | None]:
+    """A line's `[YYYY-MM-DD HH:MM]` as UTC, or None and why it cannot be used."""
+    try:
+        ts = datetime.fromisoformat(text.strip())
+        ts = ts.astimezone(timezone.utc) if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):
+        return None, f"[{text}] is not a real date and time (YYYY-MM-DD HH:MM)"
+    problem = ts_problem(ts)
+    return (None, f"[{text}] is out of range: {problem}") if problem else (ts, None)
 
 
 def parse_line(line: str, default_name: str | None = None) -> RoomLine | None:
-    """Parse `[ts] name: text`; a line without a name belongs to `default_name`, if any."""
-    line = line.rstrip("\n")
+    """Parse `[ts] name: text`; a line without a name belongs to `default_name`, if any.
+
+    Without a default speaker (a script), a blank or very long name is still a
+    speaker, cleaned and cut where the message is built: the line is not lost.
+    """
+    line = line.rstrip("\r\n")
     match = _LINE.match(line)
-    if match and match["name"].strip():
-        ts = None
-        if match["ts"]:
-            ts = datetime.fromisoformat(match["ts"].replace(" ", "T")).replace(tzinfo=timezone.utc)
-        return RoomLine(match["name"].strip(), match["text"], ts)
+    if match:
+        name = match["name"].strip()
+        if default_name is None or 0 < len(name) <= MAX_TYPED_NAME:
+            ts, problem = script_time(match["ts"]) if match["ts"] else (None, None)
+            return RoomLine(name, match["text"], ts, problem)
     if default_name and line.strip():
         return RoomLine(default_name, line)
     return None
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two names read as one: case, spacing and compatibility forms (fullwidth) aside.
+
+    The room's one comparison of a member's name with the bot's, so a stricter
+    one (Unicode confusables) replaces it here alone.
+    """
+    return _folded(a) == _folded(b)
+
+
+def _folded(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def member_label(name: str, bot_name: str) -> str:
+    """How a member's name starts their printed line: never as the bot, never as a room tag.
+
+    A name that could be the bot's, or starts with "[" like the room's own
+    `[gm]`, `[why]`, `[private to ...]` and `[care-alert]` lines, loses its
+    leading brackets (as in the model's transcript) and is marked "(member)".
+    """
+    if same_name(name, bot_name) or name.startswith("["):
+        return f"{name.lstrip('[ ') or '?'} (member)"
+    return name
+
+
+def room_member(name: str) -> Member:
+    """The member a room name stands for: the name cleaned, its id the cleaned name casefolded."""
+    display = clean_name(name)
+    return Member(id=display.casefold()[:MAX_ID_CHARS], display_name=display)
+
+
+def _read_lines(fd: int, post: Callable[[str | None], None]) -> None:
+    """Thread: post each line read from `fd`, then None at its end.
+
+    Reads the descriptor with os.read, not input(): a thread blocked in input()
+    holds stdin's lock, and a process leaving on Ctrl-C would wait for it.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    try:
+        while chunk := os.read(fd, 65536):
+            *lines, pending = (pending + decoder.decode(chunk)).split("\n")
+            for line in lines:
+                post(line)
+    except OSError:  # the terminal went away: that is the end of input
+        pass
+    if rest := pending + decoder.decode(b"", final=True):
+        post(rest)
+    post(None)
+
+
+def typed_lines() -> asyncio.Queue[str | None]:
+    """Lines from stdin as they are typed (None at the end), read by a daemon thread.
+
+    A daemon thread never keeps the process alive: Ctrl-C ends the room at once
+    even while it waits for a line.
+    """
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def post(line: str | None) -> None:
+        try:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        except RuntimeError:  # the loop has closed: nobody reads any more
+            pass
+
+    threading.Thread(target=_read_lines, args=(sys.stdin.fileno(), post), daemon=True, name="room-stdin").start()
+    return lines
 
 
 class RoomClock:
@@ -115,16 +228,22 @@ class LocalRoom:
 
     def _message(self, line: RoomLine) -> ChatMessage:
         self._count += 1
+        author = room_member(line.name)
         return ChatMessage(
             platform=PLATFORM,
             community=self.community,
             channel=self.channel,
             message_id=f"{self._run}-{self._count}",
-            author_id=line.name.casefold(),
-            author_name=line.name,
+            author_id=author.id,
+            author_name=author.display_name,
             text=line.text,
             ts=self.clock(),
         )
+
+    def _echo(self, name: str, text: str, suffix: str = "") -> None:
+        """Print a member's line: their label, then their text folded onto that one line."""
+        label = member_label(name, self.pipeline.settings.bot_name)
+        self._write(f"{label}{suffix}: {_FOLD.join(text.splitlines())}\n")
 
     @property
     def where(self) -> ChannelRef:
@@ -141,7 +260,7 @@ class LocalRoom:
         if msg.is_blank:
             return
         if echo:
-            self._write(f"{msg.author_name}: {msg.text}\n")
+            self._echo(msg.author_name, msg.text)
         if is_command(msg.text):
             await self.command(msg)
             return
@@ -150,13 +269,16 @@ class LocalRoom:
 
     async def say_privately(self, line: RoomLine, *, echo: bool) -> None:
         """A member writes to the bot privately (a DM on a real platform)."""
-        if not line.text.strip() or not line.name:
+        if not line.text.strip():
             return
+        member = room_member(line.name)
         if echo:
-            self._write(f"{line.name}{PRIVATE}: {line.text}\n")
-        member = Member(id=line.name.casefold(), display_name=line.name)
+            self._echo(member.display_name, line.text, PRIVATE)
         if not await self.pipeline.handle_private(PLATFORM, [self.community], member, line.text, self.clock()):
-            self._write(f"[gm] {line.name}, I only talk privately when I've checked in with you; say it in the room.\n")
+            self._write(
+                f"[gm] {member.display_name}, I only talk privately when I've checked in with you; "
+                "say it in the room.\n"
+            )
 
     async def rounds(self) -> None:
         """Run the care rounds when the room's clock has moved on enough (script time or wall time)."""
@@ -169,7 +291,7 @@ class LocalRoom:
     async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
         """The room's private route to a member: a `[private to NAME]` line."""
         self._end_reply()
-        self._write(f"[private to {member.display_name}] {text}\n")
+        self._lines(f"[private to {member.display_name}]", text)
         return True
 
     async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
@@ -177,7 +299,7 @@ class LocalRoom:
         if await self.pipeline.store.activity(PLATFORM, self.community, contact.id) is None:
             return False
         self._end_reply()
-        self._write("".join(f"[care-alert] to {contact.display_name}: {line}\n" for line in text.splitlines()))
+        self._lines(f"[care-alert] to {contact.display_name}:", text)
         return True
 
     async def tick(self) -> None:
@@ -193,7 +315,7 @@ class LocalRoom:
 
     def _explain(self, reason: str) -> None:
         self._end_reply()
-        self._write(f"[why] {reason}\n")
+        self._lines("[why]", reason)
 
     def _show(self) -> Callable[[str], None]:
         self._started = False
@@ -225,22 +347,27 @@ class LocalRoom:
 
     def _print_result(self, result: CommandResult, invoker: str) -> None:
         prefix = f"[private to {invoker}]" if result.private else "[gm]"
-        lines = result.text.splitlines() or [""]
+        text = result.text
         if result.file is not None:
-            lines.append(f"file: {save_export(result.file, self.pipeline.settings.data_dir)}")
-        self._write("".join(f"{prefix} {line}\n" for line in lines))
+            text += f"\nfile: {save_export(result.file, self.pipeline.settings.data_dir)}"
+        self._lines(prefix, text)
 
     async def run_script(self, lines: Iterable[str]) -> None:
         """Feed every line of a script, echoing the transcript."""
-        for number, raw in enumerate(lines, start=1):
-            if not raw.strip() or raw.lstrip().startswith("#"):
-                continue
-            line = parse_line(raw)
-            if line is None:
-                print(f"script line {number}: expected 'name: text', skipped", file=sys.stderr)
-                continue
-            await self.say(line, echo=True)
-        await self.fall_silent()
+        try:
+            for number, raw in enumerate(lines, start=1):
+                if not raw.strip() or raw.lstrip().startswith("#"):
+                    continue
+                line = parse_line(raw)
+                if line is None:
+                    self._warn(f"script line {number}: expected 'name: text', skipped")
+                    continue
+                if line.problem:
+                    self._warn(f"script line {number}: {line.problem}; {_KEPT}")
+                await self.say(line, echo=True)
+            await self.fall_silent()
+        finally:  # also on Ctrl-C: a reply cut short still ends its line
+            self._end_reply()
 
     async def run_interactive(self, default_name: str) -> None:
         """Read lines from the terminal until EOF or /quit."""
@@ -249,21 +376,36 @@ class LocalRoom:
             f"address {self.pipeline.settings.bot_name} by name; /gm help for commands; /quit to leave.\n"
         )
         settle = max(self.pipeline.settings.burst_settle_s, 1.0)
-        while True:
-            typed = asyncio.ensure_future(asyncio.to_thread(input, "> "))
-            while not (await asyncio.wait({typed}, timeout=settle))[0]:
-                await self.tick()
-            try:
+        lines = typed_lines()
+        try:
+            while True:
+                self._write("> ")
+                typed = asyncio.ensure_future(lines.get())
+                while not (await asyncio.wait({typed}, timeout=settle))[0]:
+                    await self.tick()
                 raw = typed.result()
-            except EOFError:
-                await self.fall_silent()
-                return
-            if raw.strip() in ("/quit", "/exit"):
-                return
-            line = parse_line(raw, default_name)
-            if line is not None:
+                if raw is None:
+                    await self.fall_silent()
+                    return
+                if raw.strip() in ("/quit", "/exit"):
+                    return
+                line = parse_line(raw, default_name)
+                if line is None:
+                    continue
+                if line.problem:
+                    self._warn(f"{line.problem}; {_KEPT}")
                 await self.say(line, echo=False)
+        finally:  # also on Ctrl-C: a reply cut short still ends its line
+            self._end_reply()
+
+    def _lines(self, prefix: str, text: str) -> None:
+        """Print `text` with `prefix` starting each of its lines, so none passes for another speaker's."""
+        self._write("".join(f"{prefix} {line}\n" for line in text.splitlines() or [""]))
+
+    def _warn(self, text: str) -> None:
+        print(terminal_safe(text), file=sys.stderr, flush=True)
 
     def _write(self, text: str) -> None:
-        self.out.write(text)
+        """The one way out to the terminal: whatever the room prints is made terminal-safe here."""
+        self.out.write(terminal_safe(text))
         self.out.flush()

@@ -52,17 +52,22 @@ class Run:
         return asyncio.run(read())
 
 
-@pytest.fixture
-def hostile_env(tmp_path: Path, model_path: Path) -> dict[str, str]:
-    """Embedded defaults in a fresh data dir, with a short reply budget."""
+def embedded_env(data_dir: Path, model_path: Path) -> dict[str, str]:
+    """Embedded defaults in `data_dir`, with a short reply budget."""
     return {
-        "GROUPMIND_DATA_DIR": str(tmp_path / "data"),
+        "GROUPMIND_DATA_DIR": str(data_dir),
         "GROUPMIND_REDIS_URL": "",
         "GROUPMIND_MODEL": str(model_path),
         "GROUPMIND_N_THREADS": "2",
         "GROUPMIND_SEED": "3",
         "GROUPMIND_MAX_REPLY_TOKENS": "16",
     }
+
+
+@pytest.fixture
+def hostile_env(tmp_path: Path, model_path: Path) -> dict[str, str]:
+    """Embedded defaults in a fresh data dir, with a short reply budget."""
+    return embedded_env(tmp_path / "data", model_path)
 
 
 def groupmind(args: list[str], env: dict[str, str], *, stdin: str | bytes | None = None, timeout: float = 300) -> Run:
