@@ -236,9 +236,9 @@ def models_check(
     tokens: Annotated[int, typer.Option(min=2, help="Tokens to decode for the speed figure.")] = 64,
 ) -> None:
     """Run the start-up self-test now, in a child process, and print the decode speed."""
+    settings = _settings()
 
     async def main() -> None:
-        settings = Settings()
         path = resolve_model(settings, lambda text: err.print(text, highlight=False))
         verdict = await asyncio.to_thread(ensure_model_runs, path, settings, tokens=tokens, fresh=True)
         print(f"{verdict.detail}: {verdict.decode_tps:.1f} tokens/s decode, loaded in {verdict.load_s:.2f}s")
