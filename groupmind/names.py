@@ -118,11 +118,11 @@ def mention(name: str) -> str:
     """`@name` for addressing a member in text; never a mass mention, whatever the name.
 
     A member called "everyone", "here" or "channel" (or a lookalike of one)
-    gets a zero-width space after the "@", so no platform reads it as a ping.
+    gets a zero-width space after the "@", so no platform reads it as a ping,
+    and mention markup inside a name (`<!here>`, `<@&role>`) is defused.
     """
-    if any(same_name(name, word) for word in MASS_MENTIONS):
-        return f"@{_NO_PING}{name}"
-    return f"@{name}"
+    ping = _NO_PING if any(same_name(name, word) for word in MASS_MENTIONS) else ""
+    return f"@{ping}{defuse_mentions(name)}"
 
 
 _PING = re.compile(r"(?<!\w)@|<(?=[!@#])")
