@@ -50,6 +50,7 @@ Author = tuple[bool, str]
 
 
 def author(msg: ChatMessage, bot_name: str) -> Author:
+    """Who wrote `msg`: a member is known by id, never by the name they chose."""
     return is_own(msg, bot_name), msg.author_id
 
 
