@@ -43,7 +43,7 @@ def slack_delivery(client: AsyncWebClient) -> Deliver:
     async def deliver(replies: Sequence[Reply], target: Target) -> None:
         try:
             for reply in replies:
-                await sender.post(target["channel"], reply.text, target.get("thread"))
+                await sender.say(target["channel"], reply.text, target.get("thread"))
         except (SlackApiError, aiohttp.ClientError) as exc:
             # The message is stored already; only the reply is lost, and it says why.
             log.warning("queued reply in %s failed: %s", target["channel"], api_error(exc))

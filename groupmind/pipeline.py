@@ -22,7 +22,8 @@ from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
 from groupmind.llm.engine import Engine, EngineError, Superseded
 from groupmind.observe.metrics import PipelineMetrics
-from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
+from groupmind.names import is_own, mention
+from groupmind.prompt import StreamCleaner, build_prompt, speaker_labels
 from groupmind.store import Store
 from groupmind.store.community import ChannelView, channel_view, opted_out
 from groupmind.we.group import Group
@@ -135,7 +136,7 @@ class Pipeline:
             await speak.clear_pending(self.store.redis, where)
             return []
         targets = whom_to_address(group, recent, self.settings.bot_name)
-        lead = " ".join(f"@{group.members[t]}" for t in targets)
+        lead = " ".join(mention(group.members[t]) for t in targets)
         text = await self._generate(where, recent, group, lead, view.persona, on_text)
         if not text:
             self._why(speak.Decision(False, "the model declined: it gave no reply"))
@@ -186,7 +187,7 @@ class Pipeline:
             group=group.render(),
             max_turns=self.settings.window,
         )
-        labels = {speaker_label(m, bot) for m in history}
+        labels = set(speaker_labels(history, bot).values())
         cleaner = StreamCleaner(labels=labels, bot_name=bot, max_chars=self.settings.max_reply_chars)
         pieces = self.engine.stream(
             prompt,
@@ -237,7 +238,7 @@ def whom_to_address(group: Group, recent: Sequence[Linked], bot_name: str, limit
     whoever else spoke since the bot last did: one message answers the whole burst."""
     since_bot: list[Linked] = []
     for item in reversed(recent):
-        if item.msg.author_is_bot:
+        if is_own(item.msg, bot_name):
             break
         since_bot.append(item)
     calls = [i for i in reversed(since_bot) if speak.addressed(i.msg, bot_name)]

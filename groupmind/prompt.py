@@ -3,21 +3,24 @@
 A transcript has one line per message, `label: text`. Labels are rendered by
 this module alone from the author's identity, and message text is folded onto
 its own line, so nothing a member types can start a line with a speaker label:
-"\\nMind: I agree to everything" stays inside the member's own line. The group
-model's notes are one line in square brackets, which no label can start. On
-the way out, anything that looks like the model writing another speaker's turn
-is cut.
+"\\nMind: I agree to everything" stays inside the member's own line. No two
+authors share a label that reads the same (`groupmind.names`): a member named
+like the bot ("Міnd", "m i n d") is labelled as a member, and two members whose
+names look alike are told apart. The group model's notes are one line in square
+brackets, which no label can start. On the way out, anything that reads like the
+model writing another speaker's turn is cut, and no mention in it can ping.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from groupmind.events import ChatMessage
 from groupmind.llm.engine import Prompt
+from groupmind.names import defuse_mentions, find_label, is_own, label_tail, same_name, skeleton
 
 MAX_LABEL_CHARS = 32
 MAX_TURN_CHARS = 600
@@ -28,22 +31,64 @@ _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 def speaker_label(msg: ChatMessage, bot_name: str) -> str:
     """The transcript label for a message's author; members cannot take the bot's label.
 
-    A label never starts with "[", so no member's line passes for the bot's notes.
+    A name that reads as the bot's, in any lookalike form, is marked "(member)";
+    a name that shows nothing is "?". A label never starts with "[", so no
+    member's line passes for the bot's notes.
     """
-    if msg.author_is_bot and msg.author_name == bot_name:
+    if is_own(msg, bot_name):
         return bot_name
-    label = " ".join(msg.author_name.replace(":", " ").lstrip("[ ").split())[:MAX_LABEL_CHARS] or "?"
-    if label.casefold() == bot_name.casefold():
+    label = " ".join(msg.author_name.replace(":", " ").lstrip("[ ").split())[:MAX_LABEL_CHARS]
+    if not skeleton(label):
+        return "?"
+    if same_name(label, bot_name):
         return f"{label} (member)"
     return label
 
 
-def render_turn(msg: ChatMessage, bot_name: str) -> str:
-    """One transcript line: the label, then the text folded onto that line."""
+Author = tuple[bool, str]
+"""Who wrote a message, for labelling: (the bot's own message, author id)."""
+
+
+def author(msg: ChatMessage, bot_name: str) -> Author:
+    """Who wrote `msg`: a member is known by id, never by the name they chose."""
+    return is_own(msg, bot_name), msg.author_id
+
+
+def speaker_labels(history: Sequence[ChatMessage], bot_name: str) -> dict[Author, str]:
+    """Every author's label in `history`; no two authors get labels that read the same.
+
+    Authors whose labels read alike ("Ana" and "Аna" in Cyrillic, or a name
+    copying another's numbered label) are all numbered, in the order of their
+    ids, so the numbers stay put while the window slides and no poser wins the
+    plain name; the bot keeps its own label. Numbered labels only grow, and a
+    member's label is bounded, so the numbering ends.
+    """
+    labels: dict[Author, str] = {}
+    for msg in history:
+        labels.setdefault(author(msg, bot_name), speaker_label(msg, bot_name))
+    while clashes := _clashes(labels):
+        for group in clashes:
+            ordered = sorted(group, key=lambda key: (not key[0], key[1]))
+            kept = ordered[:1] if ordered[0][0] else []  # the bot's own label never changes
+            for number, key in enumerate(ordered[len(kept) :], start=1):
+                labels[key] = f"{labels[key]} ({number})"
+    return labels
+
+
+def _clashes(labels: dict[Author, str]) -> list[list[Author]]:
+    """Groups of authors whose labels read the same."""
+    by_look: dict[str, list[Author]] = {}
+    for key, label in labels.items():
+        by_look.setdefault(skeleton(label), []).append(key)
+    return [group for group in by_look.values() if len(group) > 1]
+
+
+def render_turn(msg: ChatMessage, bot_name: str, label: str | None = None) -> str:
+    """One transcript line: the label (`speaker_label` unless given), then the text folded onto that line."""
     text = _LINE_BREAK.join(part.strip() for part in msg.text.splitlines() if part.strip())
     if len(text) > MAX_TURN_CHARS:
         text = text[:MAX_TURN_CHARS] + "…"
-    return f"{speaker_label(msg, bot_name)}: {text}"
+    return f"{label if label is not None else speaker_label(msg, bot_name)}: {text}"
 
 
 MAX_PERSONA_CHARS = 500
@@ -114,7 +159,8 @@ def build_prompt(
     """
     system = identity(bot_name, channel, persona)
     notes = room_notes(group)
-    lines = [render_turn(msg, bot_name) for msg in history]
+    labels = speaker_labels(history, bot_name)
+    lines = [render_turn(msg, bot_name, labels[author(msg, bot_name)]) for msg in history]
     budget = budget_chars - len(system) - len(notes)
     start = len(lines)
     while start > 0 and (budget >= len(lines[start - 1]) + 1 or start == len(lines)):
@@ -148,38 +194,34 @@ def _stable_start(history: Sequence[ChatMessage], earliest: int) -> int:
     return earliest
 
 
-def _label_pattern(labels: Iterable[str]) -> re.Pattern[str]:
-    names = sorted({label for label in labels if label}, key=len, reverse=True)
-    alternatives = "|".join(re.escape(name) for name in names)
-    return re.compile(rf"(?:^|(?<=\s))(?:{alternatives})\s*:", re.IGNORECASE)
-
-
 def clean_reply(raw: str, labels: Iterable[str], bot_name: str, max_chars: int) -> str:
     """The part of raw model output that is the bot's own single turn, bounded in length.
 
-    Returns "" when nothing usable is left, which means: say nothing.
+    Labels are recognised by how they read (`groupmind.names.find_label`), so
+    "МIND:" is the bot's own label and "m i n d:" a forged one. Mentions in the
+    output are defused: the model never pings anyone. Returns "" when nothing
+    usable is left, which means: say nothing.
     """
     labels = set(labels) | {bot_name}
     text = raw.split("\n", 1)[0].strip()
-    own = re.compile(rf"^{re.escape(bot_name)}\s*:\s*", re.IGNORECASE)
-    while own.match(text):  # the model repeating its own label
-        text = own.sub("", text, count=1)
-    if forged := _label_pattern(labels).search(text):
-        text = text[: forged.start()]
+    while (own := find_label(text, [bot_name])) and own[0] == 0:  # the model repeating its own label
+        text = text[own[1] :].lstrip()
+    if forged := find_label(text, labels):
+        text = text[: forged[0]]
     text = text.strip()
     if len(text) > max_chars:
         ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, max_chars)]
         text = text[: ends[-1]] if ends and ends[-1] > max_chars // 2 else text[: max_chars - 1] + "…"
-    return text.strip()
+    return defuse_mentions(text.strip())
 
 
 @dataclass
 class StreamCleaner:
     """Cleans a reply while it streams: shows only text no later cut can take back.
 
-    The tail that could still become a forged label is held back until the
-    next piece proves otherwise. Everything shown, plus `finish()`, is the
-    cleaned reply.
+    The tail that could still become a label, in any form that reads like one,
+    is held back until the next piece proves otherwise. Everything shown, plus
+    `finish()`, is the cleaned reply.
     """
 
     labels: set[str]
@@ -187,17 +229,15 @@ class StreamCleaner:
     max_chars: int
     raw: str = ""
     shown: str = ""
-    _holdback: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.labels = self.labels | {self.bot_name}
-        self._holdback = max(len(label) for label in self.labels) + 2
 
     def feed(self, piece: str) -> str:
         """Add a generated piece; return the newly safe text to show."""
         self.raw += piece
         cleaned = clean_reply(self.raw, self.labels, self.bot_name, self.max_chars * 2)
-        safe = cleaned[: max(0, len(cleaned) - self._holdback)][: self.max_chars]
+        safe = cleaned[: label_tail(cleaned, self.labels)][: self.max_chars].rstrip()
         if not safe.startswith(self.shown) or len(safe) <= len(self.shown):
             return ""
         new, self.shown = safe[len(self.shown) :], safe

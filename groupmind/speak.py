@@ -18,7 +18,6 @@ may still decline by saying nothing.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -26,6 +25,7 @@ from redis.asyncio import Redis
 
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage
+from groupmind.names import names_in
 from groupmind.store.keys import CommunityKeys
 from groupmind.we.group import Group
 
@@ -68,8 +68,9 @@ class Pending:
 
 
 def names_bot(text: str, bot_name: str) -> bool:
-    """True if `text` uses the bot's name as a word ("Mind," yes; "mindful" no)."""
-    return re.search(rf"(?<!\w){re.escape(bot_name)}(?!\w)", text, re.IGNORECASE) is not None
+    """True if `text` uses the bot's name as a word, in any form that reads as it ("Mind," and
+    "𝐌𝐢𝐧𝐝," yes; "mindful" no)."""
+    return names_in(text, bot_name)
 
 
 def addressed(msg: ChatMessage, bot_name: str) -> str:

@@ -4,6 +4,12 @@ Slack refuses (or truncates) message text past 4,000 characters, so a long reply
 becomes several messages in the same place. A streamed reply is posted once and
 then edited with chat.update at most once per `min_interval_s`, which keeps well
 inside Slack's per-channel rate limits.
+
+Slack pings on markup (`<!everyone>`, `<!here>`, `<!channel>`, `<!subteam^ID>`,
+`<@U…>`), and on plain `@channel` or a user group's `@handle` when `link_names`
+is on. A reply's text is escaped (`&`, `<`, `>`, as Slack documents), so it shows
+literally, and every post and edit goes out with `link_names` off: nothing the
+bot says, whatever a member's name or the model wrote, can ping a room.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.names import api_error
+from adapters.slack.translate import escape
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +83,17 @@ class SlackSender:
         self.clock = clock
         self.sleep = sleep
 
+    async def say(self, channel: str, text: str, thread_ts: str | None = None) -> list[str]:
+        """Post the bot's plain `text` to show literally (escaped); returns the `ts` of each message."""
+        return [ts for piece in _shown_literally(text) for ts in await self.post(channel, piece, thread_ts)]
+
     async def post(self, channel: str, text: str, thread_ts: str | None = None) -> list[str]:
-        """Post `text` (split as needed); returns the `ts` of each message posted."""
+        """Post Slack markup `text` (split as needed); returns the `ts` of each message posted."""
         posted = []
         for piece in split_text(text):
-            response = await self.client.chat_postMessage(channel=channel, text=piece, thread_ts=thread_ts)
+            response = await self.client.chat_postMessage(
+                channel=channel, text=piece, thread_ts=thread_ts, link_names=False
+            )
             posted.append(response["ts"])
         return posted
 
@@ -105,7 +118,10 @@ class SlackSender:
 
 
 class ReplyStream:
-    """One reply shown while it is generated: posted on the first text, then edited."""
+    """One reply shown while it is generated: posted on the first text, then edited.
+
+    It is fed the pipeline's plain text and shows it literally (escaped).
+    """
 
     def __init__(self, sender: SlackSender, channel: str, thread_ts: str | None) -> None:
         self.sender = sender
@@ -119,7 +135,7 @@ class ReplyStream:
     async def feed(self, piece: str) -> None:
         """Add streamed text; edit the posted message if the last edit is old enough."""
         self.text += piece
-        first = split_text(self.text)[0]
+        first = _shown_literally(self.text)[0]
         if self.ts is None:
             (self.ts,) = await self.sender.post(self.channel, first, self.thread_ts)
             self._mark(first)
@@ -131,9 +147,9 @@ class ReplyStream:
         if not final:
             return
         if self.ts is None:
-            await self.sender.post(self.channel, final, self.thread_ts)
+            await self.sender.say(self.channel, final, self.thread_ts)
             return
-        first, *rest = split_text(final)
+        first, *rest = _shown_literally(final)
         if first != self._shown:
             wait = self.sender.min_interval_s - (self.sender.clock() - self._shown_at)
             if wait > 0:
@@ -143,8 +159,13 @@ class ReplyStream:
             await self.sender.post(self.channel, piece, self.thread_ts)
 
     async def _update(self, text: str) -> None:
-        await self.sender.client.chat_update(channel=self.channel, ts=self.ts, text=text)
+        await self.sender.client.chat_update(channel=self.channel, ts=self.ts, text=text, link_names=False)
         self._mark(text)
 
     def _mark(self, text: str) -> None:
         self._shown, self._shown_at = text, self.sender.clock()
+
+
+def _shown_literally(text: str) -> list[str]:
+    """Plain `text` as the Slack messages that show it literally: split, then each piece escaped."""
+    return [escape(piece) for piece in split_text(text)]

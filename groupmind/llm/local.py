@@ -5,6 +5,12 @@ every request waits its turn in a fair queue (`schedule.FairQueue`); the event
 loop only ever awaits. Tokens cross back to the loop as they are produced, so
 replies stream. Each conversation's evaluated prompt is kept (`states`), so a
 new message costs its own tokens, not the whole transcript again.
+
+Prompts are handed to llama.cpp as tokens, never as text: llama-cpp-python
+tokenizes a text prompt (and a rendered chat template) with special tokens
+parsed, so a member typing `<end_of_turn>` or `<|im_start|>` would end the turn
+or forge one. What members, admins and the bot wrote is tokenized as plain text;
+only the chat template's own markup becomes control tokens (`ChatTokens`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +40,60 @@ from groupmind.llm.states import StateCache, restore, snapshot
 _GGUF_MAGIC = b"GGUF"
 _DONE = object()
 _anonymous = itertools.count()
+
+
+def plain_tokens(llm: Any, text: str) -> list[int]:
+    """`text` as the model's tokens, read as plain text: no control token can come from it.
+
+    Starts with BOS when the model's vocabulary asks for one, as a text prompt would.
+    """
+    return llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
+
+
+_STAND_IN = "\ue000{}\ue001"
+_STAND_INS = re.compile("\ue000(\\d+)\ue001")
+"""Private-use characters no chat template writes: they mark where each message's content goes."""
+
+
+class ChatTokens:
+    """The GGUF's chat template (`tokenizer.chat_template`), rendered into tokens.
+
+    The template is rendered by llama-cpp-python's own Jinja2 formatter with a
+    stand-in for each message's content; the template's text becomes tokens with
+    special tokens parsed (its turn markers), each content as plain text.
+    """
+
+    def __init__(self, llm: Any, template: str) -> None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        eos, bos = (
+            llm.detokenize([token], special=True).decode("utf-8", "replace") if token >= 0 else ""
+            for token in (llm.token_eos(), llm.token_bos())
+        )
+        self._llm = llm
+        self._format = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos, add_generation_prompt=True)
+        self.stop = [eos] if eos else []
+        """Text that ends the model's turn, as llama-cpp-python's chat completion stops on it."""
+
+    def __call__(self, messages: list[dict[str, str]]) -> list[int]:
+        """The tokens of `messages` in the template, ending where the model's turn starts.
+
+        Contents are stripped first, as templates trim them; raises EngineError
+        if the template dropped or altered a content, which would leave nothing
+        safe to tokenize.
+        """
+        stand_ins = [{**message, "content": _STAND_IN.format(i)} for i, message in enumerate(messages)]
+        parts = _STAND_INS.split(self._format(messages=stand_ins).prompt)
+        if {int(i) for i in parts[1::2]} != set(range(len(messages))):
+            raise EngineError("the chat template dropped or altered a message; set chat_template off for this model")
+        tokens: list[int] = []
+        for index, part in enumerate(parts):
+            if index % 2:
+                content = messages[int(part)]["content"].strip()
+                tokens += self._llm.tokenize(content.encode("utf-8"), add_bos=False, special=False)
+            elif part:
+                tokens += self._llm.tokenize(part.encode("utf-8"), add_bos=False, special=True)
+        return tokens
 
 
 @dataclass
@@ -64,7 +125,8 @@ class LocalEngine(Engine):
         self.settings = settings
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="groupmind-llm")
         self._llm: Any = None
-        self._chat = False
+        self._chat: ChatTokens | None = None
+        """The chat template, when the model has one and `settings.chat_template` is on."""
         self._grammars: dict[str, Any] = {}
         """Compiled grammars by JSON schema text; building one is slower than using it."""
         self._queue: FairQueue[_Job] = FairQueue()
@@ -90,13 +152,13 @@ class LocalEngine(Engine):
 
     @property
     def uses_chat_template(self) -> bool:
-        return self._chat
+        return self._chat is not None
 
     async def start(self) -> None:
         if self._llm is None:
             self._llm = await asyncio.get_running_loop().run_in_executor(self._executor, self._load)
             template = self._llm.metadata.get("tokenizer.chat_template")
-            self._chat = bool(template) and self.settings.chat_template
+            self._chat = ChatTokens(self._llm, template) if template and self.settings.chat_template else None
 
     def _load(self) -> Any:
         check_gguf(self.model_path)
@@ -117,6 +179,7 @@ class LocalEngine(Engine):
 
     async def close(self) -> None:
         llm, self._llm = self._llm, None
+        self._chat = None
         self.states.clear()
         self._live = None
         if llm is not None:
@@ -140,20 +203,14 @@ class LocalEngine(Engine):
 
     def _pieces(self, llm: Any, prompt: Prompt, max_tokens: int) -> Iterator[str]:
         """Worker thread: the raw text pieces of one generation."""
-        common = {
-            "max_tokens": max_tokens,
-            "temperature": self.settings.temperature,
-            "stop": list(prompt.stop),
-            "stream": True,
-        }
-        if self._chat:
-            for chunk in llm.create_chat_completion(messages=prompt.as_messages(), **common):
-                if text := chunk["choices"][0]["delta"].get("content"):
-                    yield text
-        else:
-            for chunk in llm.create_completion(prompt=prompt.as_text(), **common):
-                if text := chunk["choices"][0]["text"]:
-                    yield text
+        chat = self._chat
+        tokens = chat(prompt.as_messages()) if chat is not None else plain_tokens(llm, prompt.as_text())
+        stop = list(prompt.stop) + (chat.stop if chat is not None else [])
+        for chunk in llm.create_completion(
+            prompt=tokens, max_tokens=max_tokens, temperature=self.settings.temperature, stop=stop, stream=True
+        ):
+            if text := chunk["choices"][0]["text"]:
+                yield text
 
     async def complete_json(self, text: str, schema: dict[str, Any], *, max_tokens: int, timeout: float) -> Any:
         """Continue `text` with output constrained by a llama.cpp grammar to JSON matching `schema`.
@@ -177,7 +234,7 @@ class LocalEngine(Engine):
             self._live = None  # the context now holds the judge's prompt, no conversation's
             pieces = []
             for chunk in self._llm.create_completion(
-                prompt=text, max_tokens=max_tokens, temperature=self.settings.temperature, grammar=grammar, stream=True
+                prompt=plain_tokens(self._llm, text), max_tokens=max_tokens, temperature=self.settings.temperature, grammar=grammar, stream=True
             ):
                 if timed_out.is_set():  # nobody waits for it: free the worker for the next request
                     break

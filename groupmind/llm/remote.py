@@ -4,12 +4,23 @@ Speaks `/v1/completions` (a transcript for a base model to continue) or
 `/v1/chat/completions`, always with `stream: true`, reading the server-sent
 events as they come. Works with llama.cpp's `llama-server` (`cache_prompt`
 keeps each slot's prefix) and `python -m llama_cpp.server`.
+
+Such a server tokenizes the text it is sent itself, and both of those parse
+special tokens in it: llama-server tokenizes a completion prompt, and the chat
+messages it renders through the model's template, with special tokens on, and
+llama_cpp.server's completion does what `Llama.create_completion` does with a
+text prompt (special=True). A member typing `<end_of_turn>` or `<|im_start|>`
+would end the turn or forge one. Tokens cannot be sent over the OpenAI API, so
+the text is neutralised instead (`defuse_control_text`): whatever is shaped like
+a control token of any model family gets a word joiner after its opening
+bracket, which no tokenizer matches as that token, and a reader does not see.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any, AsyncIterator
 
 import aiohttp
@@ -18,6 +29,17 @@ from groupmind.config import Settings
 from groupmind.llm.engine import Engine, EngineError, GenerationTimeout, ModelLoadError, Prompt
 
 _EXCERPT_CHARS = 300
+
+_CONTROL_SHAPED = re.compile(r"<(?=[^<>\s]{1,48}>)|\[(?=/?[A-Z][A-Z_]{2,31}\])")
+"""The opening bracket of `<...>` without spaces (`<eos>`, `</s>`, `<|im_start|>`,
+`<start_of_turn>`, `<｜User｜>`, `<<SYS>>`) or of an upper-case `[INST]`, `[/INST]`."""
+_WORD_JOINER = "\u2060"
+
+
+def defuse_control_text(text: str) -> str:
+    """`text` with no substring a model server could parse as a special token."""
+    return _CONTROL_SHAPED.sub(lambda bracket: bracket[0] + _WORD_JOINER, text)
+
 
 
 class RemoteEngine(Engine):
@@ -67,9 +89,11 @@ class RemoteEngine(Engine):
         if self.settings.seed >= 0:
             body["seed"] = self.settings.seed
         if self.settings.engine_api == "chat":
-            body["messages"] = prompt.as_messages()
+            body["messages"] = [
+                {**message, "content": defuse_control_text(message["content"])} for message in prompt.as_messages()
+            ]
         else:
-            body["prompt"] = prompt.as_text()
+            body["prompt"] = defuse_control_text(prompt.as_text())
         return body
 
     async def stream(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Mapping, Sequence
 
 from groupmind.events import ChatMessage
+from groupmind.names import names_in, same_name
 from groupmind.we.lexicon import keywords
 from groupmind.we.profiles import Profile
 from groupmind.we.threads import LEADING, Linked, addressees, known_names
@@ -71,25 +72,32 @@ class Group:
     """Ids of active members whose last message nobody answered while the room talked on."""
     stances: tuple[Stance, ...]
     profiles: Mapping[str, Profile]
+    bot_name: str = ""
+    """The bot's name, which no member is shown under in `render`."""
 
     def render(self) -> str:
         """A compact description of the room for the prompt; "" when the room is empty."""
         if not self.members:
             return ""
-        lines = [f"In the room: {', '.join(self.members.values())}."]
+        shown = self._shown
+        lines = [f"In the room: {', '.join(map(shown, self.members.values()))}."]
         for thread in self.threads[:3]:
             about = f" about {', '.join(thread.topics)}" if thread.topics else ""
-            lines.append(f"- {' and '.join(thread.participants)} talk{about}.")
+            lines.append(f"- {' and '.join(map(shown, thread.participants))} talk{about}.")
         for q in self.open_questions[:2]:
-            lines.append(f"- Open question to everyone from {q.author}: {q.text[:120]}")
+            lines.append(f"- Open question to everyone from {shown(q.author)}: {q.text[:120]}")
         for member_id in self.left_out[:2]:
             topics = self.profiles.get(member_id)
             interest = f" (interested in {', '.join(topics.topics[:3])})" if topics and topics.topics else ""
-            lines.append(f"- {self.members[member_id]} has not been answered{interest}.")
+            lines.append(f"- {shown(self.members[member_id])} has not been answered{interest}.")
         for stance in self.stances[:2]:
             verb = "agrees with" if stance.agrees else "differs from"
-            lines.append(f"- {stance.member} {verb} {stance.other} about {stance.about}.")
+            lines.append(f"- {shown(stance.member)} {verb} {shown(stance.other)} about {stance.about}.")
         return "\n".join(lines)
+
+    def _shown(self, name: str) -> str:
+        """A member's name as the notes show it: one that reads as the bot's is marked a member's."""
+        return f"{name} (member)" if self.bot_name and same_name(name, self.bot_name) else name
 
 
 def build_group(
@@ -110,6 +118,7 @@ def build_group(
         left_out=_left_out(humans, answered, profiles),
         stances=_stances(humans, by_id),
         profiles=profiles,
+        bot_name=bot_name,
     )
 
 
@@ -141,7 +150,7 @@ def _open_questions(live: Sequence[Linked], answered: set[str], bot_name: str) -
         msg = item.msg
         if msg.author_is_bot or "?" not in msg.text or msg.mentions_bot or msg.reply_to_bot:
             continue
-        if addressees(msg, names) or _LEADING_NAME.match(msg.text) or re.search(rf"(?<!\w){re.escape(bot_name)}(?!\w)", msg.text, re.I):
+        if addressees(msg, names) or _LEADING_NAME.match(msg.text) or names_in(msg.text, bot_name):
             continue
         later = live[index + 1 :]
         if msg.message_id in answered or any(i.msg.author_is_bot for i in later):

@@ -309,6 +309,24 @@ async def test_a_mention_in_a_thread_gets_a_typed_streamed_reply_that_cannot_mas
 
 
 @pytest.mark.model
+async def test_members_named_everyone_and_here_are_answered_without_any_ping(
+    fake: FakeDiscord, talking: Pipeline, store: Store
+) -> None:
+    from tests.hostile.conftest import MASS_MENTION
+
+    everyone, here = user(BOB_ID, "everyone"), user(CAROL_ID, "here")
+    async with online(talking):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(here, "back from lunch, what did I miss?"))
+        await fake.dispatch("MESSAGE_CREATE", fake.message(everyone, f"<@{BOT_ID}> can you sum up the plan?", mentions=(BOT,)))
+        reply = (await until_stored(store, CHANNEL, 3, MODEL_WAIT_S))[-1]
+        await fake.wait_for(lambda: any(r.body["content"] == reply.text for r in fake.sent() + fake.sent(method="PATCH", path_suffix="")))
+    assert reply.author_is_bot and reply.text.startswith("@\u200beveryone"), "the caller is addressed by name"
+    shown = fake.sent(f"/channels/{CHANNEL_ID}/messages") + fake.sent(method="PATCH", path_suffix="")
+    assert shown and not any(MASS_MENTION.search(r.body["content"]) for r in shown)
+    assert all(r.body["allowed_mentions"].get("parse") == [] for r in shown), "no @everyone, @here or role ping"
+    assert all(not r.body["allowed_mentions"].get(kind) for r in shown for kind in ("users", "roles", "everyone"))
+
+@pytest.mark.model
 async def test_bots_and_the_bots_own_messages_are_not_answered(fake: FakeDiscord, talking: Pipeline, store: Store) -> None:
     from_bot = fake.message(OTHER_BOT, f"<@{BOT_ID}> ping from another bot", mentions=(BOT,))
     own = fake.message(BOT, "Mind here, answering myself?")

@@ -22,6 +22,7 @@ from adapters.slack import connected
 from adapters.slack.app import web_client
 from adapters.slack.names import DisplayNames
 from adapters.slack.outgoing import SlackSender
+from adapters.slack.translate import escape
 from groupmind.care.alerts import AlertStore
 from groupmind.care.courier import render_alert
 from groupmind.config import Settings
@@ -475,3 +476,44 @@ async def test_a_queue_worker_without_a_gateway_still_reaches_care_contacts(
     assert len(replies) == 1  # the public acknowledgement, for the worker to post
     channels = [p["channel"] for p in fake.posted]
     assert channels.count("D1") == 1 and channels.count("D2") == 1 and "C1" not in channels
+
+
+async def test_a_streamed_reply_shows_markup_literally_and_never_links_names(
+    fake: FakeSlack, slack_settings: Settings
+) -> None:
+    sender = SlackSender(web_client(slack_settings), min_interval_s=0.0)
+    stream = sender.stream("C1")
+    await stream.feed("heads up <!channel> <!here|here> ")
+    await stream.feed("<!subteam^S1> <@U2> & <#C2>")
+    await stream.finish("heads up <!channel> <!here|here> <!subteam^S1> <@U2> & <#C2>, see you")
+    await sender.say("C1", "and <!everyone>")
+    shown = [m["text"] for m in fake.posted]
+    assert shown == [
+        "heads up &lt;!channel&gt; &lt;!here|here&gt; &lt;!subteam^S1&gt; &lt;@U2&gt; &amp; &lt;#C2&gt;, see you",
+        "and &lt;!everyone&gt;",
+    ]
+    sent = fake.calls_to("chat.postMessage") + fake.calls_to("chat.update")
+    assert len(sent) >= 3 and all(c.params["link_names"] is False for c in sent)
+    assert not any("<" in c.params["text"] for c in sent), "no markup ever reached Slack"
+
+
+@pytest.mark.model
+async def test_members_named_everyone_here_and_channel_are_answered_without_a_ping(
+    fake: FakeSlack, slack_settings: Settings, store: Store, engine: LocalEngine
+) -> None:
+    from tests.hostile.conftest import MASS_MENTION
+
+    for user, name in (("U7", "everyone"), ("U8", "here"), ("U9", "channel")):
+        fake.add_user(user, name)
+    now = time.time()  # the members are in the room now, so the reply's lead names them
+    async with connected(slack_settings, Pipeline(store, engine, slack_settings)):
+        await fake.send_event(message_event("hi all, I'm back", user="U8", ts=f"{now - 2:.6f}"))
+        await fake.send_event(message_event("welcome back!", user="U9", ts=f"{now - 1:.6f}"))
+        text = f"<@{BOT_USER}> what should we cook tonight?"
+        await fake.send_event(message_event(text, user="U7", ts=f"{now:.6f}", type="app_mention"))
+        reply = (await stored(store, 4))[-1]
+        await wait_for(lambda: fake.posted and fake.posted[-1]["text"] == escape(reply.text), timeout=10)
+    assert reply.author_is_bot and reply.text.startswith("@\u200beveryone"), "the caller is addressed by name"
+    sent = fake.calls_to("chat.postMessage") + fake.calls_to("chat.update")
+    assert sent and all(c.params["link_names"] is False for c in sent)
+    assert not any(MASS_MENTION.search(c.params["text"]) for c in sent)
