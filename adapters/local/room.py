@@ -36,7 +36,6 @@ import os
 import re
 import sys
 import threading
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -58,6 +57,7 @@ from groupmind.events import (
     ts_problem,
     utcnow,
 )
+from groupmind.names import same_name
 from groupmind.pipeline import Pipeline
 
 PLATFORM = "local"
@@ -110,19 +110,6 @@ def parse_line(line: str, default_name: str | None = None) -> RoomLine | None:
     if default_name and line.strip():
         return RoomLine(default_name, line)
     return None
-
-
-def same_name(a: str, b: str) -> bool:
-    """Whether two names read as one: case, spacing and compatibility forms (fullwidth) aside.
-
-    The room's one comparison of a member's name with the bot's, so a stricter
-    one (Unicode confusables) replaces it here alone.
-    """
-    return _folded(a) == _folded(b)
-
-
-def _folded(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def member_label(name: str, bot_name: str) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from adapters.local.room import member_label, parse_line, room_member, same_name
+from adapters.local.room import member_label, parse_line, room_member
+from groupmind.names import same_name
 from groupmind.cli import settings_problem
 from groupmind.config import MIN_PROMPT_TOKENS, Settings
 from groupmind.events import EARLIEST, LATEST, MAX_DISPLAY_NAME, clean_name, terminal_safe, ts_problem
