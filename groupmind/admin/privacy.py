@@ -104,8 +104,10 @@ async def _forget_in(store: Store, key: str, member_id: str, done: Forgotten) ->
             return
         done.messages += await redis.xdel(key, *(entry_id for entry_id, _ in authored))
         if key.endswith(":log"):
-            edits = key.removesuffix(":log") + ":edits"
-            done.edits += await redis.hdel(edits, *(message_id for _, message_id in authored))
+            conversation = key.removesuffix(":log")
+            message_ids = [message_id for _, message_id in authored]
+            done.edits += await redis.hdel(conversation + ":edits", *message_ids)
+            await redis.zrem(conversation + ":ids", *message_ids)  # their ids tell when they spoke
 
 
 async def _drop_care_contact(store: Store, keys: CommunityKeys, member_id: str) -> int:

@@ -70,6 +70,10 @@ class CommunityKeys:
         """Stream of messages in one conversation."""
         return f"{self.prefix}:chan:{_part(conversation)}:log"
 
+    def ids(self, conversation: str) -> str:
+        """Sorted set of the platform message ids one conversation's stream holds, scored by entry time (dedupe)."""
+        return f"{self.prefix}:chan:{_part(conversation)}:ids"
+
     def edits(self, conversation: str) -> str:
         """Hash of message id -> edited text for one conversation."""
         return f"{self.prefix}:chan:{_part(conversation)}:edits"
