@@ -219,6 +219,8 @@ class CareAlert(_Frozen):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     notes: tuple[str, ...] = ()
+    handled_by: tuple[str, ...] = ()
+    """The member id behind each of `notes`, line for line, so forget-me finds their lines whatever they are called now."""
 
     @field_validator("excerpt", "bot_said", mode="before")
     @classmethod

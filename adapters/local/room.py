@@ -100,7 +100,8 @@ class LocalRoom:
     ) -> None:
         self.pipeline = pipeline
         self.admin = Admin.for_pipeline(pipeline)
-        self.admins = {name.casefold() for name in admins}
+        self.admin_names = list(dict.fromkeys(admins))
+        self.admins = {name.casefold() for name in self.admin_names}
         if explain:
             pipeline.explain = self._explain
         self.clock = clock
@@ -179,6 +180,13 @@ class LocalRoom:
         self._end_reply()
         self._write("".join(f"[care-alert] to {contact.display_name}: {line}\n" for line in text.splitlines()))
         return True
+
+    async def to_admins(self, where: ChannelRef, text: str) -> bool:
+        """What the room's admins (`--admin`) must know, on each one's `[private to NAME]` lines."""
+        self._end_reply()
+        for name in self.admin_names:
+            self._write("".join(f"[private to {name}] {line}\n" for line in text.splitlines()))
+        return bool(self.admin_names)
 
     async def tick(self) -> None:
         """Time passed with nobody speaking: let a pending reply come."""
