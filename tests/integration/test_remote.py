@@ -90,9 +90,16 @@ class Relay:
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
-        self.bodies: list[str] = []
+        self._bodies: list[bytearray] = []
+
+    @property
+    def bodies(self) -> list[str]:
+        """Each response's body as relayed so far, in the order the requests came."""
+        return [body.decode("utf-8") for body in self._bodies]
 
     async def _relay(self, request: web.Request) -> web.StreamResponse:
+        body = bytearray()
+        self._bodies.append(body)
         async with aiohttp.ClientSession() as session:
             async with session.request(
                 request.method, self.upstream + request.path_qs, data=await request.read(),
@@ -101,12 +108,13 @@ class Relay:
                 response = web.StreamResponse(status=upstream.status)
                 response.content_type = upstream.content_type
                 await response.prepare(request)
-                body = bytearray()
-                async for chunk in upstream.content.iter_any():
-                    body += chunk
-                    await response.write(chunk)
-                self.bodies.append(body.decode("utf-8"))
-                await response.write_eof()
+                try:
+                    async for chunk in upstream.content.iter_any():
+                        body += chunk  # kept before it is passed on: the engine may hang up once it has it
+                        await response.write(chunk)
+                    await response.write_eof()
+                except ConnectionResetError:
+                    pass  # the engine had what it needed (a `[DONE]`, a status) and closed
                 return response
 
     @asynccontextmanager
