@@ -102,6 +102,8 @@ class LocalRoom:
         self.admin = Admin.for_pipeline(pipeline)
         self.admin_names = list(dict.fromkeys(admins))
         self.admins = {name.casefold() for name in self.admin_names}
+        self._held: list[str] | None = None
+        """What the admins are told while a command runs, shown after its result (the invoker reads theirs first)."""
         if explain:
             pipeline.explain = self._explain
         self.clock = clock
@@ -183,9 +185,12 @@ class LocalRoom:
 
     async def to_admins(self, where: ChannelRef, text: str) -> bool:
         """What the room's admins (`--admin`) must know, on each one's `[private to NAME]` lines."""
-        self._end_reply()
-        for name in self.admin_names:
-            self._write("".join(f"[private to {name}] {line}\n" for line in text.splitlines()))
+        lines = "".join(f"[private to {name}] {line}\n" for name in self.admin_names for line in text.splitlines())
+        if self._held is not None:
+            self._held.append(lines)
+        else:
+            self._end_reply()
+            self._write(lines)
         return bool(self.admin_names)
 
     async def tick(self) -> None:
@@ -229,7 +234,13 @@ class LocalRoom:
             name=name,
             args=args,
         )
-        self._print_result(await self.admin.execute(cmd), msg.author_name)
+        self._held = []
+        try:
+            result = await self.admin.execute(cmd)
+        finally:
+            held, self._held = self._held, None
+        self._print_result(result, msg.author_name)
+        self._write("".join(held))
 
     def _print_result(self, result: CommandResult, invoker: str) -> None:
         prefix = f"[private to {invoker}]" if result.private else "[gm]"

@@ -22,7 +22,7 @@ from groupmind.care.courier import AdminRoute, Courier
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
 from groupmind.prompt import MAX_PERSONA_CHARS
 from groupmind.store.community import (
-    CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_NOTICE, CARE_REGION, CARE_SENSITIVITY, PERSONA,
+    CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA,
     care_contact_ids, channel_mode, mode_field, persona_field,
 )  # fmt: skip
 from groupmind.store.keys import CommunityKeys
@@ -167,27 +167,26 @@ class Admin:
         A community admin expects to hear it at once and privately (it is about
         the community's safety net, not for the channel): where the platform's
         adapter knows its admins (the local room's `--admin`), they are told
-        through it. It is also written to the audit log, and `status` and
-        `alerts list` show it until a care contact is added: an admin who was
-        not there, or who runs on a platform whose admins the core does not know
-        (Discord and Slack show only whether the person invoking a command is
-        one), still meets it where they look. It never says who left: one who
-        asked to be forgotten must not be named in what stays.
+        through it. Where it does not (Discord and Slack show only whether the
+        person invoking a command is an admin), it goes to the audit log, where
+        the bot already reports what it could not deliver. Either way `status`
+        and `alerts list` show it until a care contact is added, so an admin who
+        was not there still meets it where they look. It never says who went:
+        one who asked to be forgotten must not be named in what stays.
         """
         now = self.clock()
         notice = (
             f"{now:%Y-%m-%d %H:%M}: the last care contact {why}, so care alerts reach no care contact now. "
             "Add one with /gm care contacts add MEMBER."
         )
-        await self._setting(cmd, CARE_NOTICE, notice)
-        await audit.note(self.store.redis, cmd.where, notice, now)
+        await self.store.redis.set(CommunityKeys(cmd.platform, cmd.community).care_notice, notice)
         courier = self.couriers.get(cmd.platform)
-        if isinstance(courier, AdminRoute):
-            await courier.to_admins(cmd.where, notice)
+        if not (isinstance(courier, AdminRoute) and await courier.to_admins(cmd.where, notice)):
+            await audit.note(self.store.redis, cmd.where, notice, now)
 
     async def _notice(self, cmd: AdminCommand) -> list[str]:
         """The standing care notice (see `_no_contacts_left`) as lines to show first, if there is one."""
-        notice = await self._get(cmd, CARE_NOTICE)
+        notice = await self.store.redis.get(CommunityKeys(cmd.platform, cmd.community).care_notice)
         return [f"care notice: {notice}"] if notice else []
 
     async def _alert_id(self, cmd: AdminCommand) -> str:
@@ -296,7 +295,7 @@ async def _contacts_add(admin: Admin, cmd: AdminCommand) -> _Outcome:
         raise _Refused(f"at most {MAX_CARE_CONTACTS} care contacts; remove one first. Nothing was changed.")
     new = json.dumps([*contacts, member_id])
     old = await admin._setting(cmd, CARE_CONTACTS, new)
-    await admin._setting(cmd, CARE_NOTICE, None)
+    await admin.store.redis.delete(CommunityKeys(cmd.platform, cmd.community).care_notice)
     return _Outcome(f"{cmd.args[0]} will receive care alerts.", old, new)
 
 

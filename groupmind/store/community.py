@@ -27,8 +27,6 @@ CARE_CHECKINS = "care.checkins"
 CARE_SENSITIVITY = "care.sensitivity"
 CARE_CHANNEL = "care.channel"
 """The community's private care channel (a platform channel id); absent: alerts go by DM only."""
-CARE_NOTICE = "care.notice"
-"""Set when the last care contact went (and why, never who); status and alerts list show it until one is added."""
 CARE_DEFAULTS = {CARE_CONTACTS: "[]", CARE_REGION: "US", CARE_CHECKINS: "on", CARE_SENSITIVITY: "normal"}
 
 

@@ -138,6 +138,11 @@ class CommunityKeys:
         return f"{self.prefix}:care:quiet"
 
     @property
+    def care_notice(self) -> str:
+        """What admins must know about care: the last care contact went (and why, never who); until one is added."""
+        return f"{self.prefix}:care:notice"
+
+    @property
     def alert_reminders(self) -> str:
         """Hash of alert id -> epoch the care contacts were last told about it."""
         return f"{self.prefix}:alerts:reminded"

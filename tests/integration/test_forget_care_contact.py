@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timezone
 
 import pytest
 
 from groupmind.admin import Admin
 from groupmind.admin.audit import entries
+from groupmind.config import Settings
 from groupmind.care.alerts import FORMER_CONTACT, AlertStore
 from groupmind.events import CareAlert, ChannelRef, Member
+from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.community import CARE_CONTACTS, care_contact_ids
 from groupmind.store.keys import CommunityKeys
@@ -111,7 +114,7 @@ async def test_the_last_care_contact_forgetting_themselves_tells_the_admins_priv
     ((where, text),) = route.told
     assert where == WHERE and "the last care contact asked to be forgotten" in text
     assert "carol" not in text.casefold()
-    assert [e["what"] for e in await entries(store.redis, "local", "test")][0] == text
+    assert [e for e in await entries(store.redis, "local", "test") if e["who"] == "groupmind"] == []  # delivered
     status = await admin.execute(command("status"))
     listed = await admin.execute(command("alerts list"))
     assert status.text.splitlines()[-1] == f"care notice: {text}"
@@ -161,3 +164,20 @@ def test_the_contacts_setting_is_read_one_way() -> None:
     assert care_contact_ids(None) == [] and care_contact_ids("[]") == []
     assert care_contact_ids('["a", 2]') == ["a", "2"]
     assert care_contact_ids('{"a": 1}') == care_contact_ids("oops") == []
+
+
+async def test_the_room_tells_its_admins_after_the_invokers_own_answer(community: Store, settings: Settings) -> None:
+    from adapters.local.room import LocalRoom, RoomClock, RoomLine
+
+    out = io.StringIO()
+    room = LocalRoom(Pipeline(community, None, settings), RoomClock(), out, community="test", channel="general",
+                     admins=["alice", "Zed"])  # fmt: skip
+    await room.say(RoomLine("alice", "/gm care contacts add Carol"), echo=False)
+    await room.say(RoomLine("Carol", "/gm forget-me"), echo=False)
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("[private to Carol] forgotten:")
+    assert [line.split("] ", 1)[0] for line in lines[2:]] == ["[private to alice", "[private to Zed"]
+    assert all("the last care contact asked to be forgotten" in line for line in lines[2:])
+    # Outside a command, the admins read it at once.
+    assert await room.to_admins(WHERE, "first line\nsecond line")
+    assert out.getvalue().splitlines()[-2:] == ["[private to Zed] first line", "[private to Zed] second line"]
