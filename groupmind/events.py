@@ -220,7 +220,7 @@ class CareAlert(_Frozen):
     updated_at: datetime = Field(default_factory=utcnow)
     notes: tuple[str, ...] = ()
     handled_by: tuple[str, ...] = ()
-    """The member id behind each of `notes`, line for line, so forget-me finds their lines whatever they are called now."""
+    """The member id behind each of `notes`, line for line: forget-me finds their lines whatever their name now."""
 
     @field_validator("excerpt", "bot_said", mode="before")
     @classmethod

@@ -31,7 +31,7 @@ CARE_DEFAULTS = {CARE_CONTACTS: "[]", CARE_REGION: "US", CARE_CHECKINS: "on", CA
 
 
 def care_contact_ids(value: str | None) -> list[str]:
-    """The `care.contacts` setting as member ids, in order; unset, or hand-edited into anything but a JSON list, is none.
+    """The `care.contacts` setting as member ids, in order; unset, or hand-edited into anything but a list, is none.
 
     The one reader of the setting, so the care layer, the admin commands and
     forget-me always agree on who the care contacts are.

@@ -107,44 +107,52 @@ class EmbeddedServer:
             time.sleep(_POLL_S)
 
     async def revive(self, timeout: float = 15.0) -> None:
-        """Start the server again if it died; nothing while it answers. Concurrent callers share one restart.
+        """Start the server again if it died, and wait until it answers. Concurrent callers share one restart.
 
-        Call it on the event loop's own thread (as the client's retry does): the
-        server is told to die with the thread that started it, and a worker
-        thread of `asyncio.to_thread` would take it down when it ends.
+        Nothing while it answers, nor while a live server holds the lock (busy,
+        still loading, just started by another process): the caller's retry
+        comes back. Call it on the event loop's own thread (as the client's
+        retry does): the server is told to die with the thread that started it,
+        and a worker thread of `asyncio.to_thread` would take it down when it ends.
         """
         async with self._reviving:
-            if _answers_ping(self.socket_path):
+            if _answers_ping(self.socket_path) or (lock := self._take_lock()) is None:
                 return
             log.warning("the embedded Redis server stopped answering; starting it again from %s", self.data_dir)
-            for _ in self._serving(timeout):
+            for _ in self._serving(timeout, lock):
                 await asyncio.sleep(_POLL_S)
             self.restarts += 1
 
-    def _serving(self, timeout: float) -> Iterator[None]:
+    def _serving(self, timeout: float, lock: int | None = None) -> Iterator[None]:
         """Make a server answer on the socket, starting one only if none is alive; yields whenever it must wait.
 
-        One procedure for `start` (which sleeps between yields) and `revive` (which awaits).
+        `lock`, already taken by the caller, starts one at once. One procedure
+        for `start` (which sleeps between yields) and `revive` (which awaits).
         """
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._proc is not None and self._proc.poll() is not None:
             self._proc = None  # ours, and dead: reaped
         deadline = time.monotonic() + timeout
         spawned: subprocess.Popen[bytes] | None = None
+        if lock is not None:
+            spawned = self._proc = self._spawn(lock)
         while not _answers_ping(self.socket_path):
             if spawned is not None and spawned.poll() is not None:
                 self._proc = None
-                raise EmbeddedServerError(f"embedded Redis server exited at start; log {self.log_path}:\n{self._log_tail()}")
+                tail = self._log_tail()
+                raise EmbeddedServerError(f"embedded Redis server exited at start; log {self.log_path}:\n{tail}")
             if spawned is None and (lock := self._take_lock()) is not None:
                 spawned = self._proc = self._spawn(lock)
             elif time.monotonic() > deadline:
                 self.stop()
                 holder = "" if spawned else " (another process's server holds its lock)"
-                raise EmbeddedServerError(f"embedded Redis server did not answer on {self.socket_path} in {timeout}s{holder}")
+                raise EmbeddedServerError(
+                    f"embedded Redis server did not answer on {self.socket_path} in {timeout}s{holder}"
+                )
             yield
 
     def _take_lock(self) -> int | None:
         """The locked lock file's descriptor, or None while a live server (or its starter) holds it."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
