@@ -14,6 +14,14 @@ file): the kernel releases it the moment the server dies, however it dies. So a
 silent socket leads to a new server only when the lock is free: never a second
 server beside a live one that is merely slow (still loading its file), and never
 two servers from two groupmind processes that share the data dir.
+
+The append-only file is fsynced before every reply (`appendfsync always`): a
+write the server acknowledged survives its death. With `everysec` it need not:
+while the previous second's fsync is still running (a busy disk), the server
+holds new writes in memory for up to two seconds yet answers at once, and a
+killed server took a burst of stored messages with it. The server fsyncs once
+per turn of its event loop, for every client and pipelined command together, so
+batched ingest (replays) barely notices; a live message pays a few milliseconds.
 """
 
 from __future__ import annotations
@@ -171,7 +179,7 @@ class EmbeddedServer:
             "--unixsocketperm", "700",
             "--dir", str(self.data_dir),
             "--appendonly", "yes",
-            "--appendfsync", "everysec",
+            "--appendfsync", "always",
             "--save", "",
             "--logfile", str(self.log_path),
             "--daemonize", "no",
