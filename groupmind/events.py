@@ -274,6 +274,8 @@ class CareAlert(_Frozen):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     notes: tuple[str, ...] = ()
+    handled_by: tuple[str, ...] = ()
+    """The member id behind each of `notes`, line for line: forget-me finds their lines whatever their name now."""
 
     @field_validator("excerpt", "bot_said", mode="before")
     @classmethod

@@ -200,7 +200,10 @@ class LocalRoom:
     ) -> None:
         self.pipeline = pipeline
         self.admin = Admin.for_pipeline(pipeline)
-        self.admins = {name.casefold() for name in admins}
+        self.admin_names = list(dict.fromkeys(admins))
+        self.admins = {name.casefold() for name in self.admin_names}
+        self._held: list[str] | None = None
+        """What the admins are told while a command runs, shown after its result (the invoker reads theirs first)."""
         if explain:
             pipeline.explain = self._explain
         self.clock = clock
@@ -289,6 +292,16 @@ class LocalRoom:
         self._lines(f"[care-alert] to {contact.display_name}:", text)
         return True
 
+    async def to_admins(self, where: ChannelRef, text: str) -> bool:
+        """What the room's admins (`--admin`) must know, on each one's `[private to NAME]` lines."""
+        lines = "".join(f"[private to {name}] {line}\n" for name in self.admin_names for line in text.splitlines())
+        if self._held is not None:
+            self._held.append(lines)
+        else:
+            self._end_reply()
+            self._write(lines)
+        return bool(self.admin_names)
+
     async def tick(self) -> None:
         """Time passed with nobody speaking: let a pending reply come."""
         await self.rounds()
@@ -330,7 +343,13 @@ class LocalRoom:
             name=name,
             args=args,
         )
-        self._print_result(await self.admin.execute(cmd), msg.author_name)
+        self._held = []
+        try:
+            result = await self.admin.execute(cmd)
+        finally:
+            held, self._held = self._held, None
+        self._print_result(result, msg.author_name)
+        self._write("".join(held))
 
     def _print_result(self, result: CommandResult, invoker: str) -> None:
         prefix = f"[private to {invoker}]" if result.private else "[gm]"

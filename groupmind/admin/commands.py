@@ -13,16 +13,17 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable, Mapping
 
 from groupmind.admin import audit, privacy
 from groupmind.admin.grammar import BY_NAME, SPECS, usage_for
 from groupmind.care.alerts import AlertStore
+from groupmind.care.courier import AdminRoute, Courier
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
 from groupmind.prompt import MAX_PERSONA_CHARS
 from groupmind.store.community import (
     CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA,
-    channel_mode, mode_field, persona_field,
+    care_contact_ids, channel_mode, mode_field, persona_field,
 )  # fmt: skip
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.state import Store
@@ -76,23 +77,32 @@ class Admin:
         model: what answers (the engine's name), shown by `status`.
         bot_name: the bot's display name, used in `help`.
         clock: wall time, for audit entries and uptime.
+        couriers: the running adapters' private routes, by platform (the care layer's); the admins
+            are told through one that can reach them (`AdminRoute`).
     """
 
     def __init__(
-        self, store: Store, *, model: str, bot_name: str = "Mind", clock: Callable[[], datetime] = utcnow
+        self,
+        store: Store,
+        *,
+        model: str,
+        bot_name: str = "Mind",
+        clock: Callable[[], datetime] = utcnow,
+        couriers: Mapping[str, Courier] | None = None,
     ) -> None:
         self.store = store
         self.alerts = AlertStore(store.redis, clock)
         self.model = model
         self.bot_name = bot_name
         self.clock = clock
+        self.couriers = couriers if couriers is not None else {}
         self.started_at = clock()
 
     @classmethod
     def for_pipeline(cls, pipeline: Pipeline) -> Admin:
-        """The admin layer beside a running pipeline, sharing its store and settings."""
+        """The admin layer beside a running pipeline, sharing its store, settings and couriers."""
         model = pipeline.engine.name if pipeline.engine else "none (listening only)"
-        return cls(pipeline.store, model=model, bot_name=pipeline.settings.bot_name)
+        return cls(pipeline.store, model=model, bot_name=pipeline.settings.bot_name, couriers=pipeline.care.couriers)
 
     async def execute(self, cmd: AdminCommand) -> CommandResult:
         """Run one command; see the module docstring for the order of checks."""
@@ -115,10 +125,7 @@ class Admin:
     # --- helpers --------------------------------------------------------------------
 
     async def _is_contact(self, cmd: AdminCommand) -> bool:
-        try:
-            return cmd.invoker.id in await self._contacts(cmd)
-        except (TypeError, ValueError):  # a hand-edited contacts setting: nobody is a contact
-            return False
+        return cmd.invoker.id in await self._contacts(cmd)
 
     async def _setting(self, cmd: AdminCommand, field: str, value: str | None) -> str | None:
         """Set (or, with None, delete) one community setting; returns the old value."""
@@ -152,7 +159,35 @@ class Admin:
         return matches[0]
 
     async def _contacts(self, cmd: AdminCommand) -> list[str]:
-        return list(json.loads(await self._get(cmd, CARE_CONTACTS)))
+        return care_contact_ids(await self._get(cmd, CARE_CONTACTS))
+
+    async def _no_contacts_left(self, cmd: AdminCommand, why: str) -> None:
+        """Tell the admins that the last care contact is gone, so care alerts now reach nobody.
+
+        A community admin expects to hear it at once and privately (it is about
+        the community's safety net, not for the channel): where the platform's
+        adapter knows its admins (the local room's `--admin`), they are told
+        through it. Where it does not (Discord and Slack show only whether the
+        person invoking a command is an admin), it goes to the audit log, where
+        the bot already reports what it could not deliver. Either way `status`
+        and `alerts list` show it until a care contact is added, so an admin who
+        was not there still meets it where they look. It never says who went:
+        one who asked to be forgotten must not be named in what stays.
+        """
+        now = self.clock()
+        notice = (
+            f"{now:%Y-%m-%d %H:%M}: the last care contact {why}, so care alerts reach no care contact now. "
+            "Add one with /gm care contacts add MEMBER."
+        )
+        await self.store.redis.set(CommunityKeys(cmd.platform, cmd.community).care_notice, notice)
+        courier = self.couriers.get(cmd.platform)
+        if not (isinstance(courier, AdminRoute) and await courier.to_admins(cmd.where, notice)):
+            await audit.note(self.store.redis, cmd.where, notice, now)
+
+    async def _notice(self, cmd: AdminCommand) -> list[str]:
+        """The standing care notice (see `_no_contacts_left`) as lines to show first, if there is one."""
+        notice = await self.store.redis.get(CommunityKeys(cmd.platform, cmd.community).care_notice)
+        return [f"care notice: {notice}"] if notice else []
 
     async def _alert_id(self, cmd: AdminCommand) -> str:
         alert_id = cmd.args[0].lstrip("#")
@@ -201,6 +236,7 @@ async def _status(admin: Admin, cmd: AdminCommand) -> _Outcome:
         f"messages stored: {', '.join(counts) or 'none'}",
         f"open care alerts: {open_alerts}",
         f"mode here: {await channel_mode(admin.store, cmd.where)}",
+        *await admin._notice(cmd),
     ]
     return _Outcome("\n".join(lines))
 
@@ -259,6 +295,7 @@ async def _contacts_add(admin: Admin, cmd: AdminCommand) -> _Outcome:
         raise _Refused(f"at most {MAX_CARE_CONTACTS} care contacts; remove one first. Nothing was changed.")
     new = json.dumps([*contacts, member_id])
     old = await admin._setting(cmd, CARE_CONTACTS, new)
+    await admin.store.redis.delete(CommunityKeys(cmd.platform, cmd.community).care_notice)
     return _Outcome(f"{cmd.args[0]} will receive care alerts.", old, new)
 
 
@@ -269,9 +306,11 @@ async def _contacts_remove(admin: Admin, cmd: AdminCommand) -> _Outcome:
     member_id = who if who in contacts else await admin._member(cmd, who)
     if member_id not in contacts:
         raise _Refused(f"{who} is not a care contact; nothing was changed.")
-    new = json.dumps([c for c in contacts if c != member_id])
-    old = await admin._setting(cmd, CARE_CONTACTS, new)
-    return _Outcome(f"{who} no longer receives care alerts.", old, new)
+    left = [c for c in contacts if c != member_id]
+    old = await admin._setting(cmd, CARE_CONTACTS, json.dumps(left))
+    if not left:
+        await admin._no_contacts_left(cmd, "was removed by an admin")
+    return _Outcome(f"{who} no longer receives care alerts.", old, json.dumps(left))
 
 
 @_handles("care contacts list")
@@ -325,9 +364,8 @@ async def _care_choice(admin: Admin, cmd: AdminCommand, field: str, value: str) 
 async def _alerts_list(admin: Admin, cmd: AdminCommand) -> _Outcome:
     every = bool(cmd.args)
     alerts = await admin.alerts.list(cmd.platform, cmd.community, include_closed=every)
-    if not alerts:
-        return _Outcome("no care alerts." if every else "no open care alerts.", private=True)
-    return _Outcome("\n".join(_alert_line(a) for a in alerts), private=True)
+    lines = [_alert_line(a) for a in alerts] or ["no care alerts." if every else "no open care alerts."]
+    return _Outcome("\n".join([*await admin._notice(cmd), *lines]), private=True)
 
 
 @_handles("alerts ack")
@@ -391,6 +429,8 @@ async def _optin(admin: Admin, cmd: AdminCommand) -> _Outcome:
 @_handles("forget-me")
 async def _forget_me(admin: Admin, cmd: AdminCommand) -> _Outcome:
     done = await privacy.forget_member(admin.store, cmd.platform, cmd.community, cmd.invoker.id)
+    if done.last_care_contact:
+        await admin._no_contacts_left(cmd, "asked to be forgotten")
     text = f"forgotten: {done.summary()}."
     if done.optout_kept:
         text += " Your opt-out is kept, so I still will not watch or profile you (/gm optin undoes it)."

@@ -5,7 +5,11 @@ walks every key of the community rather than a list of known ones, so state
 that other parts add later (profiles, care flags) is covered if it follows the
 key conventions: a key under `member:<id>` is deleted, the id is removed from
 sets, sorted sets, lists and hash fields, and the member's entries are removed from
-every stream whose entries carry an `author` field.
+every stream whose entries carry an `author` field (with their edits and ids).
+
+A care contact is also taken off the care contacts, and out of the alerts they
+handled (`AlertStore.forget_member`): the alerts stay for the member they are
+about, with "a former care contact" where their name and notes were.
 
 Two things are kept on purpose:
 - the opt-out flag, if the member had opted out: forgetting someone must not
@@ -25,7 +29,7 @@ from pathlib import Path
 from groupmind.admin import audit
 from groupmind.care.alerts import AlertStore
 from groupmind.events import CommandFile
-from groupmind.store.community import CARE_CONTACTS
+from groupmind.store.community import CARE_CONTACTS, care_contact_ids
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.state import Store
 
@@ -41,15 +45,21 @@ class Forgotten:
     keys: int = 0
     memberships: int = 0
     alerts: int = 0
+    alerts_handled: int = 0
     audit_entries: int = 0
     optout_kept: bool = False
+    last_care_contact: bool = False
+    """They were the community's last care contact: now there is none."""
 
     def summary(self) -> str:
-        return (
+        text = (
             f"deleted {self.messages} messages, {self.edits} edits, {self.keys} records about you "
             f"(activity, profile), {self.memberships} index entries and {self.alerts} care alerts; "
             f"removed your id from {self.audit_entries} audit entries"
         )
+        if self.alerts_handled:
+            text += f"; took your name and notes out of {self.alerts_handled} care alerts you handled"
+        return text
 
 
 def save_export(file: CommandFile, data_dir: Path) -> Path:
@@ -72,14 +82,20 @@ async def forget_member(store: Store, platform: str, community: str, member_id: 
     keys = CommunityKeys(platform, community)
     own = keys.member(member_id)
     special = {keys.optout, keys.audit, keys.alerts, keys.settings}
+    name = (await store.member_names(platform, community, [member_id]))[member_id]  # before it is deleted
     done = Forgotten()
     async for key in redis.scan_iter(match=keys.pattern, count=_SCAN_COUNT):
         if key == own or key.startswith(own + ":"):
             done.keys += await redis.delete(key)
         elif key not in special:
             await _forget_in(store, key, member_id, done)
-    done.memberships += await _drop_care_contact(store, keys, member_id)
-    done.alerts = await AlertStore(redis).forget_member(platform, community, member_id)
+    remaining = await drop_care_contact(store, platform, community, member_id)
+    if remaining is not None:
+        done.memberships += 1
+        done.last_care_contact = remaining == 0
+    done.alerts, done.alerts_handled = await AlertStore(redis).forget_member(
+        platform, community, member_id, audit.word(name)
+    )
     done.audit_entries = await audit.redact(redis, platform, community, member_id)
     done.optout_kept = bool(await redis.sismember(keys.optout, member_id))
     return done
@@ -104,16 +120,21 @@ async def _forget_in(store: Store, key: str, member_id: str, done: Forgotten) ->
             return
         done.messages += await redis.xdel(key, *(entry_id for entry_id, _ in authored))
         if key.endswith(":log"):
-            edits = key.removesuffix(":log") + ":edits"
-            done.edits += await redis.hdel(edits, *(message_id for _, message_id in authored))
+            conversation = key.removesuffix(":log")
+            message_ids = [message_id for _, message_id in authored]
+            done.edits += await redis.hdel(conversation + ":edits", *message_ids)
+            await redis.zrem(conversation + ":ids", *message_ids)  # their ids tell when they spoke
 
 
-async def _drop_care_contact(store: Store, keys: CommunityKeys, member_id: str) -> int:
-    contacts = json.loads(await store.redis.hget(keys.settings, CARE_CONTACTS) or "[]")
+async def drop_care_contact(store: Store, platform: str, community: str, member_id: str) -> int | None:
+    """Take `member_id` off the care contacts; how many are left, or None if they were not one."""
+    key = CommunityKeys(platform, community).settings
+    contacts = care_contact_ids(await store.redis.hget(key, CARE_CONTACTS))
     if member_id not in contacts:
-        return 0
-    await store.redis.hset(keys.settings, CARE_CONTACTS, json.dumps([c for c in contacts if c != member_id]))
-    return 1
+        return None
+    left = [c for c in contacts if c != member_id]
+    await store.redis.hset(key, CARE_CONTACTS, json.dumps(left))
+    return len(left)
 
 
 async def export(store: Store, platform: str, community: str, when: datetime) -> dict[str, object]:

@@ -3,12 +3,15 @@
 Alerts are numbered per community (1, 2, 3, ...) so an admin can type
 `alerts ack 3`. One hash per community holds them as JSON; the care monitor
 creates them, admins acknowledge and resolve them, and a member's `forget-me`
-deletes theirs. Resolved alerts beyond `max_alerts` are pruned, oldest first,
-so the hash never grows without bound; open ones are never pruned.
+deletes theirs. A care contact (or admin) who asks to be forgotten is taken out
+of the alerts they handled instead: those alerts stay, for the member they are
+about. Resolved alerts beyond `max_alerts` are pruned, oldest first, so the
+hash never grows without bound; open ones are never pruned.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Callable, get_args
 
@@ -19,6 +22,8 @@ from groupmind.store.keys import CommunityKeys
 
 MAX_ALERTS = 1_000
 MAX_NOTE_CHARS = 500
+FORMER_CONTACT = "a former care contact"
+"""Stands where a forgotten care contact's name and notes were."""
 _EVERY_COMMUNITY = CommunityKeys("*", "*").alerts
 """A SCAN pattern matching every community's alerts hash."""
 
@@ -99,7 +104,9 @@ class AlertStore:
         line = f"{now:%Y-%m-%d %H:%M} {state} by {by.display_name}"
         if note and note.strip():
             line += ": " + " ".join(sanitize_text(note).split())[:MAX_NOTE_CHARS]
-        moved = alert.model_copy(update={"state": state, "updated_at": now, "notes": (*alert.notes, line)})
+        moved = alert.model_copy(update={
+            "state": state, "updated_at": now, "notes": (*alert.notes, line), "handled_by": (*_handlers(alert), by.id),
+        })  # fmt: skip
         await self.redis.hset(CommunityKeys(platform, community).alerts, alert_id, moved.model_dump_json())
         return moved
 
@@ -112,10 +119,45 @@ class AlertStore:
         if excess > 0 and resolved:
             await self.redis.hdel(keys.alerts, *resolved[:excess])
 
-    async def forget_member(self, platform: str, community: str, member_id: str) -> int:
-        """Delete every alert about `member_id`; returns how many were deleted."""
+    async def forget_member(
+        self, platform: str, community: str, member_id: str, named: re.Pattern[str]
+    ) -> tuple[int, int]:
+        """Delete every alert about `member_id` and take them out of the rest; returns (deleted, rewritten).
+
+        `named` matches the name they go by. In the alerts they handled, each
+        note they wrote keeps its time and step but loses its author and words
+        ("acknowledged by a former care contact"); their name, wherever else an
+        alert's text carries it (the bot names the care contact it offers, a
+        member may name them), becomes that same marker.
+        """
         alerts = await self.list(platform, community, include_closed=True)
         doomed = [a.id for a in alerts if a.member.id == member_id]
+        kept = (a for a in alerts if a.member.id != member_id)
+        rewritten = {a.id: after.model_dump_json() for a in kept if (after := _without(a, member_id, named)) != a}
+        key = CommunityKeys(platform, community).alerts
+        pipe = self.redis.pipeline(transaction=True)
         if doomed:
-            await self.redis.hdel(CommunityKeys(platform, community).alerts, *doomed)
-        return len(doomed)
+            pipe.hdel(key, *doomed)
+        if rewritten:
+            pipe.hset(key, mapping=rewritten)
+        await pipe.execute()
+        return len(doomed), len(rewritten)
+
+
+def _handlers(alert: CareAlert) -> tuple[str, ...]:
+    """Who wrote each note; "" for notes written before authors were kept."""
+    return ("",) * (len(alert.notes) - len(alert.handled_by)) + alert.handled_by
+
+
+def _without(alert: CareAlert, member_id: str, named: re.Pattern[str]) -> CareAlert:
+    """`alert` with `member_id` taken out (see `AlertStore.forget_member`)."""
+    handlers = _handlers(alert)
+    notes = (
+        line.split(" by ", 1)[0] + f" by {FORMER_CONTACT}" if by == member_id else named.sub(FORMER_CONTACT, line)
+        for line, by in zip(alert.notes, handlers)
+    )
+    return alert.model_copy(update={
+        "notes": tuple(notes),
+        "handled_by": tuple("" if by == member_id else by for by in handlers),
+        **{name: named.sub(FORMER_CONTACT, getattr(alert, name)) for name in ("why", "excerpt", "bot_said")},
+    })  # fmt: skip

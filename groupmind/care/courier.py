@@ -9,7 +9,7 @@ next contact or the audit log instead of being lost.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from groupmind.events import CareAlert, ChannelRef, Member
 
@@ -26,6 +26,19 @@ class Courier(Protocol):
 
     async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
         """Deliver `alert`, rendered as `text`, privately to one care contact; False if they cannot be reached."""
+        ...
+
+
+@runtime_checkable
+class AdminRoute(Protocol):
+    """An adapter that knows a community's admins and can reach them privately (the local room's `--admin`).
+
+    Optional beside `Courier`: where the core does not know who the admins are,
+    what they must hear is kept where they look instead (audit log, `status`).
+    """
+
+    async def to_admins(self, where: ChannelRef, text: str) -> bool:
+        """Say `text` privately to every admin of `where`'s community; False when none could be reached."""
         ...
 
 

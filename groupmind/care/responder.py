@@ -14,7 +14,6 @@ care contact can receive is written to the audit log, never dropped.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import uuid
@@ -38,7 +37,9 @@ from groupmind.config import Settings
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member, Urgency, utcnow
 from groupmind.llm.engine import Engine
 from groupmind.store import Store
-from groupmind.store.community import CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY
+from groupmind.store.community import (
+    CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, care_contact_ids,
+)  # fmt: skip
 from groupmind.store.keys import CommunityKeys
 
 log = logging.getLogger(__name__)
@@ -101,10 +102,7 @@ class CareResponder:
         if settings is None:
             settings = await self.store.get_settings(platform, community)
         values = {**CARE_DEFAULTS, **settings}
-        try:
-            ids = [str(i) for i in json.loads(values[CARE_CONTACTS])]
-        except (TypeError, ValueError):
-            ids = []
+        ids = care_contact_ids(values[CARE_CONTACTS])
         names = await self.store.member_names(platform, community, ids)
         return CareConfig(
             contacts=tuple(Member(id=i, display_name=names[i]) for i in ids),

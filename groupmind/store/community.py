@@ -8,6 +8,7 @@ that reads them (speak policy, prompt, care).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -27,6 +28,19 @@ CARE_SENSITIVITY = "care.sensitivity"
 CARE_CHANNEL = "care.channel"
 """The community's private care channel (a platform channel id); absent: alerts go by DM only."""
 CARE_DEFAULTS = {CARE_CONTACTS: "[]", CARE_REGION: "US", CARE_CHECKINS: "on", CARE_SENSITIVITY: "normal"}
+
+
+def care_contact_ids(value: str | None) -> list[str]:
+    """The `care.contacts` setting as member ids, in order; unset, or hand-edited into anything but a list, is none.
+
+    The one reader of the setting, so the care layer, the admin commands and
+    forget-me always agree on who the care contacts are.
+    """
+    try:
+        ids = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return [str(i) for i in ids] if isinstance(ids, list) else []
 
 
 def mode_field(conversation: str) -> str:

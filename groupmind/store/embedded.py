@@ -4,20 +4,46 @@ When no Redis URL is configured, groupmind runs its own Redis-protocol server on
 a unix socket in the data directory, with an append-only file there, so a
 restart of the room keeps its history. If a server already answers on that
 socket (a second groupmind on the same data dir), it is shared, not duplicated.
+
+A server that dies (killed, crashed) is started again, from the same append-only
+file on the same socket, by `revive`, which the client calls whenever a command
+fails to reach it (`connect.client_for`); the client's retry carries the command
+over the gap. Whether a server is alive is decided by a lock on `server.lock`
+that the server process itself holds for its whole life (it inherits the locked
+file): the kernel releases it the moment the server dies, however it dies. So a
+silent socket leads to a new server only when the lock is free: never a second
+server beside a live one that is merely slow (still loading its file), and never
+two servers from two groupmind processes that share the data dir.
+
+The append-only file is fsynced before every reply (`appendfsync always`): a
+write the server acknowledged survives its death. With `everysec` it need not:
+while the previous second's fsync is still running (a busy disk), the server
+holds new writes in memory for up to two seconds yet answers at once, and a
+killed server took a burst of stored messages with it. The server fsyncs once
+per turn of its event loop, for every client and pipelined command together, so
+batched ingest (replays) barely notices; a live message pays a few milliseconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
+import fcntl
 import importlib.util
+import logging
+import os
 import signal
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
+
+log = logging.getLogger(__name__)
 
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux; leave room for the terminator.
+_POLL_S = 0.05
 
 
 class EmbeddedServerError(RuntimeError):
@@ -60,7 +86,12 @@ class EmbeddedServer:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir).resolve() / "redis"
         self.socket_path = self._socket_path()
+        self.lock_path = self.data_dir / "server.lock"
+        self.log_path = self.data_dir / "server.log"
+        self.restarts = 0
+        """How many times `revive` found the server silent and brought it back."""
         self._proc: subprocess.Popen[bytes] | None = None
+        self._reviving = asyncio.Lock()
 
     def _socket_path(self) -> Path:
         path = self.data_dir / "redis.sock"
@@ -80,11 +111,67 @@ class EmbeddedServer:
 
     def start(self, timeout: float = 15.0) -> None:
         """Start the server, or join one already serving this data dir."""
+        for _ in self._serving(timeout):
+            time.sleep(_POLL_S)
+
+    async def revive(self, timeout: float = 15.0) -> None:
+        """Start the server again if it died, and wait until it answers. Concurrent callers share one restart.
+
+        Nothing while it answers, nor while a live server holds the lock (busy,
+        still loading, just started by another process): the caller's retry
+        comes back. Call it on the event loop's own thread (as the client's
+        retry does): the server is told to die with the thread that started it,
+        and a worker thread of `asyncio.to_thread` would take it down when it ends.
+        """
+        async with self._reviving:
+            if _answers_ping(self.socket_path) or (lock := self._take_lock()) is None:
+                return
+            log.warning("the embedded Redis server stopped answering; starting it again from %s", self.data_dir)
+            for _ in self._serving(timeout, lock):
+                await asyncio.sleep(_POLL_S)
+            self.restarts += 1
+
+    def _serving(self, timeout: float, lock: int | None = None) -> Iterator[None]:
+        """Make a server answer on the socket, starting one only if none is alive; yields whenever it must wait.
+
+        `lock`, already taken by the caller, starts one at once. One procedure
+        for `start` (which sleeps between yields) and `revive` (which awaits).
+        """
+        if self._proc is not None and self._proc.poll() is not None:
+            self._proc = None  # ours, and dead: reaped
+        deadline = time.monotonic() + timeout
+        spawned: subprocess.Popen[bytes] | None = None
+        if lock is not None:
+            spawned = self._proc = self._spawn(lock)
+        while not _answers_ping(self.socket_path):
+            if spawned is not None and spawned.poll() is not None:
+                self._proc = None
+                tail = self._log_tail()
+                raise EmbeddedServerError(f"embedded Redis server exited at start; log {self.log_path}:\n{tail}")
+            if spawned is None and (lock := self._take_lock()) is not None:
+                spawned = self._proc = self._spawn(lock)
+            elif time.monotonic() > deadline:
+                self.stop()
+                holder = "" if spawned else " (another process's server holds its lock)"
+                raise EmbeddedServerError(
+                    f"embedded Redis server did not answer on {self.socket_path} in {timeout}s{holder}"
+                )
+            yield
+
+    def _take_lock(self) -> int | None:
+        """The locked lock file's descriptor, or None while a live server (or its starter) holds it."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if _answers_ping(self.socket_path):
-            return
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return fd
+
+    def _spawn(self, lock: int) -> subprocess.Popen[bytes]:
+        """Start valkey-server holding `lock` for its life; this process lets go of its own copy."""
         self.socket_path.unlink(missing_ok=True)
-        log_path = self.data_dir / "server.log"
         args = [
             str(server_binary()),
             "--port", "0",
@@ -92,25 +179,20 @@ class EmbeddedServer:
             "--unixsocketperm", "700",
             "--dir", str(self.data_dir),
             "--appendonly", "yes",
-            "--appendfsync", "everysec",
+            "--appendfsync", "always",
             "--save", "",
-            "--logfile", str(log_path),
+            "--logfile", str(self.log_path),
             "--daemonize", "no",
         ]  # fmt: skip
-        self._proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                tail = log_path.read_text(errors="replace")[-800:] if log_path.exists() else ""
-                self._proc = None
-                raise EmbeddedServerError(f"embedded Redis server exited at start; log {log_path}:\n{tail}")
-            if _answers_ping(self.socket_path):
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise EmbeddedServerError(f"embedded Redis server did not answer on {self.socket_path} in {timeout}s")
+        try:
+            return subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, pass_fds=(lock,), preexec_fn=_die_with_parent
+            )
+        finally:
+            os.close(lock)
+
+    def _log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-800:] if self.log_path.exists() else ""
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server if this object started it; SIGTERM flushes the append-only file."""

@@ -70,6 +70,10 @@ class CommunityKeys:
         """Stream of messages in one conversation."""
         return f"{self.prefix}:chan:{_part(conversation)}:log"
 
+    def ids(self, conversation: str) -> str:
+        """Sorted set of the platform message ids one conversation's stream holds, scored by entry time (dedupe)."""
+        return f"{self.prefix}:chan:{_part(conversation)}:ids"
+
     def edits(self, conversation: str) -> str:
         """Hash of message id -> edited text for one conversation."""
         return f"{self.prefix}:chan:{_part(conversation)}:edits"
@@ -132,6 +136,11 @@ class CommunityKeys:
     def care_quiet(self) -> str:
         """Hash of member id -> the last-seen epoch of the silence already reported (one alert per silence)."""
         return f"{self.prefix}:care:quiet"
+
+    @property
+    def care_notice(self) -> str:
+        """What admins must know about care: the last care contact went (and why, never who); until one is added."""
+        return f"{self.prefix}:care:notice"
 
     @property
     def alert_reminders(self) -> str:

@@ -1,17 +1,21 @@
 """Conversations, member activity and community settings, kept in Redis.
 
 Each conversation is one stream, trimmed with `MAXLEN ~` so it never grows
-without bound. An append is one round trip: the stream entry, the member's
-activity and the community's indexes go in one pipeline. Streams cannot be
-edited in place, so an edit is kept beside the stream and applied on read; a
-delete removes the entry.
+without bound. An append is one round trip: one script stores the stream entry,
+the member's activity and the community's indexes, unless the conversation
+already holds that platform message id (a sorted set of the ids its stream
+holds, trimmed with it). So a message stored twice (the client retries a write
+whose first attempt landed before Redis died, a platform redelivers, a replay
+repeats a line) is kept once and counted once. Streams cannot be edited in
+place, so an edit is kept beside the stream and applied on read; a delete
+removes the entry.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import chain
 from typing import AsyncIterator, Callable, Iterable, Mapping
 
 from redis.asyncio import Redis
@@ -45,32 +49,35 @@ class Activity:
     active_days: int
 
 
-@dataclass
-class _MemberBatch:
-    """One member's activity within a batch of appends, written as one set of commands."""
+_APPEND = """
+-- KEYS: stream, its ids, the community's channels[, its members, the author's activity, the author's days]
+-- ARGV: maxlen, message id, conversation, author id, epoch, day, author name, days kept, field, value, ...
+if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
+local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 9))
+redis.call('ZADD', KEYS[2], string.match(entry, '^%d+'), ARGV[2])
+local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.match(oldest, '^%d+'))
+redis.call('SADD', KEYS[3], ARGV[3])
+if #KEYS == 3 then return 1 end
+local stamp = tonumber(ARGV[5])
+redis.call('SADD', KEYS[4], ARGV[4])
+redis.call('HINCRBY', KEYS[5], 'messages', 1)
+local seen = redis.call('HMGET', KEYS[5], 'first_seen', 'last_seen')
+if not seen[1] or stamp < tonumber(seen[1]) then redis.call('HSET', KEYS[5], 'first_seen', ARGV[5]) end
+if not seen[2] or stamp >= tonumber(seen[2]) then redis.call('HSET', KEYS[5], 'last_seen', ARGV[5], 'name', ARGV[7]) end
+redis.call('ZADD', KEYS[6], ARGV[6], ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(ARGV[6]) - tonumber(ARGV[8]))
+return 1
+"""
+"""Store one message unless its conversation holds its id already; 1 if stored, 0 if not.
 
-    messages: int = 0
-    first: float = float("inf")
-    last: float = 0.0
-    name: str = ""
-    days: set[int] = field(default_factory=set)
-
-    def add(self, msg: ChatMessage) -> None:
-        stamp = msg.ts.timestamp()
-        self.messages += 1
-        self.first = min(self.first, stamp)
-        if stamp >= self.last:
-            self.last, self.name = stamp, msg.author_name
-        self.days.add(msg.ts.date().toordinal())
-
-    def queue(self, pipe: RedisPipeline, keys: CommunityKeys, member_id: str) -> None:
-        member, days = keys.member(member_id), keys.member_days(member_id)
-        pipe.sadd(keys.members, member_id)
-        pipe.hincrby(member, "messages", self.messages)
-        pipe.hsetnx(member, "first_seen", self.first)
-        pipe.hset(member, mapping={"last_seen": self.last, "name": self.name})
-        pipe.zadd(days, {str(day): day for day in self.days})
-        pipe.zremrangebyscore(days, "-inf", max(self.days) - ACTIVE_DAYS_KEPT)
+One script, so the check and the writes are atomic: a retried attempt finds the
+first one's claim. The ids are scored by their stream entry's time and trimmed
+to the stream's oldest entry, so they bound themselves as the stream does. The
+member's activity is written only for a new message: a duplicate counts nothing.
+EVAL (not EVALSHA): a restarted server has an empty script cache, and the text
+costs less than a NOSCRIPT round trip.
+"""
 
 
 def _keys(ref: ChannelRef | ChatMessage) -> CommunityKeys:
@@ -97,55 +104,43 @@ class Store:
         profile: bool = True,
         fields: Mapping[str, str] | None = None,
         also: Callable[[RedisPipeline], None] | None = None,
-    ) -> None:
+    ) -> bool:
         """Store one message and (if `profile`) count it in its author's activity, in one round trip.
 
+        Returns False when the conversation already held the message (nothing changed).
         `fields` are kept beside the message in its stream entry (the we model's
-        reply-to link); `also` queues more commands into the same round trip.
+        reply-to link); `also` queues more commands into the same round trip, which
+        run even for a duplicate.
         """
         pipe = self.redis.pipeline(transaction=False)
-        self._queue(pipe, (msg,), lambda _: profile, fields or {})
+        self._queue(pipe, msg, profile, fields or {})
         if also is not None:
             also(pipe)
-        await pipe.execute()
+        stored, *_ = await pipe.execute()
+        return bool(stored)
 
     async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
-        """Store messages in one round trip (replays, backfills); returns how many."""
+        """Store messages in one round trip (replays, backfills); returns how many were new."""
         pipe = self.redis.pipeline(transaction=False)
-        count = self._queue(pipe, messages, profile, {})
-        if count:
-            await pipe.execute()
-        return count
-
-    def _queue(
-        self,
-        pipe: RedisPipeline,
-        messages: Iterable[ChatMessage],
-        profile: ProfileFilter,
-        fields: Mapping[str, str],
-    ) -> int:
-        """Queue the stream entries, then activity summed per member rather than per message."""
-        conversations: dict[CommunityKeys, set[str]] = defaultdict(set)
-        members: dict[tuple[CommunityKeys, str], _MemberBatch] = {}
-        count = 0
         for msg in messages:
-            keys = _keys(msg)
-            conversation = msg.where.conversation
-            pipe.xadd(
-                keys.log(conversation),
-                {**fields, "id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()},
-                maxlen=self.maxlen,
-                approximate=True,
-            )
-            conversations[keys].add(conversation)
-            if not msg.author_is_bot and profile(msg):
-                members.setdefault((keys, msg.author_id), _MemberBatch()).add(msg)
-            count += 1
-        for keys, names in conversations.items():
-            pipe.sadd(keys.channels, *names)
-        for (keys, member_id), batch in members.items():
-            batch.queue(pipe, keys, member_id)
-        return count
+            self._queue(pipe, msg, profile(msg), {})
+        if not len(pipe):
+            return 0
+        return sum(await pipe.execute())
+
+    def _queue(self, pipe: RedisPipeline, msg: ChatMessage, profile: bool, fields: Mapping[str, str]) -> None:
+        """Queue the `_APPEND` script for one message."""
+        keys = _keys(msg)
+        conversation = msg.where.conversation
+        names = [keys.log(conversation), keys.ids(conversation), keys.channels]
+        if profile and not msg.author_is_bot:
+            names += [keys.members, keys.member(msg.author_id), keys.member_days(msg.author_id)]
+        entry = {**fields, "id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()}
+        pipe.eval(
+            _APPEND, len(names), *names,
+            self.maxlen, msg.message_id, conversation, msg.author_id, msg.ts.timestamp(),
+            msg.ts.date().toordinal(), msg.author_name, ACTIVE_DAYS_KEPT, *chain.from_iterable(entry.items()),
+        )  # fmt: skip
 
     async def window(self, where: ChannelRef, count: int) -> list[ChatMessage]:
         """The last `count` messages of a conversation, oldest first, edits applied."""
@@ -199,6 +194,7 @@ class Store:
         keys = _keys(where)
         pipe = self.redis.pipeline(transaction=False)
         pipe.xdel(keys.log(where.conversation), entry_id)
+        pipe.zrem(keys.ids(where.conversation), message_id)
         pipe.hdel(keys.edits(where.conversation), message_id)
         await pipe.execute()
         return True

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from contextlib import asynccontextmanager
 from typing import AsyncIterator, Iterator
 
 import aiohttp
+import aiohttp.test_utils
 import pytest
+from aiohttp import web
 
 from groupmind.config import Settings
 from groupmind.llm import EngineError, GenerationTimeout, ModelLoadError, Prompt, RemoteEngine
@@ -76,12 +80,73 @@ async def remote(server_url: str) -> AsyncIterator[RemoteEngine]:
     await engine.close()
 
 
-async def test_streamed_pieces_add_up_to_the_servers_whole_reply(remote: RemoteEngine, server_url: str) -> None:
-    pieces = [p async for p in remote.stream(PROMPT, max_tokens=8, timeout=120, key="local:t:ubuntu")]
-    body = remote._body(PROMPT, 8) | {"stream": False}
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{server_url}/v1/completions", json=body) as resp:
-            whole = (await resp.json())["choices"][0]["text"]
+class Relay:
+    """A loopback relay in front of the model server that keeps the raw body of every response it passes on.
+
+    It lets a test compare what the engine made of one request with what the
+    server actually sent for that same request, so nothing depends on two
+    generations coming out the same.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self._bodies: list[bytearray] = []
+
+    @property
+    def bodies(self) -> list[str]:
+        """Each response's body as relayed so far, in the order the requests came."""
+        return [body.decode("utf-8") for body in self._bodies]
+
+    async def _relay(self, request: web.Request) -> web.StreamResponse:
+        body = bytearray()
+        self._bodies.append(body)
+        async with aiohttp.ClientSession() as session:
+            async with session.request(
+                request.method, self.upstream + request.path_qs, data=await request.read(),
+                headers={"Content-Type": request.headers.get("Content-Type", "application/json")},
+            ) as upstream:  # fmt: skip
+                response = web.StreamResponse(status=upstream.status)
+                response.content_type = upstream.content_type
+                await response.prepare(request)
+                try:
+                    async for chunk in upstream.content.iter_any():
+                        body += chunk  # kept before it is passed on: the engine may hang up once it has it
+                        await response.write(chunk)
+                    await response.write_eof()
+                except ConnectionResetError:
+                    pass  # the engine had what it needed (a `[DONE]`, a status) and closed
+                return response
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[str]:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._relay)
+        server = aiohttp.test_utils.TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        try:
+            yield str(server.make_url("")).rstrip("/")
+        finally:
+            await server.close()
+
+
+def streamed_text(body: str) -> str:
+    """The text a completion stream carries, read straight from its server-sent events."""
+    events = [line.removeprefix("data:").strip() for line in body.splitlines() if line.startswith("data:")]
+    assert events and events[-1] == "[DONE]", body[-500:]  # the whole stream, to its end
+    return "".join(choice["text"] for event in events[:-1] for choice in json.loads(event)["choices"])
+
+
+async def test_streamed_pieces_add_up_to_the_servers_whole_reply(server_url: str) -> None:
+    relay = Relay(server_url)
+    async with relay.serving() as url:
+        engine = RemoteEngine(remote_settings(url))
+        await engine.start()
+        try:
+            pieces = [p async for p in engine.stream(PROMPT, max_tokens=8, timeout=120, key="local:t:ubuntu")]
+        finally:
+            await engine.close()
+    _, completion = relay.bodies  # start()'s model check, then the one completion request
+    whole = streamed_text(completion)
     assert len(pieces) > 1  # streamed piece by piece, not in one block
     assert "".join(pieces) == whole and whole.strip()
 
