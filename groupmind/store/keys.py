@@ -133,6 +133,18 @@ class CommunityKeys:
         """Hash of member id -> the last-seen epoch of the silence already reported (one alert per silence)."""
         return f"{self.prefix}:care:quiet"
 
+    def care_flagged(self, conversation: str) -> str:
+        """Sorted set of the ids of risk messages in one conversation, scored by time (the guard withholds their text)."""
+        return f"{self.prefix}:chan:{_part(conversation)}:care:flagged"
+
+    def drift(self, conversation: str) -> str:
+        """List of measures of the bot's latest replies in one conversation, newest first (the drift watch)."""
+        return f"{self.prefix}:chan:{_part(conversation)}:drift"
+
+    def drift_anchor(self, conversation: str) -> str:
+        """Counter of the replies left for which the bot's identity is re-anchored after drift."""
+        return f"{self.prefix}:chan:{_part(conversation)}:drift:anchor"
+
     @property
     def alert_reminders(self) -> str:
         """Hash of alert id -> epoch the care contacts were last told about it."""

@@ -1,0 +1,29 @@
+"""Mentions in what the model writes: never a run of names, never everyone.
+
+The bot's own `@name` leads are added by the pipeline when it speaks and never
+stored, so the model does not learn to open with a roll call; if it writes one
+anyway, or pings a whole room, the text is blocked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from groupmind.guard.verdict import PASS, Reason, Verdict, block
+
+MENTION = r"(?:<@[!&]?\w+>|<!\w+(?:\|[^>]*)?>|@[\w.-]+)"
+MASS = re.compile(r"@(?:everyone|here|channel|all)\b|<!(?:everyone|here|channel)[^>]*>|<@&\w+>", re.IGNORECASE)
+RUN = re.compile(rf"{MENTION}(?:[\s,;&+]+(?:and\s+)?{MENTION})+", re.IGNORECASE)
+"""Two or more mentions with nothing but separators between them."""
+MOST = 2
+"""Mentions one reply may hold in all; leads are the pipeline's job."""
+
+
+def mention_run(text: str) -> Verdict:
+    if found := MASS.search(text):
+        return block(Reason.MENTIONS, f"mass mention {found.group(0)!r}")
+    if found := RUN.search(text):
+        return block(Reason.MENTIONS, f"run of mentions {found.group(0)[:60]!r}")
+    if len(re.findall(MENTION, text)) > MOST:
+        return block(Reason.MENTIONS, "too many mentions")
+    return PASS
