@@ -34,7 +34,7 @@ def check(text: str, scene: Scene) -> Verdict:
         notes_leak(text, scene.notes),
         prompt_leak(text, scene.instructions),
         mention_run(text),
-        claims_human(text, scene.bot_name),
+        claims_human(text, scene.bot_name, scene.speakers),
         speaks_as_another(text, scene.bot_name, scene.speakers),
     ):
         if not verdict.passed:

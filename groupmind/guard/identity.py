@@ -49,7 +49,7 @@ NOT_NAMES = frozenset(
     actually totally pretty quite kind bot assistant ready listening around there with on in at all your yours
     it this that what everyone everybody someone somebody nobody none one thanks thank hi hey hello great yes no
     tired busy free done late still right wrong lost confused learning interested anyone anybody people folks we
-    they you who more nothing something everything""".split()
+    they you who more nothing something everything i'm it's that's we're you're who's he's she's""".split()
 )
 """Words that follow "I'm" or "this is" with a capital letter without being a name."""
 
@@ -67,10 +67,13 @@ def _same(a: str, b: str) -> bool:
     return a.casefold().strip() == b.casefold().strip()
 
 
-def claims_human(text: str, bot_name: str) -> Verdict:
-    """A claim to be a person, or a name other than the bot's own."""
+def claims_human(text: str, bot_name: str, speakers: Iterable[str] = ()) -> Verdict:
+    """A claim to be a person, to be one of the members (`speakers`), or to have a name other than the bot's."""
     if found := HUMAN.search(text):
         return block(Reason.IDENTITY, f"claims to be human: {found.group(0)!r}")
+    members = "|".join(re.escape(s) for s in sorted(set(speakers), key=len, reverse=True) if s and not _same(s, bot_name))
+    if members and (found := re.search(rf"\b{_I}\s+(?:{members})(?![\w'-])", text, re.IGNORECASE)):
+        return block(Reason.IDENTITY, f"claims to be a member: {found.group(0)!r}")
     for found in _NAMED.finditer(text):
         name = next(v for v in found.groupdict().values() if v)
         if _same(name, bot_name) or name.casefold() in NOT_NAMES:

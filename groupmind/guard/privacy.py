@@ -40,6 +40,12 @@ _CARE_WORDS = re.compile(
     re.IGNORECASE,
 )
 """Words that, next to a member's name, say something about their wellbeing."""
+_RISK_TALK = re.compile(
+    r"suicid|self[- ]?harm|\bkill\w* (?:my|your|him|her|them|one)sel(?:f|ves)\b|\bend(?:s|ing)? (?:it all|(?:my|your|his|her|their) (?:own )?life)"
+    r"|\b(?:wants?|wanted|wanting) to die\b|overdos|unaliv|\bkms\b|\bat risk\b|\bin crisis\b|disclos|\bcutting (?:my|your|him|her|them)sel",
+    re.IGNORECASE,
+)
+"""Talk about someone's risk in any person: the detector's patterns are about the speaker, these about anyone."""
 SHARED_WORDS = 2
 """Content words a public reply may share with a risk message before it counts as repeating it."""
 
@@ -106,7 +112,7 @@ def care_echo(text: str, risk_texts: Sequence[str], names: Iterable[str] = ()) -
     if not risk_texts:
         return PASS
     form = normalize(text)
-    if any(s.kind not in _QUIET_KINDS for s in scan(form)):
+    if _RISK_TALK.search(text) or any(s.kind not in _QUIET_KINDS for s in scan(form)):
         return block(Reason.CARE_ECHO, "talks about risk in public while a member is at risk")
     said = set(content_words(form, names))
     said_grams = _trigrams(form)

@@ -21,7 +21,7 @@ MIN_SHINGLES = 4
 """Texts with fewer shingles (a word or two) are near-copies only when equal."""
 
 _MENTION = re.compile(r"<@[!&]?\w+>|<!\w+(?:\|[^>]*)?>|@[\w.-]+")
-_LEADING_NICK = re.compile(r"^\s*[\w.|`^-]{1,32}[:,]\s+")
+_LEADING_NICK = re.compile(r"^\s*[\w.|`^-]{1,32}:\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
