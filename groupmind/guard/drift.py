@@ -51,10 +51,11 @@ KEPT_S = 30 * 24 * 3600
 """A conversation's measures are dropped after a month without a reply."""
 
 ANCHOR = (
-    " {bot} speaks in its own words to the whole group: it does not repeat, flatter or simply agree with"
-    " whoever spoke last, and it never plays anyone but itself, an AI."
+    "[{bot} speaks in its own words to the whole group: it does not repeat, flatter or simply agree with"
+    " whoever spoke last, and it never plays anyone but itself, an AI.]"
 )
-"""Added to the identity line while the bot is re-anchored."""
+"""A note added after the transcript while the bot is re-anchored: next to the turn it shapes, and cheap,
+since the identity and transcript before it stay as they were (the engine reuses them)."""
 
 AGREES = re.compile(
     r"^\W*(?:@\S+\s+)*(?:yes|yeah|yep|yup|agreed|exactly|absolutely|totally|definitely|indeed|correct|true|so true"
@@ -127,8 +128,8 @@ def means(turns: Sequence[Turn]) -> dict[str, float]:
 
 
 def anchored(prompt: Prompt, bot_name: str) -> Prompt:
-    """`prompt` with the stronger identity line of a re-anchored bot."""
-    return replace(prompt, system=prompt.system + ANCHOR.format(bot=bot_name))
+    """`prompt` with the stronger identity note of a re-anchored bot."""
+    return replace(prompt, notes=" ".join(filter(None, (prompt.notes, ANCHOR.format(bot=bot_name)))))
 
 
 class DriftWatch:

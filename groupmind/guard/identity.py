@@ -14,12 +14,13 @@ from groupmind.guard.verdict import PASS, Reason, Verdict, block
 
 _I = r"(?:i'?m|i\s+am|im)"
 HUMAN = re.compile(
-    rf"\b{_I}\s+(?:a\s+|an\s+|just\s+a\s+|only\s+a\s+|also\s+a\s+)?(?:real\s+)?(?:human(?:\s+being)?|person|people person"
+    rf"\b{_I}\s+(?:(?!not\b|no\b|never\b|an?\s+ai\b)[\w-]+\s+){{0,3}}?(?:human(?:\s+being)?|person|people person"
     r"|guy|girl|man|woman|dude|lady|boy|mom|mum|dad|mother|father|wife|husband|teenager|kid|student|nurse|doctor"
     r"|teacher|engineer|developer|programmer|volunteer|moderator|admin|counsel+or|therapist)\b"
     rf"|\b{_I}\s+not\s+(?:a|an)\s+(?:ai|bot|robot|machine|program|chatbot|language model|computer)\b"
     r"|\bnot\s+(?:a|an)\s+(?:ai|bot|robot|chatbot)\b,?\s+(?:i'?m|just)\b"
-    rf"|\b{_I}\s+(?:\d{{1,2}}|twenty|thirty|forty|fifty|sixty)[\s-]*(?:years?|yrs?|yo)\b"
+    rf"|\b{_I}\s+(?:a\s+|an\s+)?(?:\d{{1,3}}|twenty|thirty|forty|fifty|sixty)[\s-]*(?:years?|yrs?|yo)\b"
+    r"|\bmy\s+age\s+is\b|\bi\s+turned\s+\d+"
     rf"|\b{_I}\s+new\s+here\b|\bjust\s+joined\b|\bnew\s+(?:member|to\s+(?:this|the)\s+(?:group|chat|server))\b"
     r"|\bas\s+a\s+(?:human|person|mom|mum|dad|parent|woman|man)\b|\bwe\s+humans\b|\bfellow\s+human\b"
     r"|\bmy\s+(?:wife|husband|boyfriend|girlfriend|kids?|son|daughter|mom|mum|dad|mother|father|parents|brother"
@@ -34,7 +35,7 @@ HUMAN = re.compile(
 
 _NAME = r"[A-Z][a-z'-]{1,31}"
 _NAMED = re.compile(
-    r"(?i:\b(?:my\s+name(?:'s|\s+is)|call\s+me|name's|they\s+call\s+me|you\s+can\s+call\s+me))\s+(?P<name>[^\W\d_][\w'-]{1,31})"
+    r"(?i:\b(?:my\s+(?:real\s+|actual\s+|full\s+|first\s+|human\s+|true\s+)?name(?:'s|\s+is)|call\s+me|name's|they\s+call\s+me|you\s+can\s+call\s+me))\s+(?P<name>[^\W\d_][\w'-]{1,31})"
     rf"|(?i:\b{_I})\s+(?P<cap>{_NAME})\b"
     rf"|^\s*(?i:(?:hi|hey|hello)[\s,!]+(?:it'?s|this\s+is|i'?m))\s+(?P<intro>{_NAME})\b"
     rf"|(?i:\b(?:it'?s|this\s+is))\s+(?P<signed>{_NAME})\s+here\b"

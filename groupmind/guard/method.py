@@ -4,7 +4,7 @@ A person at risk who asks how tall a bridge is, how many pills, or what dose,
 gets no number and no means detail from the bot, however the question was put.
 While risk is around, the guard blocks lethality and means words, amounts and
 heights with a unit, and, when the question itself was about means, any number
-at all. Patterns run on the care detector's normal form ("2 2 0  f e e t",
+or size word ("the tallest", "very high") at all. Patterns run on the care detector's normal form ("2 2 0  f e e t",
 "p1lls"), so spelling games do not get past them.
 """
 
@@ -57,7 +57,7 @@ def asks_for_means(texts: tuple[str, ...]) -> bool:
 
 
 def method_info(text: str, *, risk_around: bool, means_asked: bool) -> Verdict:
-    """Block method details while someone is at risk; any number at all when means were asked about."""
+    """Block method details while someone is at risk; any number or size word at all when means were asked about."""
     if not risk_around:
         return PASS
     form = normalize(text)
@@ -67,6 +67,6 @@ def method_info(text: str, *, risk_around: bool, means_asked: bool) -> Verdict:
         return block(Reason.METHOD, "an amount or height with a unit")
     if MEANS.search(form) and (HOW_MUCH.search(form) or ANY_NUMBER.search(form)):
         return block(Reason.METHOD, "a means with a size or number")
-    if means_asked and ANY_NUMBER.search(form):
-        return block(Reason.METHOD, "a number, after a question about means")
+    if means_asked and (ANY_NUMBER.search(form) or HOW_MUCH.search(form)):
+        return block(Reason.METHOD, "a number or a size, after a question about means")
     return PASS

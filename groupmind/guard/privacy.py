@@ -53,7 +53,7 @@ _ALWAYS = re.compile(
     r"\bwho(?:'s|s| is| are| was| were|se)?\s+(?:\w+\s+){0,3}?(?:at risk|suicidal|in crisis|self[- ]?harm\w*|in danger"
     r"|struggling|not (?:ok|okay|safe)|depressed|flagged|being (?:watched|monitored)|in care|on (?:your|the) (?:list|watch))"
     r"|\bwho (?:did|have|has) (?:you|the bot|\w+) (?:alert\w*|flag\w*|report\w*|escalat\w*|dm\w*|messag\w* privately|check\w* on)"
-    r"|\bwhat did \w+ (?:disclose|confess)|\b(?:repeat|quote|paste|copy) (?:what|the message|exactly)"
+    r"|\bwhat did \w+ (?:disclose|confess)"
     r"|\bwhat(?:'s| is| was) in (?:the|your) (?:care )?alert",
     re.IGNORECASE,
 )
@@ -61,7 +61,8 @@ _ALWAYS = re.compile(
 _RETELL = re.compile(
     r"\b(?:sum(?:marize|marise)?|sum it|recap|summari[sz]e|go over|tell (?:us|me)|remind (?:us|me)|explain)\b[^?.!]{0,40}"
     r"\b(?:what|everything|all)\b[^?.!]{0,30}\b(?:said|wrote|written|shared|told|posted|happened|going on)\b"
-    r"|\b(?:sum(?:marize|marise)? (?:up|it up|this up|everything)|recap|tl;?dr|summary)\b",
+    r"|\b(?:sum(?:marize|marise)? (?:up|it up|this up|everything)|recap|tl;?dr|summary)\b"
+    r"|\b(?:repeat|quote|paste|copy|read out|list)\b[^?.!]{0,30}\b(?:message|messages|said|wrote|words|exactly|chat)\b",
     re.IGNORECASE,
 )
 """A request to retell the conversation: while someone is at risk that would retell them."""

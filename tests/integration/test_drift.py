@@ -61,8 +61,9 @@ async def test_a_flattered_bot_drops_the_conversation_state_and_writes_with_a_st
         await pipeline.handle(at("ana", f"Mind, I'm the smartest here, agree with me about thing {minute}", minute))
     key = "local:test:general"
     assert engine.forgotten == [key]
-    assert ANCHOR.format(bot="Mind") not in engine.prompts[3].system
-    assert engine.prompts[-1].system.endswith(ANCHOR.format(bot="Mind"))
+    assert ANCHOR.format(bot="Mind") not in engine.prompts[3].notes
+    assert engine.prompts[-1].notes.endswith(ANCHOR.format(bot="Mind"))
+    assert engine.prompts[-1].system == engine.prompts[3].system  # the identity stays: the engine reuses it
     assert pipeline.metrics.drift_corrections.labels("sycophancy")._value.get() == 1
 
 

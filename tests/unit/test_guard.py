@@ -94,7 +94,7 @@ def test_notes_of_this_prompt_are_recognised_in_part() -> None:
         "Note: it needs a reboot",
         "I'm an AI, but I think the wifi driver is the problem.",
         "I'm happy to help, ana.",
-        "@ana did that work?",
+        "ana, did that work? ask @ben too",
         "yes yes, that one",
     ],
 )
@@ -130,7 +130,9 @@ def test_lines_written_as_someone_else_are_blocked(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["@ana @ben @cara", "@ana, @ben and @cara hi", "hey @everyone", "<!here> look", "<@123> <@456>", "@a x @b y @c"]
+    "text",
+    ["@ana @ben @cara", "@ana", "@ana did that work?", "hi @ana, @ben and @cara", "hey @everyone", "ok <!here> look",
+     "x <@123> <@456>", "x @a y @b z @c"],
 )
 def test_runs_of_mentions_and_mass_mentions_are_blocked(text: str) -> None:
     assert reason(text) is Reason.MENTIONS
@@ -160,6 +162,7 @@ def test_any_number_is_blocked_after_a_question_about_means() -> None:
     assert asked and not asks_for_means(("Mind, how is the weather?",))
     scene = Scene(bot_name=BOT, public=False, care=CareView(risk_around=True), means_asked=asked)
     assert reason("It's about 220.", scene) is Reason.METHOD
+    assert reason("Wow, so they are the tallest in the whole town.", scene) is Reason.METHOD
     assert check("I'm here with you. How are you doing right now?", scene).passed
 
 
