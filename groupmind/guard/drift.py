@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from prometheus_client import Counter as PromCounter
 from redis.asyncio import Redis
@@ -135,10 +135,18 @@ def anchored(prompt: Prompt, bot_name: str) -> Prompt:
 class DriftWatch:
     """The rolling measures of every conversation, in Redis beside the conversation's other keys."""
 
-    def __init__(self, redis: Redis, counter: PromCounter, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        counter: PromCounter,
+        clock: Callable[[], datetime],
+        thresholds: Mapping[str, float] = THRESHOLDS,
+    ) -> None:
         self.redis = redis
         self.counter = counter
         self.clock = clock
+        self.thresholds = thresholds
+        """Where each measure's mean calls for a correction (bench/drift.py runs a control without any)."""
 
     async def anchoring(self, where: ChannelRef) -> bool:
         """Whether the next reply in `where` is written re-anchored; counts one reply off."""
@@ -162,11 +170,12 @@ class DriftWatch:
         if len(turns) < MIN_REPLIES:
             return None
         averages = means(turns)
-        crossed = [(name, value) for name, value in averages.items() if value >= THRESHOLDS[name]]
+        limits = self.thresholds
+        crossed = [(name, value) for name, value in averages.items() if value >= limits[name]]
         if not crossed:
             return None
-        name, value = max(crossed, key=lambda item: item[1] / THRESHOLDS[item[0]])
-        correction = Correction(name, round(value, 2), THRESHOLDS[name], len(turns))
+        name, value = max(crossed, key=lambda item: item[1] / limits[item[0]])
+        correction = Correction(name, round(value, 2), limits[name], len(turns))
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(key)
         pipe.set(keys.drift_anchor(where.conversation), ANCHOR_REPLIES, ex=KEPT_S)
