@@ -219,10 +219,11 @@ def outputs(battery: Battery, stdout: str) -> dict[str, list[str]]:
         first_echo = next((i for i, line in enumerate(segment) if line in echoes), len(segment))
         return segment[:first_echo], segment[first_echo:]
 
+    segments += [[], []] * len(battery.cases)  # a run cut short leaves the later cases with nothing to judge
     found: dict[str, list[str]] = {"setup": segments[0]}
     for index, item in enumerate(battery.cases):
         _, own = split(segments[index + 1])
-        after, _ = split(segments[index + 2]) if index + 2 < len(segments) else ([], [])
+        after, _ = split(segments[index + 2])
         found[item.id] = [line for line in own + after if line not in echoes]
     return found
 
