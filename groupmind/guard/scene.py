@@ -3,7 +3,8 @@
 `Scene` is plain data, so every check is a pure function a unit test can call.
 `read_care` fills in the care part for a public conversation from Redis in two
 round trips: the flagged risk messages in the window, the members with an open
-care session or recent risk, and the community's care contacts.
+care session or recent risk, and the community's care contacts. The second
+trip (contact names) happens only when the community has care contacts.
 """
 
 from __future__ import annotations
@@ -69,20 +70,20 @@ async def read_care(store: Store, where: ChannelRef, recent: Sequence[Linked], n
     authors = {i.msg.author_id: i.msg.author_name for i in recent if not i.msg.author_is_bot}
     ids = list(authors)
     pipe = redis.pipeline(transaction=False)
-    queue_flagged(pipe, where, now)
     pipe.hget(keys.settings, CARE_CONTACTS)
     for member_id in ids:
         pipe.hmget(keys.care_session(member_id), "started", "excerpt")
         pipe.hget(keys.care_risk(member_id), "last_risk")
-    flagged_ids, contact_json, *rest = await pipe.execute()
+        queue_flagged(pipe, keys, member_id, now)
+    contact_json, *rest = await pipe.execute()
     in_window = {i.msg.message_id for i in recent}
-    flagged = frozenset(flagged_ids) & in_window
+    flagged = frozenset(f for index in range(len(ids)) for f in rest[3 * index + 2]) & in_window
     texts = [i.msg.text for i in recent if i.msg.message_id in flagged]
     at_risk = {i.msg.author_id for i in recent if i.msg.message_id in flagged}
     recent_since = now.timestamp() - RISK_RECENT.total_seconds()
     risk_around = bool(flagged)
     for index, member_id in enumerate(ids):
-        (started, excerpt), last_risk = rest[2 * index], rest[2 * index + 1]
+        (started, excerpt), last_risk = rest[3 * index], rest[3 * index + 1]
         if _number(started) > 0:
             at_risk.add(member_id)
             risk_around = True

@@ -145,3 +145,17 @@ async def test_after_a_question_about_means_no_number_reaches_anyone_while_someo
     [reply] = await pipeline.handle(at("ben", "Mind, how tall is the golden gate bridge?", 1))
     assert reply.text.removeprefix("@ben ") in HONEST
     assert pipeline.guard.blocks.counts == {"method": 2}
+
+
+async def test_risk_flags_live_under_the_member_and_go_with_forget_me(store: Store, settings: Settings) -> None:
+    from groupmind.admin.privacy import forget_member
+    from groupmind.store.keys import CommunityKeys
+
+    pipeline, _ = pipeline_with(store, settings)
+    pipeline.care.couriers["local"] = RecordingCourier()
+    disclosure = at("cara", "I can't do this anymore, the pills are ready for tonight", 0)
+    await pipeline.handle(disclosure)
+    key = CommunityKeys("local", "test").care_flagged("cara")
+    assert await store.redis.zrange(key, 0, -1) == [disclosure.message_id]
+    await forget_member(store, "local", "test", "cara")
+    assert not await store.redis.exists(key)
