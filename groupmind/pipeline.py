@@ -1,8 +1,14 @@
 """The orchestrator: the one place where the steps of handling a message are sequenced.
 
 store (+ we: link, profile) → settle the burst before it → decide → group model →
-prompt → engine → clean → reply. Whatever happens after the message is stored
+prompt → engine → clean → guard → reply. Whatever happens after the message is stored
 (a timeout, a model error) costs at most the reply, never the message.
+
+Risk messages are withheld from the transcript the model reads, a question about
+who is at risk gets a fixed answer, and the model's reply is shown and stored
+only once the guard passed it (`groupmind.guard`). The `@` leads that say whom
+a reply addresses are added when it is shown, and never stored, so the model
+never reads them as something it wrote.
 
 Replies wait for a burst to settle, so a reply can also come from `tick(now)`,
 which the runtime (or the local room) calls when time has passed.
@@ -20,10 +26,16 @@ from groupmind import speak
 from groupmind.care.responder import CareResponder
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
+from groupmind.guard import CareView, Guard, Scene
+from groupmind.guard.drift import anchored, measure
+from groupmind.guard.method import asks_for_means
+from groupmind.guard.privacy import REFUSAL, asks_about_care, untopical, withhold
+from groupmind.guard.scene import read_care
+from groupmind.guard.write import honest_line, write
 from groupmind.llm.engine import Engine, EngineError, Superseded
 from groupmind.observe.metrics import PipelineMetrics
 from groupmind.names import is_own, mention
-from groupmind.prompt import StreamCleaner, build_prompt, speaker_labels
+from groupmind.prompt import build_prompt, clean_reply, speaker_labels
 from groupmind.store import Store
 from groupmind.store.community import ChannelView, channel_view, opted_out
 from groupmind.we.group import Group
@@ -33,9 +45,13 @@ from groupmind.we.threads import Linked
 log = logging.getLogger(__name__)
 
 TextSink = Callable[[str], Awaitable[None] | None]
-"""Receives reply text as it streams (already cleaned)."""
+"""Receives reply text once the guard passed it (cleaned, with its `@` leads)."""
 
 _CHARS_PER_TOKEN = 3  # a conservative guess, so the transcript fits n_ctx
+OWN_RECENT = 5
+"""The bot's latest replies a new one must not nearly repeat."""
+UNANSWERED = 10
+"""Most messages a reply answers that the guard reads for questions about care or means."""
 
 
 class Pipeline:
@@ -58,9 +74,11 @@ class Pipeline:
         """Receives the reason of every speak decision (`groupmind room --explain`)."""
         self.we = We(store, settings.bot_name)
         self.rules = speak.Rules.from_settings(settings)
-        self.care = CareResponder(store, engine, settings, clock)
-        """The care protocol; adapters give it their private routes (`care.couriers[platform]`)."""
         self.metrics = PipelineMetrics()
+        self.guard = Guard(store, settings, self.metrics.guard_blocks, self.metrics.drift_corrections, clock)
+        """The gate every model text passes, and the drift watch."""
+        self.care = CareResponder(store, engine, settings, self.guard, clock)
+        """The care protocol; adapters give it their private routes (`care.couriers[platform]`)."""
 
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count."""
@@ -127,7 +145,10 @@ class Pipeline:
         pending, replied = await speak.read_pending(self.store.redis, where, now, self.rules)
         if pending is None:
             return []
-        group = await self.we.group(where, recent, now)
+        asked = [msg.text for msg in unanswered(recent)]
+        care = await read_care(self.store, where, recent, now)
+        recent = withhold(recent, care.flagged)
+        group = untopical(await self.we.group(where, recent, now), care.in_care_ids)
         decision = speak.when_due(pending, group, view.mode, now, replied, self.rules)
         self._why(decision)
         if decision.wait:
@@ -137,12 +158,19 @@ class Pipeline:
             return []
         targets = whom_to_address(group, recent, self.settings.bot_name)
         lead = " ".join(mention(group.members[t]) for t in targets)
-        text = await self._generate(where, recent, group, lead, view.persona, on_text)
+        names = [item.msg.author_name for item in recent if not item.msg.author_is_bot]
+        if asks_about_care(asked, names=names, risk_around=care.risk_around):
+            self._why(speak.Decision(True, "asked about someone's care: a fixed answer, never the model's"))
+            text = REFUSAL
+        else:
+            text = await self._generate(where, recent, group, view.persona, care, asked, bool(pending.addressed))
         if not text:
             self._why(speak.Decision(False, "the model declined: it gave no reply"))
             await speak.clear_pending(self.store.redis, where)
             return []
-        reply = await self._remember(where, f"{lead} {text}" if lead else text, pending.last_id, now)
+        shown = f"{lead} {text}" if lead else text
+        await _emit(on_text, shown)
+        reply = await self._remember(where, text, pending.last_id, now, shown=shown)
         await self.we.addressed_by_bot(where, targets, now)
         self.metrics.replied(pending.last_ts, self.clock())
         return [reply]
@@ -152,11 +180,16 @@ class Pipeline:
         await _emit(on_text, text)
         return await self._remember(where, text, reply_to, now)
 
-    async def _remember(self, where: ChannelRef, text: str, reply_to: str, now: datetime) -> Reply:
-        """Store what the bot said in `where` as part of the conversation and count it against the rate limit."""
+    async def _remember(
+        self, where: ChannelRef, text: str, reply_to: str, now: datetime, shown: str | None = None
+    ) -> Reply:
+        """Store what the bot said in `where` as part of the conversation and count it against the rate limit.
+
+        `shown` is the text as posted, with its `@` leads; the conversation keeps `text` without them.
+        """
         await self.we.observe(self._own_message(where, text, reply_to, now))
         await speak.record_reply(self.store.redis, where, now, self.rules)
-        return Reply(where=where, text=text, reply_to=reply_to)
+        return Reply(where=where, text=shown or text, reply_to=reply_to)
 
     async def edit(self, where: ChannelRef, message_id: str, text: str) -> bool:
         return await self.store.edit(where, message_id, text)
@@ -169,14 +202,21 @@ class Pipeline:
         where: ChannelRef,
         recent: list[Linked],
         group: Group,
-        lead: str,
         persona: str | None,
-        on_text: TextSink | None,
+        care: CareView,
+        asked: Sequence[str],
+        addressed: bool,
     ) -> str:
-        """The bot's cleaned next turn in `where` (after `lead`, shown first), or "" to stay silent."""
+        """The bot's next turn in `where` once the guard passed it, an honest line, or "" to stay silent.
+
+        `recent` has its risk messages withheld; `asked` are the messages the reply
+        answers, as written. A blocked reply is written once more; if that
+        is blocked too, an addressed bot says one honest line, any other says nothing.
+        """
         assert self.engine is not None
         bot = self.settings.bot_name
-        history = [item.msg for item in recent[-self.settings.window :]]
+        window = recent[-self.settings.window :]
+        history = [item.msg for item in window]
         budget = (self.settings.n_ctx - self.settings.max_reply_tokens) * _CHARS_PER_TOKEN
         prompt = build_prompt(
             bot,
@@ -187,28 +227,49 @@ class Pipeline:
             group=group.render(),
             max_turns=self.settings.window,
         )
+        if await self.guard.drift.anchoring(where):
+            prompt = anchored(prompt, bot)
         labels = set(speaker_labels(history, bot).values())
-        cleaner = StreamCleaner(labels=labels, bot_name=bot, max_chars=self.settings.max_reply_chars)
-        pieces = self.engine.stream(
-            prompt,
-            max_tokens=self.settings.max_reply_tokens,
-            timeout=self.settings.reply_timeout_s,
-            key=f"{where.platform}:{where.community}:{where.conversation}",
+        humans = [m for m in history if not m.author_is_bot]
+        scene = Scene(
+            bot_name=bot,
+            speakers=tuple(labels | {m.author_name for m in humans}),
+            own_recent=tuple(m.text for m in history if is_own(m, bot))[-OWN_RECENT:],
+            last_message=humans[-1].text if humans else "",
+            instructions=prompt.system,
+            notes=prompt.notes,
+            care=care,
+            means_asked=asks_for_means(tuple(asked)),
         )
-        sink = _led(on_text, lead)
+        key = f"{where.platform}:{where.community}:{where.conversation}"
         try:
-            async for piece in pieces:
-                await _emit(sink, cleaner.feed(piece))
+            written = await write(
+                self.engine,
+                prompt,
+                clean=lambda raw: clean_reply(raw, labels, bot, self.settings.max_reply_chars),
+                judge=lambda text: self.guard.judge(text, scene),
+                max_tokens=self.settings.max_reply_tokens,
+                timeout=self.settings.reply_timeout_s,
+                key=key,
+                retry=self.guard.retry,
+            )
         except Superseded:
             log.debug("reply in %s superseded by a newer message", where.conversation)
             return ""
         except EngineError as exc:
             log.warning("no reply in %s: %s", where.conversation, exc)
             return ""
-        finally:
-            await pieces.aclose()  # type: ignore[attr-defined]
-        await _emit(sink, cleaner.finish())
-        return cleaner.text
+        for verdict, blocked in written.blocked:
+            await self.guard.blocks.record(where, verdict, blocked, public=True, care=care.risk_around)
+        if written.first:
+            turn = measure(written.first, window, bot, [verdict for verdict, _ in written.blocked])
+            if correction := await self.guard.drift.observe(where, turn):
+                log.info("%s", correction.describe(where.conversation))
+                self.engine.forget(key)
+        if written.text or not (written.blocked and addressed):
+            return written.text
+        self._why(speak.Decision(True, "no reply passed the guard: an honest line instead"))
+        return honest_line(scene.own_recent, scene.last_message)
 
     def _why(self, decision: speak.Decision) -> None:
         log.debug("speak %s: %s", decision.speak, decision.reason)
@@ -232,6 +293,20 @@ class Pipeline:
         )
 
 
+def unanswered(recent: Sequence[Linked], limit: int = UNANSWERED) -> list[ChatMessage]:
+    """The latest members' messages the bot has not answered, oldest first: those after the one its last
+    reply answered. A reply is stored after the message that made it due, so "after the bot's last
+    message" would miss that message."""
+    ids = [item.msg.message_id for item in recent]
+    start = 0
+    for index in range(len(recent) - 1, -1, -1):
+        msg = recent[index].msg
+        if msg.author_is_bot:
+            start = ids.index(msg.reply_to) + 1 if msg.reply_to in ids else index + 1
+            break
+    return [item.msg for item in recent[start:] if not item.msg.author_is_bot][-limit:]
+
+
 def whom_to_address(group: Group, recent: Sequence[Linked], bot_name: str, limit: int = 4) -> list[str]:
     """Whom the bot's reply speaks to: those who addressed it since it last spoke, the askers of
     open questions, the members the room talked past, the others in the callers' conversations, then
@@ -248,21 +323,6 @@ def whom_to_address(group: Group, recent: Sequence[Linked], bot_name: str, limit
     burst = [i.msg.author_id for i in reversed(since_bot)]
     ordered = (*(i.msg.author_id for i in calls), *askers, *group.left_out, *reversed(company), *burst)
     return [m for m in dict.fromkeys(ordered) if m in group.members][:limit]
-
-
-def _led(sink: TextSink | None, lead: str) -> TextSink | None:
-    """`sink`, with `lead` shown before the first text (whom the reply addresses)."""
-    if sink is None or not lead:
-        return sink
-    first = True
-
-    def led(text: str) -> Awaitable[None] | None:
-        nonlocal first
-        if first:
-            first, text = False, f"{lead} {text}"
-        return sink(text)
-
-    return led
 
 
 async def _emit(sink: TextSink | None, text: str) -> None:

@@ -126,6 +126,10 @@ class ReplaySummary:
     care_flags: dict[str, int]
     """Care detections by label."""
     care_alerts: int
+    guard_judged: int
+    """Model texts the guard judged (first tries and second tries)."""
+    guard_blocks: dict[str, int]
+    """Of those, the ones it blocked, by reason."""
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -144,8 +148,9 @@ async def replay(pipeline: Pipeline, paths: Iterable[Path], *, reply: bool) -> R
     imminent risk raises an alert.
     """
     messages = replies = 0
-    care = pipeline.care
+    care, blocks = pipeline.care, pipeline.guard.blocks
     flags, alerts = care.flags.copy(), care.alerts_raised
+    judged, blocked = blocks.checked, blocks.counts.copy()
     start = time.perf_counter()
     for path in paths:
         if reply:
@@ -161,4 +166,5 @@ async def replay(pipeline: Pipeline, paths: Iterable[Path], *, reply: bool) -> R
     return ReplaySummary(
         messages, replies, round(seconds, 3), round(messages / max(seconds, 1e-9), 1),
         care_flags=dict(sorted((care.flags - flags).items())), care_alerts=care.alerts_raised - alerts,
+        guard_judged=blocks.checked - judged, guard_blocks=dict(sorted((blocks.counts - blocked).items())),
     )  # fmt: skip

@@ -20,6 +20,8 @@ AUDIT_MAXLEN = 10_000
 FORGOTTEN = "[forgotten member]"
 BOT = "groupmind"
 """The `who` of entries the bot writes itself."""
+DRIFT = "drift"
+"""How the drift watch's entries begin (`groupmind.guard.drift`); `/gm status` shows the newest."""
 
 
 async def record(
@@ -52,6 +54,14 @@ async def _append(redis: Redis, keys: CommunityKeys, fields: dict[str, str]) -> 
 async def entries(redis: Redis, platform: str, community: str, count: int = 100) -> list[dict[str, str]]:
     """The newest `count` audit entries, newest first."""
     return [fields for _, fields in await redis.xrevrange(CommunityKeys(platform, community).audit, count=count)]
+
+
+async def latest_note(redis: Redis, platform: str, community: str, prefix: str, count: int = 200) -> dict[str, str] | None:
+    """The newest entry the bot wrote itself whose `what` starts with `prefix`, among the latest `count`."""
+    for fields in await entries(redis, platform, community, count):
+        if fields.get("who") == BOT and fields.get("what", "").startswith(prefix):
+            return fields
+    return None
 
 
 def word(value: str) -> re.Pattern[str]:

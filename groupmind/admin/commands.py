@@ -229,6 +229,7 @@ async def _status(admin: Admin, cmd: AdminCommand) -> _Outcome:
         pipe.xlen(keys.log(name))
     counts = [f"{name} {count}" for name, count in zip(conversations, await pipe.execute())]
     open_alerts = await admin.alerts.count_open(cmd.platform, cmd.community)
+    drift = await audit.latest_note(admin.store.redis, cmd.platform, cmd.community, audit.DRIFT)
     lines = [
         f"model: {admin.model}",
         f"uptime: {_uptime((admin.clock() - admin.started_at).total_seconds())}",
@@ -236,6 +237,7 @@ async def _status(admin: Admin, cmd: AdminCommand) -> _Outcome:
         f"messages stored: {', '.join(counts) or 'none'}",
         f"open care alerts: {open_alerts}",
         f"mode here: {await channel_mode(admin.store, cmd.where)}",
+        f"last drift: {drift['when'][:16].replace('T', ' ')}, {drift['what']}" if drift else "last drift: none",
         *await admin._notice(cmd),
     ]
     return _Outcome("\n".join(lines))

@@ -5,7 +5,7 @@ private place and repeats nothing; in private, ask directly once, stay, offer th
 care contact and ask consent to invite them, give one resource for the region,
 and check in again later. At imminent risk the care contacts are alerted at once,
 without consent, and the bot keeps talking. Every message passes the protocol
-checker (`wording.phrase`), and the model is never the only gate: it refines
+checker (`wording.phrase`) and, when the model worded it, the guard; the model is never the only gate: it refines
 labels afterwards, within bounds, and never makes risk imminent.
 
 Adapters deliver private messages and alerts through their `Courier`. An alert no
@@ -26,15 +26,17 @@ from groupmind.admin import audit
 from groupmind.care.alerts import AlertStore
 from groupmind.care.checks import CareContext, Step
 from groupmind.care.courier import Courier, render_alert
+from groupmind.care.flags import flag
 from groupmind.care.judge import judge
 from groupmind.care.monitor import observe
 from groupmind.care.protocol import text_for
 from groupmind.care.risk import Assessment
 from groupmind.care.session import Session, load_session, save_session
 from groupmind.care.signals import ALERT_LABELS, RISK_LABELS, Label
-from groupmind.care.wording import phrase
+from groupmind.care.wording import SYSTEM, phrase
 from groupmind.config import Settings
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member, Urgency, utcnow
+from groupmind.guard import CareView, Guard, Scene
 from groupmind.llm.engine import Engine
 from groupmind.store import Store
 from groupmind.store.community import (
@@ -84,11 +86,17 @@ class CareResponder:
     """Runs the care protocol for every community the pipeline serves."""
 
     def __init__(
-        self, store: Store, engine: Engine | None, settings: Settings, clock: Callable[[], datetime] = utcnow
+        self,
+        store: Store,
+        engine: Engine | None,
+        settings: Settings,
+        guard: Guard,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
         self.engine = engine
         self.settings = settings
+        self.guard = guard
         self.clock = clock
         self.alerts = AlertStore(store.redis, clock)
         self.couriers: dict[str, Courier] = {}
@@ -129,8 +137,11 @@ class CareResponder:
         if label is Label.CURIOSITY:
             self.flags[label.value] += 1
             if addressed:
-                await say_public(await self.say(Step.CURIOSITY, label, config, public=True, name=msg.author_name))
+                await say_public(
+                    await self.say(Step.CURIOSITY, label, config, public=True, name=msg.author_name, where=msg.where)
+                )
             return addressed
+        await flag(self.store.redis, msg)  # before any reply can read it: the model never sees its text
         said = await self._risk_in_channel(msg, label, config, say_public)
         await self._refine(msg, assessment)
         return said
@@ -142,6 +153,8 @@ class CareResponder:
         if assessment is None or assessment.label is Label.NONE:
             return
         self.flags[assessment.label.value] += 1
+        if assessment.label in RISK_LABELS:
+            await flag(self.store.redis, msg)
         if assessment.imminent:
             config = await self.config(msg.platform, msg.community, settings)
             await self._alert(msg.author, msg.where, assessment.label, msg.text, "", config)
@@ -154,7 +167,8 @@ class CareResponder:
         if first:  # acknowledge once, in public, then go private
             session = Session(started=msg.ts.timestamp(), origin=msg.where.model_dump_json())
             await say_public(await self.say(
-                Step.ACKNOWLEDGE, label, config, public=True, name=msg.author_name, disclosure=msg.text
+                Step.ACKNOWLEDGE, label, config, public=True, name=msg.author_name, where=msg.where,
+                disclosure=msg.text,
             ))  # fmt: skip
         session = session.seen(label, msg.text)
         if label is Label.PLAN_OR_IMMINENT and not session.imminent:
@@ -268,10 +282,11 @@ class CareResponder:
     # -- saying things ---------------------------------------------------------
 
     async def say(
-        self, step: Step, label: Label, config: CareConfig, *, public: bool, name: str, disclosure: str = "",
-        asked: bool = False, ai_said: bool = False, variant: int = 0,
+        self, step: Step, label: Label, config: CareConfig, *, public: bool, name: str, where: ChannelRef,
+        disclosure: str = "", asked: bool = False, ai_said: bool = False, variant: int = 0,
     ) -> str:
-        """The checked text for one protocol step: the model's wording if it passes, else the protocol's."""
+        """The checked text for one protocol step: the model's wording if it passes the checks and the guard,
+        else the protocol's. `where` is the conversation it belongs to (a guard block is audited there)."""
         ctx = CareContext(
             step=step, public=public, label=label, asked_directly=asked, ai_disclosed=ai_said,
             region=config.region, care_contact=config.contact_name, disclosure=disclosure,
@@ -279,13 +294,20 @@ class CareResponder:
         text = text_for(ctx, name=name, variant=variant)
         if not self.settings.care_wording:
             return text
-        worded, _ = await phrase(self.engine, text, ctx, timeout=self.settings.care_wording_timeout_s)
+        scene = Scene(
+            bot_name=self.settings.bot_name, public=public, speakers=(name,), instructions=SYSTEM,
+            care=CareView(risk_texts=(disclosure,) if public and disclosure else (), risk_around=label in RISK_LABELS),
+        )  # fmt: skip
+        worded, _ = await phrase(
+            self.engine, text, ctx, timeout=self.settings.care_wording_timeout_s,
+            screen=lambda candidate: self.guard.passes(where, candidate, scene, care=True),
+        )  # fmt: skip
         return worded
 
     async def private(self, session: Session, step: Step, talk: Talk, label: Label, **changes: object) -> Session:
         """Say one protocol step to the member privately; the session moves on only if it arrived."""
         text = await self.say(
-            step, label, talk.config, public=False, name=talk.member.display_name,
+            step, label, talk.config, public=False, name=talk.member.display_name, where=talk.where,
             asked=session.asked, ai_said=session.ai_said, variant=session.turns,
         )  # fmt: skip
         courier = self.couriers.get(talk.where.platform)

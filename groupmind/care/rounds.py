@@ -82,7 +82,9 @@ async def _quiet_alert(
     said = ""
     courier = care.couriers.get(keys.platform)
     if config.checkins and courier is not None:
-        text = await care.say(Step.QUIET_CHECKIN, Label.NONE, config, public=False, name=member.display_name)
+        text = await care.say(
+            Step.QUIET_CHECKIN, Label.NONE, config, public=False, name=member.display_name, where=where
+        )
         if await courier.to_member(where, member, text):
             said = text
     why = f"gone quiet: silent {_span(quiet.silence)}, usually every {_span(quiet.usual_gap)}"

@@ -2,21 +2,23 @@
 
 Every care message starts as the deterministic protocol text. The model is asked
 to say the same thing in its own words; its version is sent only if it passes
-every protocol check for that message. Otherwise (a failed check, a timeout, no
-model) the protocol text is sent, so safety never depends on the model.
+every protocol check for that message and the guard (`screen`), like all model
+text. Otherwise (a failed check, a block, a timeout, no model) the protocol text
+is sent, so safety never depends on the model.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Awaitable, Callable
 
 from groupmind.care.checks import CareContext, check
 from groupmind.llm.engine import Engine, EngineError, Prompt
 
 log = logging.getLogger(__name__)
 
-_SYSTEM = (
+SYSTEM = (
     "A kind friend in a group chat rewrites a caring message in their own warm, plain words. "
     "They keep every question, name and phone number, add no advice, and write one short paragraph."
 )
@@ -35,14 +37,20 @@ def keeps_the_point(candidate: str, original: str) -> bool:
     return not wanted or len(wanted & words(candidate)) >= KEEP * len(wanted)
 
 
-async def phrase(engine: Engine | None, text: str, ctx: CareContext, *, timeout: float) -> tuple[str, bool]:
-    """The message to send for `ctx`: the model's wording if it passes the checks, else `text`.
+Screen = Callable[[str], Awaitable[bool]]
+"""The guard's verdict on a wording (True: it may be sent); it records a block itself."""
+
+
+async def phrase(
+    engine: Engine | None, text: str, ctx: CareContext, *, timeout: float, screen: Screen | None = None
+) -> tuple[str, bool]:
+    """The message to send for `ctx`: the model's wording if it passes the checks and `screen`, else `text`.
 
     Returns the text and whether it is the model's.
     """
     if engine is None:
         return text, False
-    prompt = Prompt(system=_SYSTEM, turns=(f"Message: {text}",), speaker="Rewritten")
+    prompt = Prompt(system=SYSTEM, turns=(f"Message: {text}",), speaker="Rewritten")
     pieces: list[str] = []
     stream = engine.stream(prompt, max_tokens=MAX_TOKENS, timeout=timeout)
     try:
@@ -62,5 +70,8 @@ async def phrase(engine: Engine | None, text: str, ctx: CareContext, *, timeout:
     verdict = check(candidate, ctx)
     if not verdict.passed:
         log.debug("care wording from the model failed %s; sending the protocol text", ", ".join(verdict.failed))
+        return text, False
+    if screen is not None and not await screen(candidate):
+        log.debug("care wording from the model was blocked by the guard; sending the protocol text")
         return text, False
     return candidate, True

@@ -1,6 +1,6 @@
 """Language models behind one async interface."""
 
-from groupmind.llm.engine import Engine, EngineError, GenerationTimeout, ModelLoadError, Prompt, Superseded
+from groupmind.llm.engine import Engine, EngineError, GenerationTimeout, ModelLoadError, Prompt, Sampling, Superseded
 from groupmind.llm.local import LocalEngine
 from groupmind.llm.remote import RemoteEngine
 
@@ -12,5 +12,6 @@ __all__ = [
     "ModelLoadError",
     "Prompt",
     "RemoteEngine",
+    "Sampling",
     "Superseded",
 ]

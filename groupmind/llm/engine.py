@@ -24,6 +24,15 @@ class Superseded(EngineError):
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """Sampling for one request, in place of the engine's settings: the guard's second try differs from the first."""
+
+    temperature: float
+    seed: int | None = None
+    """None: a random seed."""
+
+
+@dataclass(frozen=True)
 class Prompt:
     """Model input: who the bot is, the transcript, volatile notes, then the bot's turn.
 
@@ -84,9 +93,18 @@ class Engine(ABC):
 
     @abstractmethod
     def stream(
-        self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None
+        self,
+        prompt: Prompt,
+        *,
+        max_tokens: int,
+        timeout: float,
+        key: str | None = None,
+        sampling: Sampling | None = None,
     ) -> AsyncIterator[str]:
         """Yield text pieces as they are generated.
+
+        `sampling`, when given, replaces the engine's temperature and seed for
+        this request only.
 
         `key` names the conversation the prompt continues (`ChannelRef.conversation`
         with its community): an engine may keep that conversation's evaluated
@@ -95,6 +113,11 @@ class Engine(ABC):
         Raises GenerationTimeout after `timeout` seconds (queue wait included);
         closing the iterator early stops the generation.
         """
+
+    def forget(self, key: str) -> None:
+        """Drop whatever the engine kept for conversation `key` (its evaluated prefix), so the next
+        request reads it afresh; the drift watch does this when a conversation has pulled the bot off
+        course. Engines that keep nothing per conversation (a server with its own cache) have nothing to drop."""
 
     async def complete_json(self, text: str, schema: dict[str, Any], *, max_tokens: int, timeout: float) -> Any:
         """Continue `text` with output constrained to JSON matching `schema`.

@@ -32,6 +32,7 @@ from groupmind.llm.engine import (
     GenerationTimeout,
     ModelLoadError,
     Prompt,
+    Sampling,
     Superseded,
 )
 from groupmind.llm.schedule import FairQueue
@@ -106,6 +107,7 @@ class _Job:
     max_tokens: int
     post: Callable[[object], None]
     cancelled: threading.Event = field(default_factory=threading.Event)
+    sampling: Sampling | None = None
 
 
 def check_gguf(path: Path) -> None:
@@ -201,13 +203,15 @@ class LocalEngine(Engine):
         restore(llm, saved)
         self.cache_hits += 1
 
-    def _pieces(self, llm: Any, prompt: Prompt, max_tokens: int) -> Iterator[str]:
+    def _pieces(self, llm: Any, prompt: Prompt, max_tokens: int, sampling: Sampling | None = None) -> Iterator[str]:
         """Worker thread: the raw text pieces of one generation."""
         chat = self._chat
         tokens = chat(prompt.as_messages()) if chat is not None else plain_tokens(llm, prompt.as_text())
         stop = list(prompt.stop) + (chat.stop if chat is not None else [])
+        temperature = self.settings.temperature if sampling is None else sampling.temperature
+        seed = {"seed": sampling.seed} if sampling is not None and sampling.seed is not None else {}
         for chunk in llm.create_completion(
-            prompt=tokens, max_tokens=max_tokens, temperature=self.settings.temperature, stop=stop, stream=True
+            prompt=tokens, max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True, **seed
         ):
             if text := chunk["choices"][0]["text"]:
                 yield text
@@ -270,7 +274,7 @@ class LocalEngine(Engine):
             return
         try:
             self._switch_to(llm, job)
-            for piece in self._pieces(llm, job.prompt, job.max_tokens):
+            for piece in self._pieces(llm, job.prompt, job.max_tokens, job.sampling):
                 if job.cancelled.is_set():
                     return
                 job.post(piece)
@@ -279,8 +283,26 @@ class LocalEngine(Engine):
         finally:
             job.post(_DONE)
 
+    def forget(self, key: str) -> None:
+        """Drop `key`'s saved context, and the live one if it is `key`'s; runs on the worker thread, in queue order."""
+
+        def drop() -> None:
+            self.states.take(key)
+            if self._live == key:
+                self._live = None
+                if self._llm is not None:
+                    self._llm.reset()
+
+        self._executor.submit(drop)
+
     async def stream(
-        self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None
+        self,
+        prompt: Prompt,
+        *,
+        max_tokens: int,
+        timeout: float,
+        key: str | None = None,
+        sampling: Sampling | None = None,
     ) -> AsyncIterator[str]:
         if self._llm is None:
             raise EngineError("engine not started")
@@ -301,6 +323,7 @@ class LocalEngine(Engine):
             max_tokens=max_tokens,
             post=post,
             cancelled=cancelled,
+            sampling=sampling,
         )
         if (older := self._queue.put(job.key, job)) is not None:
             older.cancelled.set()

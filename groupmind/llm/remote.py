@@ -26,7 +26,7 @@ from typing import Any, AsyncIterator
 import aiohttp
 
 from groupmind.config import Settings
-from groupmind.llm.engine import Engine, EngineError, GenerationTimeout, ModelLoadError, Prompt
+from groupmind.llm.engine import Engine, EngineError, GenerationTimeout, ModelLoadError, Prompt, Sampling
 
 _EXCERPT_CHARS = 300
 
@@ -76,18 +76,19 @@ class RemoteEngine(Engine):
         if session is not None:
             await session.close()
 
-    def _body(self, prompt: Prompt, max_tokens: int) -> dict[str, Any]:
+    def _body(self, prompt: Prompt, max_tokens: int, sampling: Sampling | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
             "max_tokens": max_tokens,
-            "temperature": self.settings.temperature,
+            "temperature": self.settings.temperature if sampling is None else sampling.temperature,
             "stop": list(prompt.stop),
             "stream": True,
             "cache_prompt": True,
         }
         if self.settings.engine_model:
             body["model"] = self.settings.engine_model
-        if self.settings.seed >= 0:
-            body["seed"] = self.settings.seed
+        seed = self.settings.seed if sampling is None else sampling.seed
+        if seed is not None and seed >= 0:
+            body["seed"] = seed
         if self.settings.engine_api == "chat":
             body["messages"] = [
                 {**message, "content": defuse_control_text(message["content"])} for message in prompt.as_messages()
@@ -97,7 +98,13 @@ class RemoteEngine(Engine):
         return body
 
     async def stream(
-        self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None
+        self,
+        prompt: Prompt,
+        *,
+        max_tokens: int,
+        timeout: float,
+        key: str | None = None,
+        sampling: Sampling | None = None,
     ) -> AsyncIterator[str]:
         """Stream from the server; `key` is unused, the server keeps its own prefix cache."""
         if self._session is None:
@@ -113,7 +120,7 @@ class RemoteEngine(Engine):
                 raise GenerationTimeout(f"no complete reply from {self.url} within {timeout:g}s") from None
 
         try:
-            resp = await within(self._session.post(f"{self.url}{path}", json=self._body(prompt, max_tokens)))
+            resp = await within(self._session.post(f"{self.url}{path}", json=self._body(prompt, max_tokens, sampling)))
             async with resp:
                 await _check(resp, self.url)
                 while line := await within(resp.content.readline()):

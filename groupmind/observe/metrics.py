@@ -46,13 +46,20 @@ class PipelineMetrics:
             buckets=LATENCY_BUCKETS,
             registry=None,
         )
+        self.guard_blocks = Counter(
+            "groupmind_guard_blocks", "Model texts the guard blocked, by reason.", ["reason"], registry=None
+        )
+        self.drift_corrections = Counter(
+            "groupmind_drift_corrections", "Times the bot corrected its drift in a conversation, by measure.",
+            ["measure"], registry=None,
+        )  # fmt: skip
 
     def replied(self, last_message: datetime, now: datetime) -> None:
         self.replies.inc()
         self.latency.observe(max(0.0, (now - last_message).total_seconds()))
 
     def register(self, registry: CollectorRegistry) -> None:
-        for metric in (self.handled, self.replies, self.latency):
+        for metric in (self.handled, self.replies, self.latency, self.guard_blocks, self.drift_corrections):
             registry.register(metric)
 
 

@@ -123,6 +123,10 @@ class CommunityKeys:
         """Hash of one member's usual gaps between messages (for quiet detection)."""
         return f"{self.member(member_id)}:care:rhythm"
 
+    def care_flagged(self, member_id: str) -> str:
+        """Sorted set of the ids of one member's risk messages, scored by time (the guard withholds their text)."""
+        return f"{self.member(member_id)}:care:flagged"
+
     def care_session(self, member_id: str) -> str:
         """Hash of the bot's care conversation with one member: what it asked, offered and gave."""
         return f"{self.member(member_id)}:care:session"
@@ -136,6 +140,14 @@ class CommunityKeys:
     def care_quiet(self) -> str:
         """Hash of member id -> the last-seen epoch of the silence already reported (one alert per silence)."""
         return f"{self.prefix}:care:quiet"
+
+    def drift(self, conversation: str) -> str:
+        """List of measures of the bot's latest replies in one conversation, newest first (the drift watch)."""
+        return f"{self.prefix}:chan:{_part(conversation)}:drift"
+
+    def drift_anchor(self, conversation: str) -> str:
+        """Counter of the replies left for which the bot's identity is re-anchored after drift."""
+        return f"{self.prefix}:chan:{_part(conversation)}:drift:anchor"
 
     @property
     def care_notice(self) -> str:

@@ -249,6 +249,7 @@ async def test_status_counts(admin: Admin, store: Store) -> None:
         "messages stored: general 3, general/t1 1",
         "open care alerts: 1",
         "mode here: mention",
+        "last drift: none",  # the drift watch's newest correction (issue 15); tested in tests/integration/test_drift.py
     ]
 
 

@@ -27,7 +27,9 @@ async def test_addressed_message_gets_a_streamed_reply_that_is_stored(
     assert reply.text and "".join(streamed) == reply.text
     assert "\n" not in reply.text
     window = await store.window(reply.where, 10)
-    assert window[-1].author_is_bot and window[-1].text == reply.text
+    # The reply is shown with its `@` lead but stored without it, so the model never learns to write leads (issue 15).
+    assert window[-1].author_is_bot and not window[-1].text.startswith("@")
+    assert reply.text.startswith("@bob ") and reply.text.endswith(f" {window[-1].text}")
 
 
 @pytest.mark.model
@@ -56,7 +58,7 @@ async def test_forged_speaker_label_never_becomes_a_bot_turn(
     replies = await pipeline.handle(forged)
     window = await store.window(forged.where, 10)
     bot_turns = [m.text for m in window if m.author_is_bot]
-    assert bot_turns == [r.text for r in replies]
+    assert [f"@mallory {t}" for t in bot_turns] == [r.text for r in replies]  # stored without the lead (issue 15)
     assert "I agree to everything mallory says" not in bot_turns
 
 
