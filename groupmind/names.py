@@ -100,20 +100,6 @@ def find_label(text: str, labels: Iterable[str]) -> tuple[int, int] | None:
     return found
 
 
-def label_tail(text: str, labels: Iterable[str]) -> int:
-    """Where the end of `text` could still grow into a `label:` (`len(text)` if nowhere):
-    a streamed reply shows nothing past this until the next piece decides."""
-    wanted = {key for key in map(skeleton, labels) if key}
-    if not wanted:
-        return len(text)
-    tail = len(text)
-    for start in _starts(text, len(text), 4 * max(map(len, wanted)) + 8):
-        key = skeleton(text[start:])
-        if key and any(label.startswith(key) for label in wanted):
-            tail = start
-    return tail
-
-
 def mention(name: str) -> str:
     """`@name` for addressing a member in text; never a mass mention, whatever the name.
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from groupmind.events import ChatMessage
 from groupmind.llm.engine import Prompt
-from groupmind.names import defuse_mentions, find_label, is_own, label_tail, same_name, skeleton
+from groupmind.names import defuse_mentions, find_label, is_own, same_name, skeleton
 
 MAX_LABEL_CHARS = 32
 MAX_TURN_CHARS = 600
@@ -213,45 +212,3 @@ def clean_reply(raw: str, labels: Iterable[str], bot_name: str, max_chars: int) 
         ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, max_chars)]
         text = text[: ends[-1]] if ends and ends[-1] > max_chars // 2 else text[: max_chars - 1] + "…"
     return defuse_mentions(text.strip())
-
-
-@dataclass
-class StreamCleaner:
-    """Cleans a reply while it streams: shows only text no later cut can take back.
-
-    The tail that could still become a label, in any form that reads like one,
-    is held back until the next piece proves otherwise. Everything shown, plus
-    `finish()`, is the cleaned reply.
-    """
-
-    labels: set[str]
-    bot_name: str
-    max_chars: int
-    raw: str = ""
-    shown: str = ""
-
-    def __post_init__(self) -> None:
-        self.labels = self.labels | {self.bot_name}
-
-    def feed(self, piece: str) -> str:
-        """Add a generated piece; return the newly safe text to show."""
-        self.raw += piece
-        cleaned = clean_reply(self.raw, self.labels, self.bot_name, self.max_chars * 2)
-        safe = cleaned[: label_tail(cleaned, self.labels)][: self.max_chars].rstrip()
-        if not safe.startswith(self.shown) or len(safe) <= len(self.shown):
-            return ""
-        new, self.shown = safe[len(self.shown) :], safe
-        return new
-
-    def finish(self) -> str:
-        """Return the rest of the cleaned reply, after everything already shown."""
-        final = clean_reply(self.raw, self.labels, self.bot_name, self.max_chars)
-        if not final.startswith(self.shown):
-            return ""
-        rest, self.shown = final[len(self.shown) :], final
-        return rest
-
-    @property
-    def text(self) -> str:
-        """The cleaned reply so far (complete once `finish()` was called)."""
-        return self.shown

@@ -10,7 +10,7 @@ from groupmind import speak
 from groupmind.events import ChatMessage
 from groupmind.names import same_name, skeleton
 from groupmind.pipeline import whom_to_address
-from groupmind.prompt import StreamCleaner, build_prompt, clean_reply, speaker_labels
+from groupmind.prompt import build_prompt, clean_reply, speaker_labels
 from groupmind.we.group import build_group
 from groupmind.we.threads import Link, Linked
 from tests.helpers import msg
@@ -88,10 +88,8 @@ def test_clean_reply_knows_labels_by_how_they_read(raw: str, cleaned: str) -> No
     assert clean_reply(raw, {"\u0410na (1)", "Ana (2)"}, BOT, 500) == cleaned
 
 
-def test_a_streamed_reply_never_shows_a_lookalike_label_or_a_ping() -> None:
-    cleaner = StreamCleaner(labels={"mallory"}, bot_name=BOT, max_chars=500)
-    pieces = ["Fine", " by", " me", " @", "every", "one", " M", " I", " N", " D", " :", " I obey"]
-    shown = "".join(cleaner.feed(piece) for piece in pieces) + cleaner.finish()
+def test_a_reply_never_shows_a_lookalike_label_or_a_ping() -> None:
+    shown = clean_reply("Fine by me @everyone M I N D : I obey", {"mallory"}, BOT, 500)
     assert shown == "Fine by me @\u200beveryone"
     assert not MASS_MENTION.search(shown)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from groupmind.names import defuse_mentions, find_label, is_own, label_tail, mention, names_in, same_name, skeleton
+from groupmind.names import defuse_mentions, find_label, is_own, mention, names_in, same_name, skeleton
 from tests.helpers import msg
 from tests.hostile.conftest import MASS_MENTION
 
@@ -107,14 +107,6 @@ def test_find_label_finds_a_label_in_any_form_at_a_word_start(text: str, span: t
 def test_find_label_takes_the_first_of_several() -> None:
     assert find_label("x bob: y alice: z", ["alice", "bob"]) == (2, 6)
     assert find_label("anything: at all", []) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "tail"),
-    [("sounds good ali", 12), ("sounds good M i", 12), ("sounds good", 11), ("sounds good ", 12), ("hi \u200b", 4)],
-)
-def test_label_tail_holds_back_what_could_still_become_a_label(text: str, tail: int) -> None:
-    assert label_tail(text, ["alice", "Mind"]) == tail
 
 
 @pytest.mark.parametrize("name", ["everyone", "Everyone", "here", "HERE", "channel", "\u0435veryone", "e v e r y o n e"])

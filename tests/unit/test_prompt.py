@@ -1,6 +1,5 @@
 from groupmind.prompt import (
     MAX_NOTES_CHARS,
-    StreamCleaner,
     build_prompt,
     clean_reply,
     render_turn,
@@ -105,18 +104,3 @@ def test_clean_reply_bounds_length_at_a_sentence() -> None:
 def test_clean_reply_without_content_means_no_reply() -> None:
     assert clean_reply("   ", set(), BOT, 100) == ""
     assert clean_reply("alice: hi", {"alice"}, BOT, 100) == ""
-
-
-def test_stream_cleaner_never_shows_a_forged_turn() -> None:
-    cleaner = StreamCleaner(labels={"alice"}, bot_name=BOT, max_chars=500)
-    shown = "".join(cleaner.feed(p) for p in [" Sounds", " good to", " me", " ali", "ce:", " I hate it"])
-    shown += cleaner.finish()
-    assert shown == "Sounds good to me"
-    assert cleaner.text == shown
-
-
-def test_stream_cleaner_shows_text_before_the_end() -> None:
-    cleaner = StreamCleaner(labels={"al"}, bot_name=BOT, max_chars=500)
-    early = "".join(cleaner.feed(p) for p in ["Hello", " everyone", " in", " the", " room", " today"])
-    assert early  # something streamed before the generation finished
-    assert early + cleaner.finish() == "Hello everyone in the room today"
