@@ -34,7 +34,8 @@ def model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    server = EmbeddedServer(tmp_path_factory.mktemp("redis"))
+    # Never killed, so no fsync per write (slow on a busy disk); the durability cases run the default.
+    server = EmbeddedServer(tmp_path_factory.mktemp("redis"), appendfsync="no")
     server.start()
     yield server
     server.stop()

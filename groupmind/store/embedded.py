@@ -38,7 +38,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Literal
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +81,16 @@ def _answers_ping(path: Path) -> bool:
 
 
 class EmbeddedServer:
-    """A valkey-server child process persisting into `data_dir`."""
+    """A valkey-server child process persisting into `data_dir`.
 
-    def __init__(self, data_dir: Path) -> None:
+    `appendfsync` is the module docstring's `always` unless a caller that never
+    needs a write to outlive the server (a test suite's shared server) trades
+    that for speed.
+    """
+
+    def __init__(self, data_dir: Path, *, appendfsync: Literal["always", "everysec", "no"] = "always") -> None:
         self.data_dir = Path(data_dir).resolve() / "redis"
+        self.appendfsync = appendfsync
         self.socket_path = self._socket_path()
         self.lock_path = self.data_dir / "server.lock"
         self.log_path = self.data_dir / "server.log"
@@ -179,7 +185,7 @@ class EmbeddedServer:
             "--unixsocketperm", "700",
             "--dir", str(self.data_dir),
             "--appendonly", "yes",
-            "--appendfsync", "always",
+            "--appendfsync", self.appendfsync,
             "--save", "",
             "--logfile", str(self.log_path),
             "--daemonize", "no",
