@@ -34,8 +34,7 @@ def model_path() -> Path:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    # Never killed, so no fsync per write (slow on a busy disk); the durability cases run the default.
-    server = EmbeddedServer(tmp_path_factory.mktemp("redis"), appendfsync="no")
+    server = EmbeddedServer(tmp_path_factory.mktemp("redis"))
     server.start()
     yield server
     server.stop()

@@ -38,7 +38,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +81,10 @@ def _answers_ping(path: Path) -> bool:
 
 
 class EmbeddedServer:
-    """A valkey-server child process persisting into `data_dir`.
+    """A valkey-server child process persisting into `data_dir`."""
 
-    `appendfsync` is the module docstring's `always` unless a caller that never
-    needs a write to outlive the server (a test suite's shared server) trades
-    that for speed.
-    """
-
-    def __init__(self, data_dir: Path, *, appendfsync: Literal["always", "everysec", "no"] = "always") -> None:
+    def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir).resolve() / "redis"
-        self.appendfsync = appendfsync
         self.socket_path = self._socket_path()
         self.lock_path = self.data_dir / "server.lock"
         self.log_path = self.data_dir / "server.log"
@@ -185,7 +179,7 @@ class EmbeddedServer:
             "--unixsocketperm", "700",
             "--dir", str(self.data_dir),
             "--appendonly", "yes",
-            "--appendfsync", self.appendfsync,
+            "--appendfsync", "always",
             "--save", "",
             "--logfile", str(self.log_path),
             "--daemonize", "no",
