@@ -33,7 +33,7 @@ def check(text: str, scene: Scene) -> Verdict:
         junk(text),
         notes_leak(text, scene.notes),
         prompt_leak(text, scene.instructions),
-        mention_run(text),
+        mention_run(text, scene.speakers),
         claims_human(text, scene.bot_name, scene.speakers),
         speaks_as_another(text, scene.bot_name, scene.speakers),
     ):

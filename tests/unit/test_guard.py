@@ -139,6 +139,17 @@ def test_runs_of_mentions_and_mass_mentions_are_blocked(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text, blocked",
+    [("cthulfuego, cthulfuego, cthulfuego: I don't know", True), ("ana, ben, cara: hi all", True),
+     ("ana and ben and cara, look", True), ("ana ana", True), ("ana, ben: try the older kernel", False),
+     ("ask ana, she knows; ben too", False)],
+)  # fmt: skip
+def test_a_roll_call_of_member_names_is_blocked(text: str, blocked: bool) -> None:
+    scene = Scene(bot_name=BOT, speakers=("ana", "ben", "cara", "cthulfuego"))
+    assert (reason(text, scene) is Reason.MENTIONS) is blocked
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "The Golden Gate is about 220 feet above the water.",
