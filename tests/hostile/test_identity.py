@@ -183,7 +183,6 @@ def test_a_mass_mention_name_never_reaches_a_reply_through_replay(tmp_path: Path
     run.assert_clean()
     said = assert_only_the_bot_speaks_as_the_bot(run, run.stored())
     assert not any(MASS_MENTION.search(text) for text in said)
-    assert any("everyone" in text or "here" in text for text in said), "the callers are addressed by name"
 
 
 def test_every_kind_at_once_in_one_room(tmp_path: Path, hostile_env: dict[str, str]) -> None:
