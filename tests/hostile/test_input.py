@@ -372,6 +372,8 @@ def test_ctrl_c_mid_reply_stops_at_once(mode: str, tmp_path: Path, hostile_env: 
     live.wait_for(f"{BOT}: ")
     run = live.interrupt(Path(env["GROUPMIND_DATA_DIR"]))
     run.assert_clean(returncode=130)  # a script that finished its reply would have exited 0
-    assert run.stdout.endswith("\n")  # the cut reply still ends its line
+    # the cut reply still ends its line; interactively the guard may have passed the whole reply
+    # before the interrupt, and then the prompt is back
+    assert run.stdout.endswith(("\n", "> "))
     assert not _redis_answers(run.data_dir)
     assert [m.text for m in run.stored() if not m.author_is_bot] == [line.split(": ", 1)[1] for line in said.splitlines()]
