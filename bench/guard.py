@@ -80,7 +80,7 @@ async def run(url: str, points: int) -> dict[str, float]:
         asks_about_care(asked, names=names, risk_around=care.risk_around)
         scene = Scene(
             bot_name=BOT, speakers=tuple({speaker_label(item.msg, BOT) for item in kept} | set(names)),
-            last_message=kept[-1].msg.text, instructions=identity(BOT, where.channel), notes=prompt.notes,
+            just_said=tuple(item.msg.text for item in kept[-3:]), instructions=identity(BOT, where.channel), notes=prompt.notes,
             care=care, means_asked=asks_for_means(tuple(asked)),
         )  # fmt: skip
         judged = time.perf_counter()

@@ -49,6 +49,8 @@ TextSink = Callable[[str], Awaitable[None] | None]
 _CHARS_PER_TOKEN = 3  # a conservative guess, so the transcript fits n_ctx
 OWN_RECENT = 5
 """The bot's latest replies a new one must not nearly repeat."""
+JUST_SAID = 3
+"""The members' latest messages a reply must not nearly copy."""
 UNANSWERED = 10
 """Most messages a reply answers that the guard reads for questions about care or means."""
 
@@ -234,7 +236,7 @@ class Pipeline:
             bot_name=bot,
             speakers=tuple(labels | {m.author_name for m in humans}),
             own_recent=tuple(m.text for m in history if m.author_is_bot and m.author_name == bot)[-OWN_RECENT:],
-            last_message=humans[-1].text if humans else "",
+            just_said=tuple(m.text for m in humans[-JUST_SAID:]),
             instructions=prompt.system,
             notes=prompt.notes,
             care=care,
@@ -268,7 +270,7 @@ class Pipeline:
         if written.text or not (written.blocked and addressed):
             return written.text
         self._why(speak.Decision(True, "no reply passed the guard: an honest line instead"))
-        return honest_line(scene.own_recent, scene.last_message)
+        return honest_line(scene.own_recent, asked[-1] if asked else "")
 
     def _why(self, decision: speak.Decision) -> None:
         log.debug("speak %s: %s", decision.speak, decision.reason)
