@@ -248,7 +248,7 @@ class Pipeline:
                 self.engine,
                 prompt,
                 clean=lambda raw: clean_reply(raw, labels, bot, self.settings.max_reply_chars),
-                judge=lambda text: self.guard.judge(text, scene),
+                judge=lambda text: self.guard.screen(where, text, scene),
                 max_tokens=self.settings.max_reply_tokens,
                 timeout=self.settings.reply_timeout_s,
                 key=key,
@@ -260,10 +260,8 @@ class Pipeline:
         except EngineError as exc:
             log.warning("no reply in %s: %s", where.conversation, exc)
             return ""
-        for verdict, blocked in written.blocked:
-            await self.guard.blocks.record(where, verdict, blocked, public=True, care=care.risk_around)
         if written.first:
-            turn = measure(written.first, window, bot, [verdict for verdict, _ in written.blocked])
+            turn = measure(written.first, window, bot, written.blocked)
             if correction := await self.guard.drift.observe(where, turn):
                 log.info("%s", correction.describe(where.conversation))
                 self.engine.forget(key)
