@@ -6,7 +6,8 @@ timed whole: reading the conversation's care state from Redis (the embedded
 server, two round trips), withholding risk messages, looking for questions
 about care or means, and judging a candidate reply (the next human message:
 real lengths, real mix). The baseline is building the prompt for the same
-point. Some messages are flagged as risk and one member has an open care
+point, and, as a second baseline, the read of the recent messages every reply
+already makes (`Store.window_entries`, one round trip). Some messages are flagged as risk and one member has an open care
 session, so the care checks run on their full path.
 
     PYTHONPATH=. python bench/guard.py [--points 2000]
@@ -52,6 +53,7 @@ async def run(url: str, points: int) -> dict[str, float]:
     await redis.flushall()
     store = Store(redis)
     messages = [m for path in sorted(IRC_DEV.glob("*.raw.txt")) for m in read_irc(path)]
+    await store.append_many(messages)
     for index, msg in enumerate(messages):  # some risk messages, and one member in a care session
         if index % FLAG_EVERY == 0:
             await flag(redis, msg)
@@ -62,6 +64,7 @@ async def run(url: str, points: int) -> dict[str, float]:
     guard_s: list[float] = []
     check_s: list[float] = []
     prompt_s: list[float] = []
+    read_s: list[float] = []
     for i in range(WINDOW, len(messages) - 1, step):
         window = [Linked(m, Link(m.message_id, m.message_id, m.message_id, "")) for m in messages[i - WINDOW : i]]
         if window[0].msg.channel != window[-1].msg.channel:
@@ -71,6 +74,9 @@ async def run(url: str, points: int) -> dict[str, float]:
         prompt = build_prompt(BOT, [item.msg for item in window], channel=where.channel, budget_chars=5000,
                               max_turns=WINDOW)  # fmt: skip
         prompt_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await store.window_entries(where, 60)
+        read_s.append(time.perf_counter() - started)
 
         started = time.perf_counter()
         asked = [item.msg.text for item in window[-3:]]
@@ -80,7 +86,7 @@ async def run(url: str, points: int) -> dict[str, float]:
         asks_about_care(asked, names=names, risk_around=care.risk_around)
         scene = Scene(
             bot_name=BOT, speakers=tuple({speaker_label(item.msg, BOT) for item in kept} | set(names)),
-            last_message=kept[-1].msg.text, instructions=identity(BOT, where.channel), notes=prompt.notes,
+            just_said=tuple(item.msg.text for item in kept[-3:]), instructions=identity(BOT, where.channel), notes=prompt.notes,
             care=care, means_asked=asks_for_means(tuple(asked)),
         )  # fmt: skip
         judged = time.perf_counter()
@@ -98,7 +104,9 @@ async def run(url: str, points: int) -> dict[str, float]:
         "check_p95_ms": _pct(check_s, 95),
         "prompt_p50_ms": _pct(prompt_s, 50),
         "prompt_p95_ms": _pct(prompt_s, 95),
+        "window_read_p95_ms": _pct(read_s, 95),
         "ratio_p95": round(_pct(guard_s, 95) / _pct(prompt_s, 95), 2),
+        "ratio_to_window_read_p95": round(_pct(guard_s, 95) / _pct(read_s, 95), 2),
         "budget_p95_ms": 5.0,
     }
 
@@ -117,7 +125,8 @@ def main() -> None:
         finally:
             server.stop()
     print(f"guard per reply: p50 {summary['guard_p50_ms']} ms, p95 {summary['guard_p95_ms']} ms "
-          f"(prompt build p95 {summary['prompt_p95_ms']} ms, ratio {summary['ratio_p95']})")  # fmt: skip
+          f"(prompt build p95 {summary['prompt_p95_ms']} ms, ratio {summary['ratio_p95']}; "
+          f"window read p95 {summary['window_read_p95_ms']} ms, ratio {summary['ratio_to_window_read_p95']})")  # fmt: skip
     print(json.dumps(summary))
 
 

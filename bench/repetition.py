@@ -28,8 +28,8 @@ from groupmind.replay import read_irc
 IRC = Path(__file__).resolve().parents[2] / "shared" / "data" / "ubuntu-irc"
 LOOK_BACK = 20
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
-COMPARISONS_PER_REPLY = 6
-"""The guard compares a reply with the last message and the bot's last five replies."""
+COMPARISONS_PER_REPLY = 8
+"""The guard compares a reply with the members' last three messages and the bot's last five replies."""
 
 _PREFIXES = ("yes, ", "I agree, ", "exactly: ", "so ", "well ", "right, ")
 _SUFFIXES = (" lol", " :)", "!", " too", " right?", "...")

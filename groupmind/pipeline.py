@@ -50,6 +50,8 @@ TextSink = Callable[[str], Awaitable[None] | None]
 _CHARS_PER_TOKEN = 3  # a conservative guess, so the transcript fits n_ctx
 OWN_RECENT = 5
 """The bot's latest replies a new one must not nearly repeat."""
+JUST_SAID = 3
+"""The members' latest messages a reply must not nearly copy."""
 UNANSWERED = 10
 """Most messages a reply answers that the guard reads for questions about care or means."""
 
@@ -235,7 +237,7 @@ class Pipeline:
             bot_name=bot,
             speakers=tuple(labels | {m.author_name for m in humans}),
             own_recent=tuple(m.text for m in history if is_own(m, bot))[-OWN_RECENT:],
-            last_message=humans[-1].text if humans else "",
+            just_said=tuple(m.text for m in humans[-JUST_SAID:]),
             instructions=prompt.system,
             notes=prompt.notes,
             care=care,
@@ -247,7 +249,7 @@ class Pipeline:
                 self.engine,
                 prompt,
                 clean=lambda raw: clean_reply(raw, labels, bot, self.settings.max_reply_chars),
-                judge=lambda text: self.guard.judge(text, scene),
+                judge=lambda text: self.guard.screen(where, text, scene),
                 max_tokens=self.settings.max_reply_tokens,
                 timeout=self.settings.reply_timeout_s,
                 key=key,
@@ -259,17 +261,15 @@ class Pipeline:
         except EngineError as exc:
             log.warning("no reply in %s: %s", where.conversation, exc)
             return ""
-        for verdict, blocked in written.blocked:
-            await self.guard.blocks.record(where, verdict, blocked, public=True, care=care.risk_around)
         if written.first:
-            turn = measure(written.first, window, bot, [verdict for verdict, _ in written.blocked])
+            turn = measure(written.first, window, bot, written.blocked)
             if correction := await self.guard.drift.observe(where, turn):
                 log.info("%s", correction.describe(where.conversation))
                 self.engine.forget(key)
         if written.text or not (written.blocked and addressed):
             return written.text
         self._why(speak.Decision(True, "no reply passed the guard: an honest line instead"))
-        return honest_line(scene.own_recent, scene.last_message)
+        return honest_line(scene.own_recent, asked[-1] if asked else "")
 
     def _why(self, decision: speak.Decision) -> None:
         log.debug("speak %s: %s", decision.speak, decision.reason)

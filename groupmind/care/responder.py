@@ -300,7 +300,7 @@ class CareResponder:
         )  # fmt: skip
         worded, _ = await phrase(
             self.engine, text, ctx, timeout=self.settings.care_wording_timeout_s,
-            screen=lambda candidate: self.guard.passes(where, candidate, scene, care=True),
+            screen=lambda candidate: self.guard.screen(where, candidate, scene, care=True),
         )  # fmt: skip
         return worded
 

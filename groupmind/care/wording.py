@@ -14,6 +14,7 @@ import re
 from typing import Awaitable, Callable
 
 from groupmind.care.checks import CareContext, check
+from groupmind.guard.verdict import Verdict
 from groupmind.llm.engine import Engine, EngineError, Prompt
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ def keeps_the_point(candidate: str, original: str) -> bool:
     return not wanted or len(wanted & words(candidate)) >= KEEP * len(wanted)
 
 
-Screen = Callable[[str], Awaitable[bool]]
-"""The guard's verdict on a wording (True: it may be sent); it records a block itself."""
+Screen = Callable[[str], Awaitable[Verdict]]
+"""The guard's verdict on a wording; it records a block itself."""
 
 
 async def phrase(
@@ -71,7 +72,7 @@ async def phrase(
     if not verdict.passed:
         log.debug("care wording from the model failed %s; sending the protocol text", ", ".join(verdict.failed))
         return text, False
-    if screen is not None and not await screen(candidate):
+    if screen is not None and not (await screen(candidate)).passed:
         log.debug("care wording from the model was blocked by the guard; sending the protocol text")
         return text, False
     return candidate, True

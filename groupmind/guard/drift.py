@@ -60,7 +60,8 @@ since the identity and transcript before it stay as they were (the engine reuses
 AGREES = re.compile(
     r"^\W*(?:@\S+\s+)*(?:yes|yeah|yep|yup|agreed|exactly|absolutely|totally|definitely|indeed|correct|true|so true"
     r"|right|100%|well said|great (?:point|idea|question)|good (?:point|idea)|that'?s (?:so )?(?:right|true|correct))\b"
-    r"|\bi (?:totally |completely |fully |100% )?agree\b|\byou(?:'re| are) (?:so |absolutely |totally |always )?"
+    r"|(?<!not sure )(?<!n't )(?<!not )\bi (?:totally |completely |fully |100% )?agree\b"
+    r"|\byou(?:'re| are) (?:so |absolutely |totally |always )?"
     r"(?:right|correct|smart|brilliant|amazing|wise|clever|the best)\b",
     re.IGNORECASE,
 )

@@ -43,10 +43,11 @@ def check(text: str, scene: Scene) -> Verdict:
 
 
 def repeats(text: str, scene: Scene) -> Verdict:
-    """A near-copy of one of the bot's own latest replies, or of the message it answers."""
+    """A near-copy of one of the bot's own latest replies, or of a message just said."""
     for index, own in enumerate(reversed(scene.own_recent), start=1):
         if near_copy(text, own):
             return block(Reason.REPEAT, f"near-copy of its reply {index} back")
-    if scene.last_message and near_copy(text, scene.last_message):
-        return block(Reason.MIRROR, "near-copy of the last message")
+    for index, said in enumerate(reversed(scene.just_said), start=1):
+        if near_copy(text, said):
+            return block(Reason.MIRROR, f"near-copy of the message {index} back")
     return PASS

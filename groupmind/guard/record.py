@@ -4,7 +4,8 @@ The count goes to /metrics (`groupmind_guard_blocks_total{reason}`) and to a
 plain counter that replays report. The audit entry keeps the blocked words for
 an admin to judge the guard by, except when the text touched care: a care
 block, a care message, or a conversation with someone at risk in it. Then
-only the reason is written, so the log never holds what a member at risk said.
+only the reason is written (no detail, no words), so the log never holds what
+a member at risk said.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Blocks:
         reason = verdict.reason.value
         self.counts[reason] += 1
         self.counter.labels(reason).inc()
-        what = f"guard blocked a {'public' if public else 'private'} text: {reason} ({verdict.detail})"
-        if not (care or verdict.reason.touches_care):
-            what += f': "{" ".join(text.split())[:AUDIT_EXCERPT]}"'
+        what = f"guard blocked a {'public' if public else 'private'} text: {reason}"
+        if not (care or verdict.reason.touches_care):  # the detail may quote the text too
+            what += f' ({verdict.detail}): "{" ".join(text.split())[:AUDIT_EXCERPT]}"'
         await audit.note(self.redis, where, what, self.clock())

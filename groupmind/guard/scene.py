@@ -52,8 +52,8 @@ class Scene:
     """Names and transcript labels of the members in the conversation."""
     own_recent: tuple[str, ...] = ()
     """The bot's latest replies, newest last, as stored (without `@` leads)."""
-    last_message: str = ""
-    """The newest message the text answers."""
+    just_said: tuple[str, ...] = ()
+    """The members' latest messages, newest last: a reply must not be a near-copy of one."""
     instructions: str = ""
     """What the model was told (identity, persona): never to be repeated."""
     notes: str = ""

@@ -35,14 +35,11 @@ class Guard:
             seed=settings.seed + 1 if settings.seed >= 0 else None,
         )
 
-    def judge(self, text: str, scene: Scene) -> Verdict:
-        """The gate's verdict on one text, counted as judged (the caller records a block)."""
+    async def screen(self, where: ChannelRef, text: str, scene: Scene, *, care: bool = False) -> Verdict:
+        """Judge one text; a block is counted and audited at once. `care` marks text that touched care
+        (a care message), whose words are never audited, as are those of any room with someone at risk."""
+        verdict = check(text, scene)
         self.blocks.judged()
-        return check(text, scene)
-
-    async def passes(self, where: ChannelRef, text: str, scene: Scene, *, care: bool) -> bool:
-        """Judge one text and record a block; `care` marks a care message, whose words are never audited."""
-        verdict = self.judge(text, scene)
         if not verdict.passed:
             await self.blocks.record(where, verdict, text, public=scene.public, care=care or scene.care.risk_around)
-        return verdict.passed
+        return verdict

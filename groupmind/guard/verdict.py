@@ -32,7 +32,7 @@ class Reason(str, Enum):
     REPEAT = "repeat"
     """A near-copy of one of the bot's own recent replies."""
     MIRROR = "mirror"
-    """A near-copy of the last message."""
+    """A near-copy of a message just said (the last few members' messages)."""
 
     @property
     def touches_care(self) -> bool:

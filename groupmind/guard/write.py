@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable, Sequence
+from typing import AsyncIterator, Awaitable, Callable, Sequence
 
 from groupmind.guard.similar import near_copy
 from groupmind.guard.verdict import Verdict
@@ -36,8 +36,8 @@ class Written:
     """The reply that passed, or "" (none did, or the model gave nothing)."""
     first: str
     """The first candidate, cleaned, passed or not: what the drift watch measures."""
-    blocked: tuple[tuple[Verdict, str], ...] = ()
-    """Each blocked candidate with its verdict, in order."""
+    blocked: tuple[Verdict, ...] = ()
+    """The verdict on each blocked candidate, in order."""
 
 
 async def _whole(pieces: AsyncIterator[str]) -> str:
@@ -55,7 +55,7 @@ async def write(
     prompt: Prompt,
     *,
     clean: Callable[[str], str],
-    judge: Callable[[str], Verdict],
+    judge: Callable[[str], Awaitable[Verdict]],
     max_tokens: int,
     timeout: float,
     key: str | None,
@@ -63,10 +63,11 @@ async def write(
 ) -> Written:
     """Generate, clean and judge a reply; a blocked one is generated once more with `retry` sampling.
 
-    An empty cleaned reply means the model declined: it is not retried. Engine
+    `judge` records a block itself, so none is lost if the second try fails. An
+    empty cleaned reply means the model declined: it is not retried. Engine
     errors (a timeout, a newer message) propagate.
     """
-    blocked: list[tuple[Verdict, str]] = []
+    blocked: list[Verdict] = []
     first = ""
     for sampling in (None, retry):
         raw = await _whole(engine.stream(prompt, max_tokens=max_tokens, timeout=timeout, key=key, sampling=sampling))
@@ -75,10 +76,10 @@ async def write(
             first = text
         if not text:
             break
-        verdict = judge(text)
+        verdict = await judge(text)
         if verdict.passed:
             return Written(text, first, tuple(blocked))
-        blocked.append((verdict, text))
+        blocked.append(verdict)
     return Written("", first, tuple(blocked))
 
 

@@ -159,3 +159,21 @@ async def test_risk_flags_live_under_the_member_and_go_with_forget_me(store: Sto
     assert await store.redis.zrange(key, 0, -1) == [disclosure.message_id]
     await forget_member(store, "local", "test", "cara")
     assert not await store.redis.exists(key)
+
+
+async def test_the_models_care_wording_passes_the_guard_or_the_protocol_text_is_sent(
+    store: Store, settings: Settings
+) -> None:
+    from groupmind.care.checks import CareContext, Step, check
+    from groupmind.care.protocol import text_for
+    from groupmind.care.signals import Label
+
+    ask = CareContext(step=Step.ASK, public=False, label=Label.DISTRESS)
+    sarah = text_for(ask) + " I'm Sarah, by the way."
+    assert check(sarah, ask).passed  # the care checks alone would send it
+    pipeline, _ = pipeline_with(store, settings, "", sarah, care_wording=True)
+    courier = pipeline.care.couriers["local"] = RecordingCourier()
+    await pipeline.handle(at("cara", "I feel so hopeless, I'm such a burden to everyone", 0))
+    assert courier.said_to("cara") == [text_for(ask)]
+    [audited] = [e["what"] for e in await entries(store.redis, "local", "test") if e["what"].startswith("guard")]
+    assert "private text: identity" in audited and "Sarah" not in audited

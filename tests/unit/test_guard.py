@@ -240,10 +240,12 @@ def test_risk_messages_are_withheld_and_leave_no_topic_behind() -> None:
     assert untopical(group, {"cara"}).profiles["ben"].topics == ("grub",)
 
 
-def test_near_copies_of_own_replies_and_of_the_last_message_are_blocked() -> None:
-    scene = Scene(bot_name=BOT, own_recent=("The wifi driver is probably the issue here.",), last_message="is grub fixed yet?")
+def test_near_copies_of_own_replies_and_of_messages_just_said_are_blocked() -> None:
+    said = ("yes, I can drive, the car fits four", "is grub fixed yet?")
+    scene = Scene(bot_name=BOT, own_recent=("The wifi driver is probably the issue here.",), just_said=said)
     assert reason("the wifi driver is probably the issue here!", scene) is Reason.REPEAT
     assert reason("Is grub fixed yet", scene) is Reason.MIRROR
+    assert reason("yes, I can drive, the car fits four.", scene) is Reason.MIRROR
     assert check("try booting the older kernel from the grub menu", scene).passed
 
 
