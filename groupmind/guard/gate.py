@@ -8,6 +8,8 @@ what it already said.
 
 from __future__ import annotations
 
+import unicodedata
+
 from groupmind.guard.identity import claims_human, speaks_as_another
 from groupmind.guard.leaks import control_token, junk, notes_leak, prompt_leak
 from groupmind.guard.mentions import mention_run
@@ -18,8 +20,15 @@ from groupmind.guard.similar import near_copy
 from groupmind.guard.verdict import PASS, Reason, Verdict, block
 
 
+def as_read(text: str) -> str:
+    """`text` without invisible format characters: the output cleaner defuses `@name` and `<!...>`
+    with a zero-width space, and a reader sees a run of mentions or a token all the same."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def check(text: str, scene: Scene) -> Verdict:
-    """Pass `text`, or block it with the first reason that applies."""
+    """Pass `text`, or block it with the first reason that applies (judged as it reads)."""
+    text = as_read(text)
     care = scene.care
     names = (*scene.speakers, scene.bot_name)
     if scene.public:
