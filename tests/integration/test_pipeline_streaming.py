@@ -19,9 +19,10 @@ async def test_a_second_reply_in_a_channel_reuses_its_context(
     pipeline = Pipeline(store, engine, settings.model_copy(update={"max_reply_tokens": 8, "burst_settle_s": 0}))
     shown: list[str] = []
     await pipeline.handle(msg("ana", "Mind, is grub fixed yet?", channel="fast-a"), on_text=shown.append)
-    hits = engine.cache_hits
+    hits, misses = engine.cache_hits, engine.cache_misses
     shown.clear()
     replies = await pipeline.handle(msg("ben", "Mind, and the wifi?", channel="fast-a"), on_text=shown.append)
-    assert engine.cache_hits == hits + 1
+    # every try (the guard may ask for a second one) continued the channel's context, none started cold
+    assert engine.cache_hits > hits and engine.cache_misses == misses
     # What streamed to the adapter is exactly the reply (nothing streams when it stays silent).
     assert "".join(shown) == (replies[0].text if replies else "")
