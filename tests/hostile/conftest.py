@@ -70,7 +70,7 @@ def hostile_env(tmp_path: Path, model_path: Path) -> dict[str, str]:
     return embedded_env(tmp_path / "data", model_path)
 
 
-def groupmind(args: list[str], env: dict[str, str], *, stdin: str | bytes | None = None, timeout: float = 300) -> Run:
+def groupmind(args: list[str], env: dict[str, str], *, stdin: str | bytes | None = None, timeout: float = 900) -> Run:
     """Run `python -m groupmind ARGS` to the end; bytes on stdin pass through undecoded."""
     raw = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
     done = subprocess.run(
