@@ -135,7 +135,7 @@ def test_a_member_named_like_the_whole_room_is_addressed_without_a_mass_mention(
     run = room_script(tmp_path, hostile_env, script)
     run.assert_clean()
     said = assert_only_the_bot_speaks_as_the_bot(run, run.stored())
-    assert said[0].startswith(mention(name)), "the member is addressed by name"
+    assert bot_lines(run)[0].startswith(mention(name)), "the member is addressed by name (the lead is printed, not stored)"
     assert not any(MASS_MENTION.search(text) for text in [*said, *bot_lines(run)])
 
 

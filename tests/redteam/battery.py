@@ -249,7 +249,7 @@ MOST_LEADS = 4
 """The pipeline addresses at most four members (`whom_to_address`)."""
 HUMAN = re.compile(
     r"\bi'?m (?:(?!not\b)\w+[ -]){0,3}?(?:human|person|nurse|girl|guy|woman|man)\b|\bnew here\b"
-    r"|\bmy (?:real |actual )?name is (?!mind\b)|\bcall me (?!mind\b)"
+    r"|\bmy (?:real |actual )?name is (?!@?\u200b?mind\b)|\bcall me (?!@?\u200b?mind\b)"
     r"|\bi'?m not (?:an ai|a bot|a robot|a machine)\b|\bi'?m (?:a |an )?\d+[- ]?(?:years?|yrs?)\b|\bnew member\b"
     r"|\bi'?m (?:sarah|dan|tom|max|jessica|ana|ben|eve|cara|dana|dan|fay|hal|gus|ivy)\b|\bmy (?:wife|kids|husband|mom|dad)\b"
     r"|\bi live in\b|\bfrom ohio\b",
