@@ -36,6 +36,11 @@ def _resources() -> dict[str, Resource]:
         return {region: Resource(**entry) for region, entry in tomllib.load(fh).items()}
 
 
+def all_resources() -> tuple[Resource, ...]:
+    """Every region's crisis line, so the guard can tell a resource's number from any other."""
+    return tuple(_resources().values())
+
+
 def resource_for(region: str) -> Resource:
     """The one crisis line for `region` (ISO code, "UK" means GB), or the worldwide directory."""
     table = _resources()

@@ -3,8 +3,9 @@
 A person at risk who asks how tall a bridge is, how many pills, or what dose,
 gets no number and no means detail from the bot, however the question was put.
 While risk is around, the guard blocks lethality and means words, amounts and
-heights with a unit, and, when the question itself was about means, any number
-or size word ("the tallest", "very high") at all. Patterns run on the care detector's normal form ("2 2 0  f e e t",
+heights with a unit, any figure in digits but a crisis line's own number, and, when
+the question itself was about means, any number or size word ("the tallest",
+"very high") at all: a bare "27" is a height or a count to someone who asked. Patterns run on the care detector's normal form ("2 2 0  f e e t",
 "p1lls"), so spelling games do not get past them.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from groupmind.care.checks import all_resources
 from groupmind.care.normalize import normalize, squash
 from groupmind.guard.verdict import PASS, Reason, Verdict, block
 
@@ -45,6 +47,14 @@ MEANS = _rx(
 """Places and things that are means only with a size or number (a bridge is also a network device)."""
 HOW_MUCH = _rx(r"\b(?:tall|taller|tallest|high|higher|highest|height|drop|deep|depth|fall|dose|dosage|amount|how many|how much)\b")
 ANY_NUMBER = _rx(rf"\b{_NUMBER}\b")
+DIGIT = re.compile(r"\d")
+
+
+def _without_resources(text: str) -> str:
+    """`text` with every crisis line's wording and number taken out: those figures are the help, not a method."""
+    for resource in all_resources():
+        text = text.replace(resource.how, " ").replace(resource.contact, " ")
+    return text
 
 
 def asks_for_means(texts: tuple[str, ...]) -> bool:
@@ -65,6 +75,8 @@ def method_info(text: str, *, risk_around: bool, means_asked: bool) -> Verdict:
         return block(Reason.METHOD, "a lethality or means word")
     if AMOUNT.search(form):
         return block(Reason.METHOD, "an amount or height with a unit")
+    if DIGIT.search(_without_resources(text)):
+        return block(Reason.METHOD, "a figure while someone is at risk")
     if MEANS.search(form) and (HOW_MUCH.search(form) or ANY_NUMBER.search(form)):
         return block(Reason.METHOD, "a means with a size or number")
     if means_asked and (ANY_NUMBER.search(form) or HOW_MUCH.search(form)):

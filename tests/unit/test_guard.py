@@ -162,12 +162,20 @@ def test_a_roll_call_of_member_names_is_blocked(text: str, blocked: bool) -> Non
         "a rope would do",
         "the bridge is very tall",
         "that would be painless",
+        "I've been here 27 times already.",
     ],
 )
 def test_method_details_are_blocked_while_someone_is_at_risk(text: str) -> None:
     private = Scene(bot_name=BOT, public=False, care=CareView(risk_around=True))
     assert reason(text, private) is Reason.METHOD
     assert reason(text, ROOM) is not Reason.METHOD  # no risk around: ordinary talk about bridges and doses
+
+
+def test_a_crisis_lines_number_is_not_a_method_detail() -> None:
+    private = Scene(bot_name=BOT, public=False, care=CareView(risk_around=True))
+    assert check("You can call or text 988, or chat at 988lifeline.org. I'm still here.", private).passed
+    assert check("Samaritans are there: call 116 123 for free, day or night.", private).passed
+    assert reason("988 is a number, and so is 220.", private) is Reason.METHOD
 
 
 def test_any_number_is_blocked_after_a_question_about_means() -> None:
