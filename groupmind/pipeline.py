@@ -37,7 +37,7 @@ from groupmind.observe.metrics import PipelineMetrics
 from groupmind.names import is_own, mention
 from groupmind.prompt import build_prompt, clean_reply, speaker_labels
 from groupmind.store import Store
-from groupmind.store.community import ChannelView, channel_view, opted_out
+from groupmind.store.settings import ChannelView
 from groupmind.we.group import Group
 from groupmind.we.room import We
 from groupmind.we.threads import Linked
@@ -85,7 +85,7 @@ class Pipeline:
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count."""
         kept = [m for m in messages if not m.is_blank]
-        optouts = await opted_out(self.store, {(m.platform, m.community) for m in kept})
+        optouts = await self.store.settings.opted_out({(m.platform, m.community) for m in kept})
         return await self.store.append_many(
             kept, profile=lambda m: m.author_id not in optouts[(m.platform, m.community)]
         )
@@ -128,7 +128,7 @@ class Pipeline:
         self, where: ChannelRef, now: datetime | None = None, on_text: TextSink | None = None
     ) -> list[Reply]:
         """Give the conversation's pending reply if it is due at `now` (default: the clock)."""
-        view = await channel_view(self.store, where, "")
+        view = await self.store.settings.view(where, "")
         return await self._settle(where, now or self.clock(), await self.we.recent(where), view, on_text)
 
     async def awaiting_reply(self, where: ChannelRef) -> bool:

@@ -23,6 +23,7 @@ from redis.asyncio.client import Pipeline as RedisPipeline
 
 from groupmind.events import ChannelRef, ChatMessage, sanitize_text, truncate_text
 from groupmind.store.keys import CommunityKeys
+from groupmind.store.settings import RedisSettings, SettingsRepo
 
 ACTIVE_DAYS_KEPT = 366
 """How many days back a member's active days are remembered."""
@@ -94,6 +95,8 @@ class Store:
     def __init__(self, redis: Redis, *, maxlen: int = 10_000) -> None:
         self.redis = redis
         self.maxlen = maxlen
+        self.settings: SettingsRepo = RedisSettings(redis)
+        """Community settings and opt-outs."""
 
     # --- conversations -------------------------------------------------------------
 
@@ -232,6 +235,15 @@ class Store:
         """How many messages a conversation's stream holds now."""
         return int(await self.redis.xlen(_keys(where).log(where.conversation)))
 
+    async def stored_counts(self, platform: str, community: str, conversations: Iterable[str]) -> dict[str, int]:
+        """How many messages each conversation's stream holds now, in one round trip."""
+        keys = CommunityKeys(platform, community)
+        names = list(conversations)
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.xlen(keys.log(name))
+        return {name: int(count) for name, count in zip(names, await pipe.execute())}
+
     async def first_delivery(self, platform: str, community: str, event_key: str, ttl_s: int = 3600) -> bool:
         """True the first time an event key is seen within `ttl_s`; False for a redelivery.
 
@@ -261,6 +273,10 @@ class Store:
             active_days=int(days),
         )
 
+    async def member_ids(self, platform: str, community: str) -> list[str]:
+        """Ids of the members who ever spoke in a community (and were profiled), sorted."""
+        return sorted(await self.redis.smembers(CommunityKeys(platform, community).members))
+
     async def member_names(self, platform: str, community: str, member_ids: Iterable[str]) -> dict[str, str]:
         """Display names of member ids, in one round trip (the id itself for one who never spoke)."""
         keys = CommunityKeys(platform, community)
@@ -270,17 +286,12 @@ class Store:
             pipe.hget(keys.member(member_id), "name")
         return {i: name or i for i, name in zip(ids, await pipe.execute())}
 
-    # --- community settings -----------------------------------------------------------
+    # --- community settings (delegates of `self.settings`, kept while callers move) -----
 
     async def get_settings(self, platform: str, community: str) -> dict[str, str]:
-        return dict(await self.redis.hgetall(CommunityKeys(platform, community).settings))
+        """Delegate: the community's settings fields as stored (`self.settings.read(...).fields`)."""
+        return dict((await self.settings.read(platform, community)).fields)
 
     async def set_setting(self, platform: str, community: str, name: str, value: str) -> str | None:
-        """Set one community setting; returns the previous value."""
-        key = CommunityKeys(platform, community).settings
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hget(key, name)
-        pipe.hset(key, name, value)
-        old, _ = await pipe.execute()
-        return old  # type: ignore[no-any-return]
-
+        """Delegate of `self.settings.set`: set one community setting; returns the previous value."""
+        return await self.settings.set(platform, community, name, value)

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from groupmind.events import ChannelRef, ChatMessage
 from groupmind.store import Store
-from groupmind.store.community import ChannelView, channel_view
+from groupmind.store.settings import ChannelView
 from groupmind.store.keys import CommunityKeys
 from groupmind.we.group import Group, build_group
 from groupmind.we.profiles import queue_addressed_by_bot, queue_update, read_profiles
@@ -59,7 +59,7 @@ class We:
         """Link `msg`, then store it with its link and its author's profile update in one round trip."""
         keys = _keys(msg)
         before, view = await asyncio.gather(
-            self.recent(msg.where), channel_view(self.store, msg.where, msg.author_id)
+            self.recent(msg.where), self.store.settings.view(msg.where, msg.author_id)
         )
         link = link_message(msg, before)
         parent = next((i.msg for i in before if i.msg.message_id == link.parent), None)

@@ -1,0 +1,108 @@
+"""Each store repository and its in-memory twin keep the same contract: the same assertions run on both."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from groupmind.events import ChannelRef
+from groupmind.store.settings import (
+    CARE_CHANNEL, CARE_CONTACTS, CARE_REGION, MemorySettings, RedisSettings, SettingsRepo, mode_field, persona_field,
+)  # fmt: skip
+
+WHERE = ChannelRef(platform="local", community="test", channel="general")
+
+
+def _twins(request: pytest.FixtureRequest, memory, real):  # type: ignore[no-untyped-def]
+    if request.param == "memory":
+        return memory()
+    return real(request.getfixturevalue("redis"))
+
+
+@pytest.fixture(params=["redis", "memory"])
+def settings(request: pytest.FixtureRequest) -> SettingsRepo:
+    return _twins(request, MemorySettings, RedisSettings)
+
+
+# --- community settings ------------------------------------------------------------------------
+
+
+async def test_unset_settings_read_as_the_defaults(settings: SettingsRepo) -> None:
+    read = await settings.read("local", "test")
+    assert read.mode("general") == "mention" and read.persona("general") is None
+    assert read.care_contacts == () and read.care_region == "US" and read.care_checkins
+    assert read.care_sensitivity == "normal" and read.care_channel is None and read.care_notice is None
+    view = await settings.view(WHERE, "alice")
+    assert (view.mode, view.persona, view.opted_out) == ("mention", None, False)
+
+
+async def test_set_returns_the_old_value_and_none_removes(settings: SettingsRepo) -> None:
+    assert await settings.set("local", "test", mode_field("general"), "active") is None
+    assert await settings.set("local", "test", mode_field("general"), "quiet") == "active"
+    assert (await settings.read("local", "test")).mode("general") == "quiet"
+    assert await settings.set("local", "test", mode_field("general"), None) == "quiet"
+    assert await settings.set("local", "test", mode_field("general"), None) is None
+    assert (await settings.read("local", "test")).fields == {}
+
+
+async def test_a_channel_persona_wins_over_the_community_persona(settings: SettingsRepo) -> None:
+    await settings.set("local", "test", "persona", "kind")
+    assert (await settings.view(WHERE, "a")).persona == "kind"
+    await settings.set("local", "test", persona_field("general"), "terse")
+    assert (await settings.view(WHERE, "a")).persona == "terse"
+    other = ChannelRef(platform="local", community="test", channel="random")
+    assert (await settings.view(other, "a")).persona == "kind"
+    read = await settings.read("local", "test")
+    assert (read.channel_persona("general"), read.community_persona) == ("terse", "kind")
+
+
+async def test_an_unknown_mode_reads_as_mention(settings: SettingsRepo) -> None:
+    await settings.set("local", "test", mode_field("general"), "shouting")
+    assert (await settings.view(WHERE, "a")).mode == "mention"
+    assert (await settings.read("local", "test")).mode("general") == "mention"
+
+
+@pytest.mark.parametrize(("stored", "contacts"), [
+    (json.dumps(["dana", "eli"]), ("dana", "eli")),
+    ('["a", 2]', ("a", "2")),
+    ("not json", ()),
+    ('{"a": 1}', ()),
+    ("dana, eli", ()),
+])  # fmt: skip
+async def test_care_settings_parse_once_and_tolerate_hand_edits(
+    settings: SettingsRepo, stored: str, contacts: tuple[str, ...]
+) -> None:
+    await settings.set("local", "test", CARE_CONTACTS, stored)
+    await settings.set("local", "test", CARE_REGION, "GB")
+    await settings.set("local", "test", CARE_CHANNEL, "C9")
+    read = await settings.read("local", "test")
+    assert read.care_contacts == contacts and read.care_region == "GB" and read.care_channel == "C9"
+    assert read.fields[CARE_CONTACTS] == stored
+
+
+async def test_the_care_notice_is_kept_until_cleared(settings: SettingsRepo) -> None:
+    await settings.set_notice("local", "test", "the last care contact went")
+    assert (await settings.read("local", "test")).care_notice == "the last care contact went"
+    await settings.set_notice("local", "test", None)
+    assert (await settings.read("local", "test")).care_notice is None
+
+
+async def test_opt_outs_one_way_to_ask_and_one_batch_form(settings: SettingsRepo) -> None:
+    assert await settings.opt_out("local", "test", "alice")
+    assert not await settings.opt_out("local", "test", "alice")
+    await settings.opt_out("local", "other", "bob")
+    assert await settings.is_opted_out("local", "test", "alice")
+    assert not await settings.is_opted_out("local", "other", "alice")
+    assert (await settings.view(WHERE, "alice")).opted_out and not (await settings.view(WHERE, "bob")).opted_out
+    both = await settings.opted_out([("local", "test"), ("local", "other"), ("local", "test"), ("slack", "T")])
+    assert both == {("local", "test"): {"alice"}, ("local", "other"): {"bob"}, ("slack", "T"): set()}
+    assert await settings.opt_in("local", "test", "alice")
+    assert not await settings.opt_in("local", "test", "alice")
+    assert not await settings.is_opted_out("local", "test", "alice")
+
+
+async def test_communities_are_apart(settings: SettingsRepo) -> None:
+    await settings.set("local", "test", mode_field("general"), "active")
+    assert (await settings.read("local", "other")).mode("general") == "mention"
+    assert (await settings.read("slack", "test")).fields == {}
