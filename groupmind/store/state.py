@@ -23,6 +23,7 @@ from redis.asyncio.client import Pipeline as RedisPipeline
 
 from groupmind.events import ChannelRef, ChatMessage, sanitize_text, truncate_text
 from groupmind.store.keys import CommunityKeys
+from groupmind.store.pending import PendingRepo, RedisPending
 from groupmind.store.settings import RedisSettings, SettingsRepo
 
 ACTIVE_DAYS_KEPT = 366
@@ -97,6 +98,8 @@ class Store:
         self.maxlen = maxlen
         self.settings: SettingsRepo = RedisSettings(redis)
         """Community settings and opt-outs."""
+        self.pending: PendingRepo = RedisPending(redis)
+        """The bot's pending reply and reply times per conversation."""
 
     # --- conversations -------------------------------------------------------------
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from groupmind.events import ChannelRef
+from groupmind.store.pending import MemoryPending, PendingReply, PendingRepo, RedisPending
 from groupmind.store.settings import (
     CARE_CHANNEL, CARE_CONTACTS, CARE_REGION, MemorySettings, RedisSettings, SettingsRepo, mode_field, persona_field,
 )  # fmt: skip
 
 WHERE = ChannelRef(platform="local", community="test", channel="general")
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+MINUTE = timedelta(minutes=1)
 
 
 def _twins(request: pytest.FixtureRequest, memory, real):  # type: ignore[no-untyped-def]
@@ -23,6 +27,11 @@ def _twins(request: pytest.FixtureRequest, memory, real):  # type: ignore[no-unt
 @pytest.fixture(params=["redis", "memory"])
 def settings(request: pytest.FixtureRequest) -> SettingsRepo:
     return _twins(request, MemorySettings, RedisSettings)
+
+
+@pytest.fixture(params=["redis", "memory"])
+def pending(request: pytest.FixtureRequest) -> PendingRepo:
+    return _twins(request, MemoryPending, RedisPending)
 
 
 # --- community settings ------------------------------------------------------------------------
@@ -106,3 +115,36 @@ async def test_communities_are_apart(settings: SettingsRepo) -> None:
     await settings.set("local", "test", mode_field("general"), "active")
     assert (await settings.read("local", "other")).mode("general") == "mention"
     assert (await settings.read("slack", "test")).fields == {}
+
+
+# --- pending replies ------------------------------------------------------------------------------
+
+
+async def test_nothing_is_pending_at_first(pending: PendingRepo) -> None:
+    assert await pending.read(WHERE, T0, MINUTE) == (None, 0)
+    assert not await pending.has(WHERE)
+
+
+async def test_a_burst_extends_the_pending_reply_and_remembers_being_addressed(pending: PendingRepo) -> None:
+    await pending.keep(WHERE, "m1", T0, "mentioned by Ana")
+    await pending.keep(WHERE, "m2", T0 + timedelta(seconds=3), "")
+    assert await pending.has(WHERE)
+    assert await pending.read(WHERE, T0, MINUTE) == (PendingReply("m2", T0 + timedelta(seconds=3), "mentioned by Ana"), 0)
+    await pending.keep(WHERE, "m3", T0 + timedelta(seconds=4), "named by Bo")
+    assert (await pending.read(WHERE, T0, MINUTE))[0] == PendingReply("m3", T0 + timedelta(seconds=4), "named by Bo")
+    other = ChannelRef(platform="local", community="test", channel="random")
+    assert not await pending.has(other)
+    await pending.clear(WHERE)
+    assert await pending.read(WHERE, T0, MINUTE) == (None, 0)
+
+
+async def test_a_reply_is_counted_in_its_window_and_ends_the_burst(pending: PendingRepo) -> None:
+    await pending.keep(WHERE, "m1", T0, "")
+    await pending.replied(WHERE, T0, MINUTE)
+    assert not await pending.has(WHERE)
+    await pending.replied(WHERE, T0 + timedelta(seconds=30), MINUTE)
+    await pending.replied(WHERE, T0 + timedelta(seconds=30), MINUTE)  # the same moment counts once
+    assert await pending.read(WHERE, T0 + timedelta(seconds=40), MINUTE) == (None, 2)
+    assert await pending.read(WHERE, T0 + timedelta(seconds=80), MINUTE) == (None, 1)
+    await pending.replied(WHERE, T0 + timedelta(minutes=5), MINUTE)  # the old ones are dropped
+    assert await pending.read(WHERE, T0, timedelta(hours=1)) == (None, 1)
