@@ -118,7 +118,7 @@ class Admin:
         except _Refused as refused:
             return CommandResult(ok=False, text=str(refused), private=True)
         if spec.admin:
-            await audit.record(self.store.redis, cmd, self.clock(), outcome.old, outcome.new)
+            await audit.record(self.store.audit, cmd, self.clock(), outcome.old, outcome.new)
         return CommandResult(ok=True, text=outcome.text, file=outcome.file, private=outcome.private)
 
     # --- helpers --------------------------------------------------------------------
@@ -174,7 +174,7 @@ class Admin:
         await self.store.settings.set_notice(cmd.platform, cmd.community, notice)
         courier = self.couriers.get(cmd.platform)
         if not (isinstance(courier, AdminRoute) and await courier.to_admins(cmd.where, notice)):
-            await audit.note(self.store.redis, cmd.where, notice, now)
+            await audit.note(self.store.audit, cmd.where, notice, now)
 
     async def _notice(self, cmd: AdminCommand) -> list[str]:
         """The standing care notice (see `_no_contacts_left`) as lines to show first, if there is one."""
@@ -218,7 +218,7 @@ async def _status(admin: Admin, cmd: AdminCommand) -> _Outcome:
     stored = await admin.store.stored_counts(cmd.platform, cmd.community, conversations)
     counts = [f"{name} {count}" for name, count in stored.items()]
     open_alerts = await admin.alerts.count_open(cmd.platform, cmd.community)
-    drift = await audit.latest_note(admin.store.redis, cmd.platform, cmd.community, audit.DRIFT)
+    drift = await audit.latest_note(admin.store.audit, cmd.platform, cmd.community, audit.DRIFT)
     lines = [
         f"model: {admin.model}",
         f"uptime: {_uptime((admin.clock() - admin.started_at).total_seconds())}",

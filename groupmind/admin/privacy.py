@@ -84,7 +84,7 @@ async def forget_member(store: Store, platform: str, community: str, member_id: 
     done.alerts, done.alerts_handled = await AlertStore(store.redis).forget_member(
         platform, community, member_id, audit.word(name)
     )
-    done.audit_entries = await audit.redact(store.redis, platform, community, member_id)
+    done.audit_entries = await audit.redact(store.audit, platform, community, member_id)
     done.optout_kept = await store.settings.is_opted_out(platform, community, member_id)
     return done
 

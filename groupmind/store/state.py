@@ -23,6 +23,8 @@ from redis.asyncio.client import Pipeline as RedisPipeline
 
 from groupmind.events import ChannelRef, ChatMessage, sanitize_text, truncate_text
 from groupmind.store.keys import CommunityKeys
+from groupmind.store.audit import AuditLog, RedisAuditLog
+from groupmind.store.drift import DriftState, RedisDriftState
 from groupmind.store.pending import PendingRepo, RedisPending
 from groupmind.store.settings import RedisSettings, SettingsRepo
 
@@ -100,6 +102,10 @@ class Store:
         """Community settings and opt-outs."""
         self.pending: PendingRepo = RedisPending(redis)
         """The bot's pending reply and reply times per conversation."""
+        self.audit: AuditLog = RedisAuditLog(redis)
+        """The audit trail of every community."""
+        self.drift: DriftState = RedisDriftState(redis)
+        """The drift watch's measures per conversation."""
 
     # --- conversations -------------------------------------------------------------
 
