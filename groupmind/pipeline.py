@@ -39,7 +39,7 @@ from groupmind.prompt import build_prompt, clean_reply, speaker_labels
 from groupmind.store import Store
 from groupmind.store.settings import ChannelView
 from groupmind.we.group import Group
-from groupmind.we.room import We
+from groupmind.we.room import Noted, We
 from groupmind.we.threads import Linked
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class Pipeline:
         if msg.is_blank:
             return []
         self.metrics.handled.inc()
-        seen = await self.we.observe(msg)
+        seen = await self._store(msg)
         where = msg.where
         said: list[Reply] = []
 
@@ -189,9 +189,15 @@ class Pipeline:
 
         `shown` is the text as posted, with its `@` leads; the conversation keeps `text` without them.
         """
-        await self.we.observe(self._own_message(where, text, reply_to, now))
+        await self._store(self._own_message(where, text, reply_to, now))
         await self.store.pending.replied(where, now, self.rules.rate_window)
         return Reply(where=where, text=shown or text, reply_to=reply_to)
+
+    async def _store(self, msg: ChatMessage) -> Noted:
+        """Store a message: the we model notes it (its link, its author's profile), the store appends it."""
+        noted = await self.we.note(msg)
+        await self.store.append(msg, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update)
+        return noted
 
     async def edit(self, where: ChannelRef, message_id: str, text: str) -> bool:
         return await self.store.edit(where, message_id, text)

@@ -19,12 +19,14 @@ from itertools import chain
 from typing import AsyncIterator, Callable, Iterable, Mapping
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from redis.asyncio.client import Pipeline as RedisPipeline
 
 from groupmind.events import ChannelRef, ChatMessage, sanitize_text, truncate_text
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.audit import AuditLog, RedisAuditLog
 from groupmind.store.drift import DriftState, RedisDriftState
+from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
 from groupmind.store.pending import PendingRepo, RedisPending
 from groupmind.store.settings import RedisSettings, SettingsRepo
 
@@ -106,6 +108,15 @@ class Store:
         """The audit trail of every community."""
         self.drift: DriftState = RedisDriftState(redis)
         """The drift watch's measures per conversation."""
+        self.profiles: ProfilesRepo = RedisProfiles(redis)
+        """Member profiles (share of voice, topics, whom they answer)."""
+
+    async def ping(self) -> bool:
+        """Whether the server answers (a health check; it does not wait through a reconnect)."""
+        try:
+            return bool(await self.redis.ping())
+        except (RedisError, OSError):
+            return False
 
     # --- conversations -------------------------------------------------------------
 
@@ -115,17 +126,20 @@ class Store:
         *,
         profile: bool = True,
         fields: Mapping[str, str] | None = None,
+        profile_update: ProfileUpdate | None = None,
         also: Callable[[RedisPipeline], None] | None = None,
     ) -> bool:
         """Store one message and (if `profile`) count it in its author's activity, in one round trip.
 
         Returns False when the conversation already held the message (nothing changed).
         `fields` are kept beside the message in its stream entry (the we model's
-        reply-to link); `also` queues more commands into the same round trip, which
-        run even for a duplicate.
+        reply-to link); `profile_update` is applied to the author's profile in the
+        same round trip, even for a duplicate, as is `also` (more commands: a test's hook).
         """
         pipe = self.redis.pipeline(transaction=False)
         self._queue(pipe, msg, profile, fields or {})
+        if profile_update is not None:
+            queue_update(pipe, _keys(msg), msg.where.conversation, profile_update)
         if also is not None:
             also(pipe)
         stored, *_ = await pipe.execute()
