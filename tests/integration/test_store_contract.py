@@ -8,6 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from groupmind.events import ChannelRef
+from groupmind.store.audit import AuditLog, MemoryAuditLog, RedisAuditLog
+from groupmind.store.drift import DriftState, MemoryDriftState, RedisDriftState
+from groupmind.store.profiles import TOPICS_KEPT, MemoryProfiles, ProfilesRepo, ProfileUpdate, RedisProfiles
 from groupmind.store.pending import MemoryPending, PendingReply, PendingRepo, RedisPending
 from groupmind.store.settings import (
     CARE_CHANNEL, CARE_CONTACTS, CARE_REGION, MemorySettings, RedisSettings, SettingsRepo, mode_field, persona_field,
@@ -32,6 +35,21 @@ def settings(request: pytest.FixtureRequest) -> SettingsRepo:
 @pytest.fixture(params=["redis", "memory"])
 def pending(request: pytest.FixtureRequest) -> PendingRepo:
     return _twins(request, MemoryPending, RedisPending)
+
+
+@pytest.fixture(params=["redis", "memory"])
+def audit(request: pytest.FixtureRequest) -> AuditLog:
+    return _twins(request, MemoryAuditLog, RedisAuditLog)
+
+
+@pytest.fixture(params=["redis", "memory"])
+def drift(request: pytest.FixtureRequest) -> DriftState:
+    return _twins(request, MemoryDriftState, RedisDriftState)
+
+
+@pytest.fixture(params=["redis", "memory"])
+def profiles(request: pytest.FixtureRequest) -> ProfilesRepo:
+    return _twins(request, MemoryProfiles, RedisProfiles)
 
 
 # --- community settings ------------------------------------------------------------------------
@@ -148,3 +166,69 @@ async def test_a_reply_is_counted_in_its_window_and_ends_the_burst(pending: Pend
     assert await pending.read(WHERE, T0 + timedelta(seconds=80), MINUTE) == (None, 1)
     await pending.replied(WHERE, T0 + timedelta(minutes=5), MINUTE)  # the old ones are dropped
     assert await pending.read(WHERE, T0, timedelta(hours=1)) == (None, 1)
+
+
+# --- audit trail ------------------------------------------------------------------------------------
+
+
+async def test_audit_entries_read_newest_first_per_community(audit: AuditLog) -> None:
+    for n in range(3):
+        await audit.add("local", "test", {"what": f"e{n}", "who": "ana"})
+    await audit.add("local", "other", {"what": "elsewhere"})
+    assert [e["what"] for e in await audit.latest("local", "test")] == ["e2", "e1", "e0"]
+    assert [e["what"] for e in await audit.latest("local", "test", count=2)] == ["e2", "e1"]
+    assert await audit.latest("slack", "test") == []
+
+
+async def test_a_rewritten_entry_moves_to_the_end(audit: AuditLog) -> None:
+    for n in range(3):
+        await audit.add("local", "test", {"what": f"e{n}", "who": "ana" if n == 0 else "bo"})
+    fixed = await audit.rewrite("local", "test", lambda e: {**e, "who": "x"} if e["who"] == "ana" else None)
+    assert fixed == 1
+    assert [(e["what"], e["who"]) for e in await audit.latest("local", "test")] == [("e0", "x"), ("e2", "bo"), ("e1", "bo")]
+    assert await audit.rewrite("local", "test", lambda e: None) == 0
+
+
+# --- drift state ------------------------------------------------------------------------------------
+
+
+async def test_the_drift_window_keeps_the_newest_measures(drift: DriftState) -> None:
+    for n in range(5):
+        window = await drift.add(WHERE, f"t{n}", 3, 60)
+    assert window == ["t4", "t3", "t2"]
+    other = ChannelRef(platform="local", community="test", channel="random")
+    assert await drift.add(other, "o", 3, 60) == ["o"]
+
+
+async def test_a_restart_empties_the_window_and_anchors_a_few_replies(drift: DriftState) -> None:
+    assert not await drift.anchoring(WHERE)
+    await drift.add(WHERE, "t0", 3, 60)
+    await drift.restart(WHERE, 2, 60)
+    assert await drift.add(WHERE, "t1", 3, 60) == ["t1"]
+    assert [await drift.anchoring(WHERE) for _ in range(3)] == [True, True, False]
+
+
+# --- member profiles --------------------------------------------------------------------------------
+
+
+async def test_profiles_count_voice_topics_and_whom_members_answer(profiles: ProfilesRepo) -> None:
+    await profiles.update(WHERE, ProfileUpdate("ana", T0, ("sourdough", "starter")))
+    await profiles.update(WHERE, ProfileUpdate("ben", T0 + MINUTE, ("sourdough",), answered="ana"))
+    await profiles.update(WHERE, ProfileUpdate("ben", T0 + 2 * MINUTE, (), answered="ben"))  # himself: not counted
+    read = await profiles.read(WHERE, ["ana", "ben", "ana", "cleo"])
+    assert list(read) == ["ana", "ben", "cleo"]
+    assert (read["ana"].share, read["ben"].share, read["cleo"].share) == (1 / 3, 2 / 3, 0.0)
+    assert read["ana"].topics == ("starter", "sourdough") and read["ben"].topics == ("sourdough",)
+    assert read["ben"].talks_to == {"ana": 1} and read["ana"].talks_to == {}
+    assert read["ana"].last_addressed_by_bot is None
+    other = ChannelRef(platform="local", community="test", channel="random")
+    assert (await profiles.read(other, ["ana"]))["ana"].share == 0.0
+
+
+async def test_topics_keep_the_latest_and_the_bot_addressing_is_noted(profiles: ProfilesRepo) -> None:
+    for n in range(TOPICS_KEPT + 3):
+        await profiles.update(WHERE, ProfileUpdate("ana", T0 + n * MINUTE, (f"w{n:02d}",)))
+    topics = (await profiles.read(WHERE, ["ana"]))["ana"].topics
+    assert topics == tuple(f"w{n:02d}" for n in range(TOPICS_KEPT + 2, 2, -1))
+    await profiles.addressed_by_bot(WHERE, ["ana"], T0)
+    assert (await profiles.read(WHERE, ["ana"]))["ana"].last_addressed_by_bot == T0
