@@ -33,7 +33,7 @@ from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
 from groupmind.runtime import open_pipeline
 from groupmind.pipeline import Pipeline
 from groupmind.speak import names_bot
-from groupmind.we.annotation import score_logs
+from bench.annotation import score_logs
 from groupmind.we.metrics import agreement, gini, mirror_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +88,7 @@ def load_scenarios(path: Path) -> list[Scenario]:
 
 async def run_groupmind(pipeline: Pipeline, scenario: Scenario) -> Outcome:
     first = scenario.messages[0]
-    await pipeline.store.set_setting(first.platform, first.community, "mode:room", scenario.mode)
+    await pipeline.store.settings.set(first.platform, first.community, "mode:room", scenario.mode)
     out = Outcome([False] * len(scenario.messages))
     for index, msg in enumerate(scenario.messages):
         for reply in await pipeline.handle(msg):

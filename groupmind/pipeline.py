@@ -37,9 +37,9 @@ from groupmind.observe.metrics import PipelineMetrics
 from groupmind.names import is_own, mention
 from groupmind.prompt import build_prompt, clean_reply, speaker_labels
 from groupmind.store import Store
-from groupmind.store.community import ChannelView, channel_view, opted_out
+from groupmind.store.settings import ChannelView
 from groupmind.we.group import Group
-from groupmind.we.room import We
+from groupmind.we.room import Noted, We
 from groupmind.we.threads import Linked
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class Pipeline:
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count."""
         kept = [m for m in messages if not m.is_blank]
-        optouts = await opted_out(self.store, {(m.platform, m.community) for m in kept})
+        optouts = await self.store.settings.opted_out({(m.platform, m.community) for m in kept})
         return await self.store.append_many(
             kept, profile=lambda m: m.author_id not in optouts[(m.platform, m.community)]
         )
@@ -95,7 +95,7 @@ class Pipeline:
         if msg.is_blank:
             return []
         self.metrics.handled.inc()
-        seen = await self.we.observe(msg)
+        seen = await self._store(msg)
         where = msg.where
         said: list[Reply] = []
 
@@ -103,13 +103,13 @@ class Pipeline:
             said.append(await self._say(where, text, msg.message_id, msg.ts, on_text))
 
         if await self.care.on_message(msg, addressed=speak.addressed(msg, self.settings.bot_name), say_public=say_public):
-            await speak.clear_pending(self.store.redis, where)  # the disclosure comes first: the room's reply waits
+            await self.store.pending.clear(where)  # the disclosure comes first: the room's reply waits
             return said
         replies = await self._settle(where, msg.ts, seen.before, seen.view, on_text)
         decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode)
         self._why(decision)
         if decision.wait:
-            await speak.keep_pending(self.store.redis, msg, speak.addressed(msg, self.settings.bot_name))
+            await self.store.pending.keep(where, msg.message_id, msg.ts, speak.addressed(msg, self.settings.bot_name))
             if not self.rules.settle:
                 replies += await self.tick(where, msg.ts, on_text)
         return replies
@@ -128,12 +128,12 @@ class Pipeline:
         self, where: ChannelRef, now: datetime | None = None, on_text: TextSink | None = None
     ) -> list[Reply]:
         """Give the conversation's pending reply if it is due at `now` (default: the clock)."""
-        view = await channel_view(self.store, where, "")
+        view = await self.store.settings.view(where, "")
         return await self._settle(where, now or self.clock(), await self.we.recent(where), view, on_text)
 
     async def awaiting_reply(self, where: ChannelRef) -> bool:
         """True while a burst in `where` waits for the bot's answer (adapters show typing then)."""
-        return await speak.has_pending(self.store.redis, where)
+        return await self.store.pending.has(where)
 
     async def settle(self, where: ChannelRef, on_text: TextSink | None = None) -> list[Reply]:
         """Let the room fall silent: tick once every wait (burst, question pause) has passed."""
@@ -144,7 +144,7 @@ class Pipeline:
         self, where: ChannelRef, now: datetime, recent: list[Linked], view: ChannelView, on_text: TextSink | None
     ) -> list[Reply]:
         """Answer the pending burst if it is due at `now`; `recent` is the conversation up to now."""
-        pending, replied = await speak.read_pending(self.store.redis, where, now, self.rules)
+        pending, replied = await self.store.pending.read(where, now, self.rules.rate_window)
         if pending is None:
             return []
         asked = [msg.text for msg in unanswered(recent)]
@@ -156,7 +156,7 @@ class Pipeline:
         if decision.wait:
             return []
         if not decision.speak or self.engine is None:
-            await speak.clear_pending(self.store.redis, where)
+            await self.store.pending.clear(where)
             return []
         targets = whom_to_address(group, recent, self.settings.bot_name)
         lead = " ".join(mention(group.members[t]) for t in targets)
@@ -168,7 +168,7 @@ class Pipeline:
             text = await self._generate(where, recent, group, view.persona, care, asked, bool(pending.addressed))
         if not text:
             self._why(speak.Decision(False, "the model declined: it gave no reply"))
-            await speak.clear_pending(self.store.redis, where)
+            await self.store.pending.clear(where)
             return []
         shown = f"{lead} {text}" if lead else text
         await _emit(on_text, shown)
@@ -189,9 +189,15 @@ class Pipeline:
 
         `shown` is the text as posted, with its `@` leads; the conversation keeps `text` without them.
         """
-        await self.we.observe(self._own_message(where, text, reply_to, now))
-        await speak.record_reply(self.store.redis, where, now, self.rules)
+        await self._store(self._own_message(where, text, reply_to, now))
+        await self.store.pending.replied(where, now, self.rules.rate_window)
         return Reply(where=where, text=shown or text, reply_to=reply_to)
+
+    async def _store(self, msg: ChatMessage) -> Noted:
+        """Store a message: the we model notes it (its link, its author's profile), the store appends it."""
+        noted = await self.we.note(msg)
+        await self.store.append(msg, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update)
+        return noted
 
     async def edit(self, where: ChannelRef, message_id: str, text: str) -> bool:
         return await self.store.edit(where, message_id, text)

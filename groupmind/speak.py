@@ -14,20 +14,22 @@ The rules, in order:
 Chat is event-driven, so a pending reply is checked when the next message
 arrives (was it due before this one?) and on `Pipeline.tick(now)`. The model
 may still decline by saying nothing.
+
+Pure policy: the pending reply and the reply times live in the store
+(`groupmind.store.pending`); the pipeline reads them and asks here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-
-from redis.asyncio import Redis
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, ChatMessage
+from groupmind.events import ChatMessage
 from groupmind.names import names_in
-from groupmind.store.keys import CommunityKeys
 from groupmind.we.group import Group
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -57,14 +59,16 @@ class Rules:
         )
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A reply the bot is waiting to give: the burst so far."""
+class Pending(Protocol):
+    """A reply the bot is waiting to give: the burst so far (kept by the store's `PendingRepo`)."""
 
-    last_id: str
-    last_ts: datetime
-    addressed: str
-    """Why it was addressed ("mentioned by Ana"), or "" when it only watches the room."""
+    @property
+    def last_ts(self) -> datetime: ...
+
+    @property
+    def addressed(self) -> str:
+        """Why it was addressed ("mentioned by Ana"), or "" when it only watches the room."""
+        ...
 
 
 def names_bot(text: str, bot_name: str) -> bool:
@@ -124,59 +128,3 @@ def when_due(
     if group.left_out:
         return Decision(True, f"drawing in {group.members[group.left_out[0]]}, whom the room talked past")
     return Decision(False, "active mode: nothing the room needs from the bot")
-
-
-# --- state in Redis ----------------------------------------------------------------------
-
-
-def _keys(where: ChannelRef) -> CommunityKeys:
-    return CommunityKeys(where.platform, where.community)
-
-
-async def read_pending(
-    redis: Redis, where: ChannelRef, now: datetime, rules: Rules
-) -> tuple[Pending | None, int]:
-    """The pending reply of a conversation, if any, and how many replies the rate window holds."""
-    keys = _keys(where)
-    pipe = redis.pipeline(transaction=False)
-    pipe.hgetall(keys.speak(where.conversation))
-    pipe.zcount(keys.bot_replies(where.conversation), (now - rules.rate_window).timestamp(), "+inf")
-    fields, replies = await pipe.execute()
-    if not fields:
-        return None, int(replies)
-    pending = Pending(
-        last_id=fields["last_id"],
-        last_ts=datetime.fromtimestamp(float(fields["last_ts"]), tz=timezone.utc),
-        addressed=fields.get("addressed", ""),
-    )
-    return pending, int(replies)
-
-
-async def keep_pending(redis: Redis, msg: ChatMessage, addressed_why: str) -> None:
-    """Extend the conversation's pending reply with `msg`; being addressed is never forgotten."""
-    key = _keys(msg.where).speak(msg.where.conversation)
-    pipe = redis.pipeline(transaction=False)
-    pipe.hset(key, mapping={"last_id": msg.message_id, "last_ts": msg.ts.timestamp()})
-    if addressed_why:
-        pipe.hset(key, "addressed", addressed_why)
-    await pipe.execute()
-
-
-async def has_pending(redis: Redis, where: ChannelRef) -> bool:
-    """True while a burst in `where` waits for the bot's answer."""
-    return bool(await redis.exists(_keys(where).speak(where.conversation)))
-
-
-async def clear_pending(redis: Redis, where: ChannelRef) -> None:
-    await redis.delete(_keys(where).speak(where.conversation))
-
-
-async def record_reply(redis: Redis, where: ChannelRef, ts: datetime, rules: Rules) -> None:
-    """Count a reply in the rate window and forget the answered burst."""
-    keys = _keys(where)
-    replies = keys.bot_replies(where.conversation)
-    pipe = redis.pipeline(transaction=False)
-    pipe.zadd(replies, {str(ts.timestamp()): ts.timestamp()})
-    pipe.zremrangebyscore(replies, "-inf", (ts - rules.rate_window).timestamp())
-    pipe.delete(keys.speak(where.conversation))
-    await pipe.execute()

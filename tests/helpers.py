@@ -35,3 +35,10 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+async def store_message(store: Any, we: Any, message: ChatMessage) -> Any:
+    """Store `message` the way the pipeline does: the we model notes it (link, profile), the store appends it."""
+    noted = await we.note(message)
+    await store.append(message, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update)
+    return noted

@@ -21,11 +21,10 @@ from groupmind.care.alerts import AlertStore
 from groupmind.care.courier import AdminRoute, Courier
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
 from groupmind.prompt import MAX_PERSONA_CHARS
-from groupmind.store.community import (
-    CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA,
-    care_contact_ids, channel_mode, mode_field, persona_field,
+from groupmind.store.settings import (
+    CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA, CommunitySettings,
+    mode_field, persona_field,
 )  # fmt: skip
-from groupmind.store.keys import CommunityKeys
 from groupmind.store.state import Store
 
 if TYPE_CHECKING:  # the pipeline imports the care layer, which writes to this package's audit log
@@ -119,7 +118,7 @@ class Admin:
         except _Refused as refused:
             return CommandResult(ok=False, text=str(refused), private=True)
         if spec.admin:
-            await audit.record(self.store.redis, cmd, self.clock(), outcome.old, outcome.new)
+            await audit.record(self.store.audit, cmd, self.clock(), outcome.old, outcome.new)
         return CommandResult(ok=True, text=outcome.text, file=outcome.file, private=outcome.private)
 
     # --- helpers --------------------------------------------------------------------
@@ -129,19 +128,13 @@ class Admin:
 
     async def _setting(self, cmd: AdminCommand, field: str, value: str | None) -> str | None:
         """Set (or, with None, delete) one community setting; returns the old value."""
-        key = CommunityKeys(cmd.platform, cmd.community).settings
-        pipe = self.store.redis.pipeline(transaction=True)
-        pipe.hget(key, field)
-        if value is None:
-            pipe.hdel(key, field)
-        else:
-            pipe.hset(key, field, value)
-        old, _ = await pipe.execute()
-        return old  # type: ignore[no-any-return]
+        return await self.store.settings.set(cmd.platform, cmd.community, field, value)
 
-    async def _get(self, cmd: AdminCommand, field: str) -> str:
-        value = await self.store.redis.hget(CommunityKeys(cmd.platform, cmd.community).settings, field)
-        return value if value is not None else CARE_DEFAULTS.get(field, "")
+    async def _settings(self, cmd: AdminCommand) -> CommunitySettings:
+        return await self.store.settings.read(cmd.platform, cmd.community)
+
+    async def _mode(self, cmd: AdminCommand) -> str:
+        return (await self._settings(cmd)).mode(cmd.where.conversation)
 
     async def _names(self, cmd: AdminCommand, ids: list[str]) -> dict[str, str]:
         """Display names of member ids (the id itself when unknown)."""
@@ -149,8 +142,7 @@ class Admin:
 
     async def _member(self, cmd: AdminCommand, who: str) -> str:
         """The id of a member given by id or display name, among those who spoke here."""
-        keys = CommunityKeys(cmd.platform, cmd.community)
-        known = sorted(await self.store.redis.smembers(keys.members))
+        known = await self.store.member_ids(cmd.platform, cmd.community)
         if who in known:
             return who
         matches = [i for i, name in (await self._names(cmd, known)).items() if name.casefold() == who.casefold()]
@@ -159,7 +151,7 @@ class Admin:
         return matches[0]
 
     async def _contacts(self, cmd: AdminCommand) -> list[str]:
-        return care_contact_ids(await self._get(cmd, CARE_CONTACTS))
+        return list((await self._settings(cmd)).care_contacts)
 
     async def _no_contacts_left(self, cmd: AdminCommand, why: str) -> None:
         """Tell the admins that the last care contact is gone, so care alerts now reach nobody.
@@ -179,14 +171,14 @@ class Admin:
             f"{now:%Y-%m-%d %H:%M}: the last care contact {why}, so care alerts reach no care contact now. "
             "Add one with /gm care contacts add MEMBER."
         )
-        await self.store.redis.set(CommunityKeys(cmd.platform, cmd.community).care_notice, notice)
+        await self.store.settings.set_notice(cmd.platform, cmd.community, notice)
         courier = self.couriers.get(cmd.platform)
         if not (isinstance(courier, AdminRoute) and await courier.to_admins(cmd.where, notice)):
-            await audit.note(self.store.redis, cmd.where, notice, now)
+            await audit.note(self.store.audit, cmd.where, notice, now)
 
     async def _notice(self, cmd: AdminCommand) -> list[str]:
         """The standing care notice (see `_no_contacts_left`) as lines to show first, if there is one."""
-        notice = await self.store.redis.get(CommunityKeys(cmd.platform, cmd.community).care_notice)
+        notice = (await self._settings(cmd)).care_notice
         return [f"care notice: {notice}"] if notice else []
 
     async def _alert_id(self, cmd: AdminCommand) -> str:
@@ -222,21 +214,18 @@ def _free_text(cmd: AdminCommand, limit: int) -> str:
 
 @_handles("status")
 async def _status(admin: Admin, cmd: AdminCommand) -> _Outcome:
-    keys = CommunityKeys(cmd.platform, cmd.community)
     conversations = await admin.store.conversations(cmd.platform, cmd.community)
-    pipe = admin.store.redis.pipeline(transaction=False)
-    for name in conversations:
-        pipe.xlen(keys.log(name))
-    counts = [f"{name} {count}" for name, count in zip(conversations, await pipe.execute())]
+    stored = await admin.store.stored_counts(cmd.platform, cmd.community, conversations)
+    counts = [f"{name} {count}" for name, count in stored.items()]
     open_alerts = await admin.alerts.count_open(cmd.platform, cmd.community)
-    drift = await audit.latest_note(admin.store.redis, cmd.platform, cmd.community, audit.DRIFT)
+    drift = await audit.latest_note(admin.store.audit, cmd.platform, cmd.community, audit.DRIFT)
     lines = [
         f"model: {admin.model}",
         f"uptime: {_uptime((admin.clock() - admin.started_at).total_seconds())}",
         f"conversations seen: {len(conversations)}",
         f"messages stored: {', '.join(counts) or 'none'}",
         f"open care alerts: {open_alerts}",
-        f"mode here: {await channel_mode(admin.store, cmd.where)}",
+        f"mode here: {await admin._mode(cmd)}",
         f"last drift: {drift['when'][:16].replace('T', ' ')}, {drift['what']}" if drift else "last drift: none",
         *await admin._notice(cmd),
     ]
@@ -252,8 +241,9 @@ async def _mode(admin: Admin, cmd: AdminCommand) -> _Outcome:
 
 @_handles("persona show")
 async def _persona_show(admin: Admin, cmd: AdminCommand) -> _Outcome:
-    channel = await admin._get(cmd, persona_field(cmd.where.conversation))
-    community = await admin._get(cmd, PERSONA)
+    settings = await admin._settings(cmd)
+    channel = settings.channel_persona(cmd.where.conversation)
+    community = settings.community_persona
     if channel:
         return _Outcome(f"persona in #{cmd.where.conversation}: {channel}")
     if community:
@@ -297,7 +287,7 @@ async def _contacts_add(admin: Admin, cmd: AdminCommand) -> _Outcome:
         raise _Refused(f"at most {MAX_CARE_CONTACTS} care contacts; remove one first. Nothing was changed.")
     new = json.dumps([*contacts, member_id])
     old = await admin._setting(cmd, CARE_CONTACTS, new)
-    await admin.store.redis.delete(CommunityKeys(cmd.platform, cmd.community).care_notice)
+    await admin.store.settings.set_notice(cmd.platform, cmd.community, None)
     return _Outcome(f"{cmd.args[0]} will receive care alerts.", old, new)
 
 
@@ -411,8 +401,7 @@ async def _export(admin: Admin, cmd: AdminCommand) -> _Outcome:
 
 @_handles("optout")
 async def _optout(admin: Admin, cmd: AdminCommand) -> _Outcome:
-    added = await admin.store.redis.sadd(CommunityKeys(cmd.platform, cmd.community).optout, cmd.invoker.id)
-    if not added:
+    if not await admin.store.settings.opt_out(cmd.platform, cmd.community, cmd.invoker.id):
         return _Outcome("you were already opted out.", private=True)
     return _Outcome(
         "opted out: I will not watch your messages for care or keep a profile of you. "
@@ -423,7 +412,7 @@ async def _optout(admin: Admin, cmd: AdminCommand) -> _Outcome:
 
 @_handles("optin")
 async def _optin(admin: Admin, cmd: AdminCommand) -> _Outcome:
-    removed = await admin.store.redis.srem(CommunityKeys(cmd.platform, cmd.community).optout, cmd.invoker.id)
+    removed = await admin.store.settings.opt_in(cmd.platform, cmd.community, cmd.invoker.id)
     return _Outcome("welcome back: care and profiling are on for you again." if removed else "you were not opted out.",
                     private=True)  # fmt: skip
 
@@ -445,7 +434,7 @@ async def _help(admin: Admin, cmd: AdminCommand) -> _Outcome:
     bot = admin.bot_name
     lines = [
         f"I'm {bot}, an AI member of this group. I answer when addressed (mode here: "
-        f"{await channel_mode(admin.store, cmd.where)}), and I look out for people who may be struggling "
+        f"{await admin._mode(cmd)}), and I look out for people who may be struggling "
         "and bring in a human care contact. I am not a therapist.",
         "What I store here: each conversation's recent messages, when each member spoke (to notice a regular "
         "going quiet), the community's settings, and private care alerts.",

@@ -1,11 +1,9 @@
 """What a member controls about themselves, and what admins can take out.
 
 `forget_member` deletes everything a community stores about one member. It
-walks every key of the community rather than a list of known ones, so state
-that other parts add later (profiles, care flags) is covered if it follows the
-key conventions: a key under `member:<id>` is deleted, the id is removed from
-sets, sorted sets, lists and hash fields, and the member's entries are removed from
-every stream whose entries carry an `author` field (with their edits and ids).
+walks every key of the community (`groupmind.store.keyspace`), so state that
+other parts add later (profiles, care flags) is covered if it follows the key
+conventions.
 
 A care contact is also taken off the care contacts, and out of the alerts they
 handled (`AlertStore.forget_member`): the alerts stay for the member they are
@@ -29,11 +27,9 @@ from pathlib import Path
 from groupmind.admin import audit
 from groupmind.care.alerts import AlertStore
 from groupmind.events import CommandFile
-from groupmind.store.community import CARE_CONTACTS, care_contact_ids
-from groupmind.store.keys import CommunityKeys
+from groupmind.store import keyspace
+from groupmind.store.settings import CARE_CONTACTS
 from groupmind.store.state import Store
-
-_SCAN_COUNT = 500
 
 
 @dataclass
@@ -78,87 +74,36 @@ def save_export(file: CommandFile, data_dir: Path) -> Path:
 
 async def forget_member(store: Store, platform: str, community: str, member_id: str) -> Forgotten:
     """Delete everything stored about `member_id` in one community; returns the counts."""
-    redis = store.redis
-    keys = CommunityKeys(platform, community)
-    own = keys.member(member_id)
-    special = {keys.optout, keys.audit, keys.alerts, keys.settings}
     name = (await store.member_names(platform, community, [member_id]))[member_id]  # before it is deleted
-    done = Forgotten()
-    async for key in redis.scan_iter(match=keys.pattern, count=_SCAN_COUNT):
-        if key == own or key.startswith(own + ":"):
-            done.keys += await redis.delete(key)
-        elif key not in special:
-            await _forget_in(store, key, member_id, done)
+    erased = await keyspace.forget_member(store, platform, community, member_id)
+    done = Forgotten(messages=erased.messages, edits=erased.edits, keys=erased.keys, memberships=erased.memberships)
     remaining = await drop_care_contact(store, platform, community, member_id)
     if remaining is not None:
         done.memberships += 1
         done.last_care_contact = remaining == 0
-    done.alerts, done.alerts_handled = await AlertStore(redis).forget_member(
+    done.alerts, done.alerts_handled = await AlertStore(store.redis).forget_member(
         platform, community, member_id, audit.word(name)
     )
-    done.audit_entries = await audit.redact(redis, platform, community, member_id)
-    done.optout_kept = bool(await redis.sismember(keys.optout, member_id))
+    done.audit_entries = await audit.redact(store.audit, platform, community, member_id)
+    done.optout_kept = await store.settings.is_opted_out(platform, community, member_id)
     return done
-
-
-async def _forget_in(store: Store, key: str, member_id: str, done: Forgotten) -> None:
-    """Remove the member from one key of whatever type it is."""
-    redis = store.redis
-    kind = await redis.type(key)
-    if kind == "set":
-        done.memberships += await redis.srem(key, member_id)
-    elif kind == "zset":
-        done.memberships += await redis.zrem(key, member_id)
-    elif kind == "hash":
-        done.memberships += await redis.hdel(key, member_id)
-    elif kind == "list":
-        done.memberships += await redis.lrem(key, 0, member_id)
-    elif kind == "stream":
-        authored = [(entry_id, fields.get("id", "")) async for entry_id, fields in store.entries(key)
-                    if fields.get("author") == member_id]  # fmt: skip
-        if not authored:
-            return
-        done.messages += await redis.xdel(key, *(entry_id for entry_id, _ in authored))
-        if key.endswith(":log"):
-            conversation = key.removesuffix(":log")
-            message_ids = [message_id for _, message_id in authored]
-            done.edits += await redis.hdel(conversation + ":edits", *message_ids)
-            await redis.zrem(conversation + ":ids", *message_ids)  # their ids tell when they spoke
 
 
 async def drop_care_contact(store: Store, platform: str, community: str, member_id: str) -> int | None:
     """Take `member_id` off the care contacts; how many are left, or None if they were not one."""
-    key = CommunityKeys(platform, community).settings
-    contacts = care_contact_ids(await store.redis.hget(key, CARE_CONTACTS))
+    contacts = (await store.settings.read(platform, community)).care_contacts
     if member_id not in contacts:
         return None
     left = [c for c in contacts if c != member_id]
-    await store.redis.hset(key, CARE_CONTACTS, json.dumps(left))
+    await store.settings.set(platform, community, CARE_CONTACTS, json.dumps(left))
     return len(left)
 
 
 async def export(store: Store, platform: str, community: str, when: datetime) -> dict[str, object]:
     """Every key the community stores, by name, as plain JSON-ready values."""
-    redis = store.redis
-    keys = CommunityKeys(platform, community)
-    data: dict[str, object] = {}
-    async for key in redis.scan_iter(match=keys.pattern, count=_SCAN_COUNT):
-        kind = await redis.type(key)
-        if kind == "string":
-            data[key] = await redis.get(key)
-        elif kind == "hash":
-            data[key] = await redis.hgetall(key)
-        elif kind == "set":
-            data[key] = sorted(await redis.smembers(key))
-        elif kind == "zset":
-            data[key] = await redis.zrange(key, 0, -1, withscores=True)
-        elif kind == "stream":
-            data[key] = [{"entry": entry_id, **fields} async for entry_id, fields in store.entries(key)]
-        elif kind == "list":
-            data[key] = await redis.lrange(key, 0, -1)
     return {
         "platform": platform,
         "community": community,
         "exported_at": when.isoformat(),
-        "keys": dict(sorted(data.items())),
+        "keys": await keyspace.export(store, platform, community),
     }

@@ -19,17 +19,16 @@ import json
 import re
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from prometheus_client import Counter as PromCounter
-from redis.asyncio import Redis
-
 from groupmind.admin import audit
 from groupmind.events import ChannelRef
 from groupmind.guard.similar import similarity
 from groupmind.guard.verdict import Reason, Verdict
 from groupmind.llm.engine import Prompt
-from groupmind.store.keys import CommunityKeys
+from groupmind.store.audit import AuditLog, as_audit_log
+from groupmind.store.drift import DriftState, as_drift_state
 from groupmind.we.metrics import mirror_index
 from groupmind.we.threads import Linked
 
@@ -134,16 +133,22 @@ def anchored(prompt: Prompt, bot_name: str) -> Prompt:
 
 
 class DriftWatch:
-    """The rolling measures of every conversation, in Redis beside the conversation's other keys."""
+    """The rolling measures of every conversation, kept by the store (`DriftState`).
+
+    `state` is the store's drift state and `audit` its audit log; a Redis client
+    as `state` (without `audit`) is still accepted, for callers not yet moved.
+    """
 
     def __init__(
         self,
-        redis: Redis,
+        state: DriftState | Any,
         counter: PromCounter,
         clock: Callable[[], datetime],
         thresholds: Mapping[str, float] = THRESHOLDS,
+        audit: AuditLog | None = None,
     ) -> None:
-        self.redis = redis
+        self.state = as_drift_state(state)
+        self.audit = audit if audit is not None else as_audit_log(state)
         self.counter = counter
         self.clock = clock
         self.thresholds = thresholds
@@ -151,22 +156,11 @@ class DriftWatch:
 
     async def anchoring(self, where: ChannelRef) -> bool:
         """Whether the next reply in `where` is written re-anchored; counts one reply off."""
-        key = CommunityKeys(where.platform, where.community).drift_anchor(where.conversation)
-        if int(await self.redis.get(key) or 0) <= 0:
-            return False
-        await self.redis.decr(key)
-        return True
+        return await self.state.anchoring(where)
 
     async def observe(self, where: ChannelRef, turn: Turn) -> Correction | None:
         """Add one reply's measures; a correction when a mean crossed its threshold (the window starts over)."""
-        keys = CommunityKeys(where.platform, where.community)
-        key = keys.drift(where.conversation)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.lpush(key, json.dumps(asdict(turn)))
-        pipe.ltrim(key, 0, WINDOW - 1)
-        pipe.expire(key, KEPT_S)
-        pipe.lrange(key, 0, -1)
-        *_, raw = await pipe.execute()
+        raw = await self.state.add(where, json.dumps(asdict(turn)), WINDOW, KEPT_S)
         turns = [Turn(**json.loads(item)) for item in raw]
         if len(turns) < MIN_REPLIES:
             return None
@@ -177,11 +171,8 @@ class DriftWatch:
             return None
         name, value = max(crossed, key=lambda item: item[1] / limits[item[0]])
         correction = Correction(name, round(value, 2), limits[name], len(turns))
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.delete(key)
-        pipe.set(keys.drift_anchor(where.conversation), ANCHOR_REPLIES, ex=KEPT_S)
-        await pipe.execute()
+        await self.state.restart(where, ANCHOR_REPLIES, KEPT_S)
         self.counter.labels(name).inc()
-        await audit.note(self.redis, where, correction.describe(where.conversation), self.clock())
+        await audit.note(self.audit, where, correction.describe(where.conversation), self.clock())
         return correction
 

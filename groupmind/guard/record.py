@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Callable
 
 from prometheus_client import Counter as PromCounter
-from redis.asyncio import Redis
 
 from groupmind.admin import audit
 from groupmind.events import ChannelRef
 from groupmind.guard.verdict import Verdict
+from groupmind.store.audit import AuditLog
 
 AUDIT_EXCERPT = 200
 """Characters of a blocked text kept in its audit entry."""
@@ -28,8 +28,8 @@ AUDIT_EXCERPT = 200
 class Blocks:
     """The guard's record of what it blocked."""
 
-    def __init__(self, redis: Redis, counter: PromCounter, clock: Callable[[], datetime]) -> None:
-        self.redis = redis
+    def __init__(self, log: AuditLog, counter: PromCounter, clock: Callable[[], datetime]) -> None:
+        self.log = log
         self.counter = counter
         self.clock = clock
         self.counts: Counter[str] = Counter()
@@ -49,4 +49,4 @@ class Blocks:
         what = f"guard blocked a {'public' if public else 'private'} text: {reason}"
         if not (care or verdict.reason.touches_care):  # the detail may quote the text too
             what += f' ({verdict.detail}): "{" ".join(text.split())[:AUDIT_EXCERPT]}"'
-        await audit.note(self.redis, where, what, self.clock())
+        await audit.note(self.log, where, what, self.clock())

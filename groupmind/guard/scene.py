@@ -9,7 +9,6 @@ trip (contact names) happens only when the community has care contacts.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
@@ -18,7 +17,7 @@ from groupmind.care.flags import queue_flagged
 from groupmind.care.risk import HALF_LIFE
 from groupmind.events import ChannelRef
 from groupmind.store import Store
-from groupmind.store.community import CARE_CONTACTS
+from groupmind.store.settings import CARE_CONTACTS, care_contact_ids
 from groupmind.store.keys import CommunityKeys
 from groupmind.we.threads import Linked
 
@@ -97,16 +96,9 @@ async def read_care(store: Store, where: ChannelRef, recent: Sequence[Linked], n
         risk_texts=tuple(dict.fromkeys(texts)),
         in_care=tuple(authors[m] for m in ids if m in at_risk),
         in_care_ids=frozenset(at_risk),
-        contacts=tuple((await store.member_names(where.platform, where.community, _ids(contact_json))).values()),
+        contacts=tuple((await store.member_names(where.platform, where.community, care_contact_ids(contact_json))).values()),
         risk_around=risk_around,
     )
-
-
-def _ids(contact_json: str | None) -> list[str]:
-    try:
-        return [str(i) for i in json.loads(contact_json or "[]")]
-    except (TypeError, ValueError):  # a hand-edited setting: no contacts, as care reads it
-        return []
 
 
 def _number(value: str | None) -> float:

@@ -28,8 +28,8 @@ class Guard:
     def __init__(
         self, store: Store, settings: Settings, blocks: PromCounter, drift: PromCounter, clock: Callable[[], datetime]
     ) -> None:
-        self.blocks = Blocks(store.redis, blocks, clock)
-        self.drift = DriftWatch(store.redis, drift, clock)
+        self.blocks = Blocks(store.audit, blocks, clock)
+        self.drift = DriftWatch(store.drift, drift, clock, audit=store.audit)
         self.retry = Sampling(
             temperature=min(2.0, max(0.6, settings.temperature) + RETRY_HEAT),
             seed=settings.seed + 1 if settings.seed >= 0 else None,

@@ -15,7 +15,6 @@ from urllib.request import urlopen
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from redis.exceptions import RedisError
 
 from groupmind.config import Settings
 from groupmind.observe.metrics import ProcessMetrics
@@ -35,8 +34,8 @@ async def health(pipeline: Pipeline) -> dict[str, bool]:
     """Whether Redis answers and the model can take requests."""
     try:
         async with asyncio.timeout(PING_TIMEOUT_S):
-            redis_ready = bool(await pipeline.store.redis.ping())
-    except (RedisError, OSError, TimeoutError):
+            redis_ready = await pipeline.store.ping()
+    except TimeoutError:
         redis_ready = False
     model_ready = pipeline.engine is not None and pipeline.engine.ready
     return {"redis": redis_ready, "model": model_ready}

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Iterator
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from redis.exceptions import RedisError
 
 from groupmind.care.alerts import AlertStore
 from groupmind.events import AlertState
 from groupmind.llm.engine import Engine
 from groupmind.llm.local import LocalEngine
+from groupmind.store import StoreError
 
 if TYPE_CHECKING:
     from groupmind.pipeline import Pipeline
@@ -104,7 +104,7 @@ class AlertCollector(Collector):
         try:
             async with asyncio.timeout(ALERT_SCAN_TIMEOUT_S):
                 self.counts = await self.alerts.count_by_state()
-        except (RedisError, OSError, TimeoutError) as exc:
+        except (StoreError, OSError, TimeoutError) as exc:
             log.warning("care alert counts unavailable: %s", exc)
             self.counts = None
 

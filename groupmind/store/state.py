@@ -19,10 +19,16 @@ from itertools import chain
 from typing import AsyncIterator, Callable, Iterable, Mapping
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from redis.asyncio.client import Pipeline as RedisPipeline
 
 from groupmind.events import ChannelRef, ChatMessage, sanitize_text, truncate_text
 from groupmind.store.keys import CommunityKeys
+from groupmind.store.audit import AuditLog, RedisAuditLog
+from groupmind.store.drift import DriftState, RedisDriftState
+from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
+from groupmind.store.pending import PendingRepo, RedisPending
+from groupmind.store.settings import RedisSettings, SettingsRepo
 
 ACTIVE_DAYS_KEPT = 366
 """How many days back a member's active days are remembered."""
@@ -94,6 +100,23 @@ class Store:
     def __init__(self, redis: Redis, *, maxlen: int = 10_000) -> None:
         self.redis = redis
         self.maxlen = maxlen
+        self.settings: SettingsRepo = RedisSettings(redis)
+        """Community settings and opt-outs."""
+        self.pending: PendingRepo = RedisPending(redis)
+        """The bot's pending reply and reply times per conversation."""
+        self.audit: AuditLog = RedisAuditLog(redis)
+        """The audit trail of every community."""
+        self.drift: DriftState = RedisDriftState(redis)
+        """The drift watch's measures per conversation."""
+        self.profiles: ProfilesRepo = RedisProfiles(redis)
+        """Member profiles (share of voice, topics, whom they answer)."""
+
+    async def ping(self) -> bool:
+        """Whether the server answers (a health check; it does not wait through a reconnect)."""
+        try:
+            return bool(await self.redis.ping())
+        except (RedisError, OSError):
+            return False
 
     # --- conversations -------------------------------------------------------------
 
@@ -103,17 +126,20 @@ class Store:
         *,
         profile: bool = True,
         fields: Mapping[str, str] | None = None,
+        profile_update: ProfileUpdate | None = None,
         also: Callable[[RedisPipeline], None] | None = None,
     ) -> bool:
         """Store one message and (if `profile`) count it in its author's activity, in one round trip.
 
         Returns False when the conversation already held the message (nothing changed).
         `fields` are kept beside the message in its stream entry (the we model's
-        reply-to link); `also` queues more commands into the same round trip, which
-        run even for a duplicate.
+        reply-to link); `profile_update` is applied to the author's profile in the
+        same round trip, even for a duplicate, as is `also` (more commands: a test's hook).
         """
         pipe = self.redis.pipeline(transaction=False)
         self._queue(pipe, msg, profile, fields or {})
+        if profile_update is not None:
+            queue_update(pipe, _keys(msg), msg.where.conversation, profile_update)
         if also is not None:
             also(pipe)
         stored, *_ = await pipe.execute()
@@ -232,6 +258,15 @@ class Store:
         """How many messages a conversation's stream holds now."""
         return int(await self.redis.xlen(_keys(where).log(where.conversation)))
 
+    async def stored_counts(self, platform: str, community: str, conversations: Iterable[str]) -> dict[str, int]:
+        """How many messages each conversation's stream holds now, in one round trip."""
+        keys = CommunityKeys(platform, community)
+        names = list(conversations)
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.xlen(keys.log(name))
+        return {name: int(count) for name, count in zip(names, await pipe.execute())}
+
     async def first_delivery(self, platform: str, community: str, event_key: str, ttl_s: int = 3600) -> bool:
         """True the first time an event key is seen within `ttl_s`; False for a redelivery.
 
@@ -261,6 +296,10 @@ class Store:
             active_days=int(days),
         )
 
+    async def member_ids(self, platform: str, community: str) -> list[str]:
+        """Ids of the members who ever spoke in a community (and were profiled), sorted."""
+        return sorted(await self.redis.smembers(CommunityKeys(platform, community).members))
+
     async def member_names(self, platform: str, community: str, member_ids: Iterable[str]) -> dict[str, str]:
         """Display names of member ids, in one round trip (the id itself for one who never spoke)."""
         keys = CommunityKeys(platform, community)
@@ -270,17 +309,12 @@ class Store:
             pipe.hget(keys.member(member_id), "name")
         return {i: name or i for i, name in zip(ids, await pipe.execute())}
 
-    # --- community settings -----------------------------------------------------------
+    # --- community settings (delegates of `self.settings`, kept while callers move) -----
 
     async def get_settings(self, platform: str, community: str) -> dict[str, str]:
-        return dict(await self.redis.hgetall(CommunityKeys(platform, community).settings))
+        """Delegate: the community's settings fields as stored (`self.settings.read(...).fields`)."""
+        return dict((await self.settings.read(platform, community)).fields)
 
     async def set_setting(self, platform: str, community: str, name: str, value: str) -> str | None:
-        """Set one community setting; returns the previous value."""
-        key = CommunityKeys(platform, community).settings
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hget(key, name)
-        pipe.hset(key, name, value)
-        old, _ = await pipe.execute()
-        return old  # type: ignore[no-any-return]
-
+        """Delegate of `self.settings.set`: set one community setting; returns the previous value."""
+        return await self.settings.set(platform, community, name, value)

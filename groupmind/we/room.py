@@ -1,4 +1,4 @@
-"""The we model's contact with Redis: link each message as it is stored, profile its author, read the group back."""
+"""The we model's contact with the store: link each message as it is stored, profile its author, read the group back."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from typing import Iterable
 
 from groupmind.events import ChannelRef, ChatMessage
 from groupmind.store import Store
-from groupmind.store.community import ChannelView, channel_view
-from groupmind.store.keys import CommunityKeys
+from groupmind.store.settings import ChannelView
 from groupmind.we.group import Group, build_group
-from groupmind.we.profiles import queue_addressed_by_bot, queue_update, read_profiles
+from groupmind.we.profiles import ProfileUpdate, profile_update
 from groupmind.we.threads import Link, Linked, link_message
 
 LINK_WINDOW = 60
@@ -20,16 +19,20 @@ LINK_WINDOW = 60
 
 
 @dataclass(frozen=True)
-class Observed:
-    """A message just stored, its link, the conversation as it was before it, and its settings."""
+class Noted:
+    """A message about to be stored: its link, the conversation as it was before it, its settings,
+    and what the store keeps beside it (the link's fields, its author's profile update)."""
 
     link: Link
     before: list[Linked]
     view: ChannelView
+    fields: dict[str, str]
+    profile_update: ProfileUpdate | None
 
-
-def _keys(ref: ChannelRef | ChatMessage) -> CommunityKeys:
-    return CommunityKeys(ref.platform, ref.community)
+    @property
+    def profile(self) -> bool:
+        """Whether its author's activity is counted (not for one who opted out)."""
+        return not self.view.opted_out
 
 
 class We:
@@ -55,33 +58,29 @@ class We:
             for msg, fields in entries
         ]
 
-    async def observe(self, msg: ChatMessage) -> Observed:
-        """Link `msg`, then store it with its link and its author's profile update in one round trip."""
-        keys = _keys(msg)
+    async def note(self, msg: ChatMessage) -> Noted:
+        """Link `msg` to the conversation before it and work out its author's profile update; stores nothing.
+
+        The caller stores it with what this returns, in one round trip (`Pipeline` does:
+        `store.append(msg, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update)`).
+        """
         before, view = await asyncio.gather(
-            self.recent(msg.where), channel_view(self.store, msg.where, msg.author_id)
+            self.recent(msg.where), self.store.settings.view(msg.where, msg.author_id)
         )
         link = link_message(msg, before)
         parent = next((i.msg for i in before if i.msg.message_id == link.parent), None)
         answered = parent.author_id if parent is not None and not parent.author_is_bot else None
         names = {i.msg.author_name for i in before} | {msg.author_name, self.bot_name}
-
-        def profile(pipe):  # type: ignore[no-untyped-def]
-            if not msg.author_is_bot and not view.opted_out:
-                queue_update(pipe, keys, msg, answered, names)
-
+        update = None if msg.author_is_bot or view.opted_out else profile_update(msg, answered, names)
         fields = {"re": link.parent, "th": link.thread, "why": link.reason}
-        await self.store.append(msg, profile=not view.opted_out, fields=fields, also=profile)
-        return Observed(link, before, view)
+        return Noted(link, before, view, fields, update)
 
     async def group(self, where: ChannelRef, recent: list[Linked], now: datetime) -> Group:
         """The group model of a conversation, from its recent messages and its members' profiles."""
         ids = [i.msg.author_id for i in recent if not i.msg.author_is_bot]
-        profiles = await read_profiles(self.store.redis, _keys(where), where.conversation, ids)
+        profiles = await self.store.profiles.read(where, ids)
         return build_group(recent, profiles, now, self.bot_name)
 
     async def addressed_by_bot(self, where: ChannelRef, member_ids: Iterable[str], ts: datetime) -> None:
         """Remember that the bot just addressed these members."""
-        pipe = self.store.redis.pipeline(transaction=False)
-        queue_addressed_by_bot(pipe, _keys(where), member_ids, ts)
-        await pipe.execute()
+        await self.store.profiles.addressed_by_bot(where, member_ids, ts)

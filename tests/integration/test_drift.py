@@ -26,7 +26,7 @@ MIRRORING = Turn(mirror=0.6, agrees=False, identity=False, blocked=False, repeat
 
 def watch(store: Store) -> DriftWatch:
     counter = Counter("test_drift", "drift corrections", ["measure"], registry=None)
-    return DriftWatch(store.redis, counter, Clock(T0))
+    return DriftWatch(store.drift, counter, Clock(T0), audit=store.audit)
 
 
 async def test_a_measure_over_its_threshold_corrects_once_and_anchors_the_next_replies(store: Store) -> None:

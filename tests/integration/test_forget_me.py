@@ -14,7 +14,7 @@ from groupmind.events import ChannelRef, Member
 from groupmind.store import Store
 from groupmind.store.keys import CommunityKeys
 from tests.admin_helpers import WHERE, command
-from tests.helpers import msg
+from tests.helpers import msg, store_message
 
 KEYS = CommunityKeys("local", "test")
 THREAD = ChannelRef(platform="local", community="test", channel="general", thread="t1")
@@ -124,9 +124,9 @@ async def test_forget_me_covers_the_we_model_and_care_state(store: Store) -> Non
     we = We(store, "Mind")
     for i, text in enumerate(["lost my job today", "alice: thanks for asking", "everyone would be better off without me"]):
         said = msg("Bob", text, message_id=f"x{i}")
-        await we.observe(said)
+        await store_message(store, we, said)
         await care_observe(store.redis, said, {})
-    await we.observe(msg("alice", "hang in there, I'm here for you", message_id="a9"))
+    await store_message(store, we, msg("alice", "hang in there, I'm here for you", message_id="a9"))
     assert any(KEYS.care_risk("bob") in m for m in await mentions(store.redis, "bob"))
     assert any(KEYS.care_rhythm("bob") in m for m in await mentions(store.redis, "bob"))
 

@@ -12,7 +12,7 @@ from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.keys import CommunityKeys
 from groupmind.we.room import We
-from tests.helpers import msg
+from tests.helpers import msg, store_message
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 KEYS = CommunityKeys("local", "test")
@@ -25,8 +25,8 @@ def at(author: str, text: str, second: int, **fields: object):
 async def test_profiles_update_per_message_and_links_are_stored(store: Store) -> None:
     we = We(store, "Mind")
     first = at("ana", "my sourdough starter died again", 0)
-    await we.observe(first)
-    seen = await we.observe(at("ben", "ana: feed your sourdough twice a day", 1))
+    await store_message(store, we, first)
+    seen = await store_message(store, we, at("ben", "ana: feed your sourdough twice a day", 1))
     assert seen.link.parent == first.message_id and [i.msg for i in seen.before] == [first]
     recent = await we.recent(first.where)
     assert recent[1].link.parent == first.message_id and recent[1].link.thread == first.message_id
@@ -41,7 +41,7 @@ async def test_profiles_update_per_message_and_links_are_stored(store: Store) ->
 async def test_opted_out_members_are_stored_but_not_profiled(store: Store) -> None:
     await store.redis.sadd(KEYS.optout, "cleo")
     we = We(store, "Mind")
-    await we.observe(at("cleo", "private thoughts about gardening", 0))
+    await store_message(store, we, at("cleo", "private thoughts about gardening", 0))
     assert await store.stored_count(at("cleo", "x", 0).where) == 1
     assert not await store.redis.exists(KEYS.voice("general"), KEYS.member_topics("cleo"))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 
-from groupmind.speak import Pending, Rules, on_message, when_due
+from groupmind.speak import Rules, on_message, when_due
+from groupmind.store.pending import PendingReply
 from groupmind.we.group import build_group
 from groupmind.we.threads import Linked, link_message
 from tests.helpers import msg
@@ -22,8 +23,8 @@ def room(*lines: tuple[str, str, int]):
     return build_group(recent, {}, T0 + timedelta(seconds=lines[-1][2]), "Mind")
 
 
-def pending(addressed: str = "", second: int = 0) -> Pending:
-    return Pending("r0", T0 + timedelta(seconds=second), addressed)
+def pending(addressed: str = "", second: int = 0) -> PendingReply:
+    return PendingReply("r0", T0 + timedelta(seconds=second), addressed)
 
 
 def test_on_message_rules() -> None:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from groupmind.we.annotation import read_annotation, score_logs
+from bench.annotation import read_annotation, score_logs
 from groupmind.we.threads import Linked, link_message, previous_other_speaker
 from tests.conftest import IRC_DEV
 from tests.helpers import msg
