@@ -29,12 +29,13 @@ from statistics import mean
 from adapters.local.room import RoomClock, parse_line
 from groupmind.config import Settings
 from groupmind.events import ChatMessage
-from groupmind.prompt import StreamCleaner, build_prompt, speaker_label
+from groupmind.prompt import build_prompt, clean_reply, speaker_label
 from groupmind.runtime import open_pipeline
 from groupmind.pipeline import Pipeline
 from groupmind.speak import names_bot
 from bench.annotation import score_logs
-from groupmind.we.metrics import agreement, gini, mirror_index
+from bench.scores import agreement, gini
+from groupmind.we.mirror import mirror_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "bench" / "data" / "we_scenarios.txt"
@@ -111,15 +112,16 @@ async def run_baseline(pipeline: Pipeline, scenario: Scenario) -> Outcome:
         if not names_bot(msg.text, bot):
             continue
         prompt = build_prompt(bot, [msg], channel=msg.channel, budget_chars=4000)
-        cleaner = StreamCleaner({speaker_label(msg, bot)}, bot, pipeline.settings.max_reply_chars)
-        async for piece in pipeline.engine.stream(
-            prompt, max_tokens=pipeline.settings.max_reply_tokens, timeout=pipeline.settings.reply_timeout_s
-        ):
-            cleaner.feed(piece)
-        cleaner.finish()
+        pieces = [
+            piece
+            async for piece in pipeline.engine.stream(
+                prompt, max_tokens=pipeline.settings.max_reply_tokens, timeout=pipeline.settings.reply_timeout_s
+            )
+        ]
+        text = clean_reply("".join(pieces), {speaker_label(msg, bot)}, bot, pipeline.settings.max_reply_chars)
         out.spoke[index] = True
-        if cleaner.text:
-            out.replies.append((index, cleaner.text))
+        if text:
+            out.replies.append((index, text))
     return out
 
 

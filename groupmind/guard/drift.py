@@ -29,7 +29,7 @@ from groupmind.guard.verdict import Reason, Verdict
 from groupmind.llm.engine import Prompt
 from groupmind.store.audit import AuditLog, as_audit_log
 from groupmind.store.drift import DriftState, as_drift_state
-from groupmind.we.metrics import mirror_index
+from groupmind.we.mirror import mirror_index
 from groupmind.we.threads import Linked
 
 WINDOW = 8

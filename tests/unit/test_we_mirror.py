@@ -1,10 +1,11 @@
-"""Mirror index, attention balance and when-to-speak agreement."""
+"""The mirror index (the drift watch's measure), and the we bench's attention balance and agreement."""
 
 from __future__ import annotations
 
 import pytest
 
-from groupmind.we.metrics import agreement, gini, mirror_index
+from bench.scores import agreement, gini
+from groupmind.we.mirror import mirror_index
 
 
 def test_mirror_index_is_high_for_an_echo_and_low_for_a_room_reply() -> None:
