@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from groupmind.admin import audit
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.events import CommandFile
 from groupmind.store.community import CARE_CONTACTS, care_contact_ids
 from groupmind.store.keys import CommunityKeys

@@ -1,9 +1,15 @@
-"""The care rounds a scheduler runs: members gone quiet, follow-up check-ins, reminders of open alerts.
+"""Care's due work: follow-up check-ins, reminders of open alerts, and the quiet sweep.
 
-Live, an apscheduler job runs them every `care_sweep_minutes` (`schedule_rounds`);
-the local room runs them as its script's clock moves, so a script spanning weeks
-sees the same behaviour. With several workers on one Redis, a short lock lets
-one of them do each round, so nobody gets the same digest twice.
+Each is an item in the due set (`groupmind.store.due`), which the one
+scheduler takes when it falls due and hands to `CareService.run_due`:
+- a follow-up ("care-followup", per member) a while after each care message;
+- a reminder ("care-reminder", per alert) while nobody acknowledged it;
+- the quiet sweep ("care-quiet", per community), armed when the community first
+  speaks to this worker and again each time it runs.
+
+`run_rounds` and `schedule_rounds` run the due care items for callers that do
+not have the scheduler yet (the local room runs them as its script's clock
+moves, so a script spanning weeks sees what a live community would).
 """
 
 from __future__ import annotations
@@ -12,27 +18,96 @@ import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator
+from typing import TYPE_CHECKING, AsyncIterator
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from groupmind.care import machine
 from groupmind.care.checks import Step
+from groupmind.care.config import CareConfig
+from groupmind.care.courier import render_digest
+from groupmind.care.escalation import REMIND_AFTER, REMINDER, Escalation
 from groupmind.care.quiet import QuietMember, sweep_quiet
-from groupmind.care.responder import CareConfig, CareResponder, Talk
-from groupmind.care.courier import render_alert
-from groupmind.care.session import load_session, save_session
 from groupmind.care.signals import Label
-from groupmind.events import CareAlert, ChannelRef, Member, Urgency
-from groupmind.store.keys import CARE_COMMUNITIES, CommunityKeys
+from groupmind.care.wording import Voice
+from groupmind.events import CareAlert, ChannelRef, Member
+from groupmind.store import Store
+from groupmind.store.care_signals import CareSignals
+from groupmind.store.due import Due, DueWork
+from groupmind.store.keys import ROUNDS_LOCK
+
+if TYPE_CHECKING:
+    from groupmind.care.service import CareService
+
+__all__ = ["CARE_KINDS", "REMIND_AFTER", "ROUNDS_LOCK", "QuietRound", "RoundsDone", "handles", "run_rounds"]
 
 log = logging.getLogger(__name__)
 
-REMIND_AFTER: dict[Urgency, timedelta] = {
-    "imminent": timedelta(minutes=30), "high": timedelta(hours=4),
-    "medium": timedelta(hours=24), "low": timedelta(hours=48),
-}  # fmt: skip
-"""How long an alert may stay open (not acknowledged) before the care contacts are reminded."""
-ROUNDS_LOCK = "gm:care:rounds:lock"
+FOLLOW_UP = "care-followup"
+QUIET = "care-quiet"
+CARE_KINDS = frozenset({FOLLOW_UP, REMINDER, QUIET})
+_SWEEP = "sweep"
+"""The key of a community's one quiet-sweep item."""
+
+
+def handles(kind: str) -> bool:
+    """Whether due items of `kind` are care's (`CareService.run_due`)."""
+    return kind in CARE_KINDS
+
+
+class QuietRound:
+    """The quiet sweep of one community: a digest to the care contacts, and a private hello if allowed."""
+
+    def __init__(
+        self, store: Store, signals: CareSignals, voice: Voice, escalation: Escalation, due: DueWork, every: timedelta
+    ) -> None:
+        self.store = store
+        self.signals = signals
+        self.voice = voice
+        self.escalation = escalation
+        self.due = due
+        self.every = every
+        self.reported = 0
+        """Regulars reported gone quiet."""
+        self._armed: set[tuple[str, str]] = set()
+        """Communities whose sweep this worker has seen waiting (a cache: the due set is the truth)."""
+
+    async def arm(self, platform: str, community: str, now: datetime) -> None:
+        """Make sure the community's sweep is waiting in the due set."""
+        if (platform, community) in self._armed:
+            return
+        if await self.due.waiting(QUIET, platform, community, _SWEEP) is None:
+            await self.due.schedule(Due(QUIET, platform, community, _SWEEP, now + self.every))
+        self._armed.add((platform, community))
+
+    async def run(self, item: Due, now: datetime, config: CareConfig) -> None:
+        """Sweep the community; alert the care contacts, in one digest, about regulars newly gone quiet."""
+        platform, community = item.platform, item.community
+        await self.due.schedule(Due(QUIET, platform, community, _SWEEP, now + self.every))  # first, so it comes round
+        quiet = await sweep_quiet(self.signals, platform, community, now, sensitivity=config.sensitivity)
+        reported = await self.signals.reported_quiet(platform, community, [q.member_id for q in quiet])
+        fresh = [q for q, seen in zip(quiet, reported) if seen != repr(q.last)]
+        if not fresh:
+            return
+        names = await self.store.member_names(platform, community, [q.member_id for q in fresh])
+        alerts = [await self._alert(item, config, q, Member(id=q.member_id, display_name=names[q.member_id]))
+                  for q in fresh]  # fmt: skip
+        await self.signals.mark_quiet(platform, community, {q.member_id: repr(q.last) for q in fresh})
+        self.reported += len(fresh)
+        ordered = sorted(alerts, key=lambda a: a.urgency != "medium")
+        await self.escalation.deliver(ordered, config.contacts, render_digest(ordered))
+
+    async def _alert(self, item: Due, config: CareConfig, quiet: QuietMember, member: Member) -> CareAlert:
+        where = ChannelRef(platform=item.platform, community=item.community, channel=quiet.channel or "direct")
+        plan = machine.on_quiet(quiet, config)
+        said = ""
+        if plan.checkin and self.escalation.reaches(item.platform):
+            text = await self.voice.say(
+                Step.QUIET_CHECKIN, Label.NONE, config, public=False, name=member.display_name, where=where
+            )
+            if await self.escalation.to_member(where, member, text):
+                said = text
+        return await self.escalation.create(member, where, why=plan.why, urgency=plan.urgency, bot_said=said)
 
 
 @dataclass
@@ -42,117 +117,29 @@ class RoundsDone:
     reminders: int = 0
 
 
-async def run_rounds(care: CareResponder, now: datetime) -> RoundsDone:
-    """One round over every community that has spoken: quiet members, follow-ups, reminders."""
-    done = RoundsDone()
-    for entry in await care.store.redis.zrange(CARE_COMMUNITIES, 0, -1):
-        platform, _, community = entry.partition("\x1f")
-        keys = CommunityKeys(platform, community)
-        config = await care.config(platform, community)
-        done.quiet += await _quiet(care, keys, config, now)
-        done.follow_ups += await _follow_ups(care, keys, config, now)
-        done.reminders += await _reminders(care, keys, config, now)
-    return done
+async def run_rounds(care: CareService, now: datetime) -> RoundsDone:
+    """Run every care item due at `now`; what was done, counted.
 
-
-async def _quiet(care: CareResponder, keys: CommunityKeys, config: CareConfig, now: datetime) -> int:
-    """Alert the care contacts, in one digest, about regulars newly gone quiet; check in with them if allowed."""
-    redis = care.store.redis
-    quiet = await sweep_quiet(redis, keys, now, sensitivity=config.sensitivity)
-    if not quiet:
-        return 0
-    reported = await redis.hmget(keys.care_quiet, [q.member_id for q in quiet])
-    fresh = [q for q, seen in zip(quiet, reported) if seen != repr(q.last)]
-    if not fresh:
-        return 0
-    names = await care.store.member_names(keys.platform, keys.community, [q.member_id for q in fresh])
-    alerts = [await _quiet_alert(care, keys, config, q, Member(id=q.member_id, display_name=names[q.member_id]))
-              for q in fresh]  # fmt: skip
-    await redis.hset(keys.care_quiet, mapping={q.member_id: repr(q.last) for q in fresh})
-    care.alerts_raised += len(alerts)
-    ordered = sorted(alerts, key=lambda a: a.urgency != "medium")
-    await care.deliver(ordered, config.contacts, _digest(ordered))
-    return len(fresh)
-
-
-async def _quiet_alert(
-    care: CareResponder, keys: CommunityKeys, config: CareConfig, quiet: QuietMember, member: Member
-) -> CareAlert:
-    where = ChannelRef(platform=keys.platform, community=keys.community, channel=quiet.channel or "direct")
-    said = ""
-    courier = care.couriers.get(keys.platform)
-    if config.checkins and courier is not None:
-        text = await care.say(
-            Step.QUIET_CHECKIN, Label.NONE, config, public=False, name=member.display_name, where=where
-        )
-        if await courier.to_member(where, member, text):
-            said = text
-    why = f"gone quiet: silent {_span(quiet.silence)}, usually every {_span(quiet.usual_gap)}"
-    if quiet.recent_distress:
-        why += ", after recent distress"
-    urgency: Urgency = "medium" if quiet.recent_distress else "low"
-    return await care.alerts.create(member=member, where=where, why=why, urgency=urgency, bot_said=said)
-
-
-def _digest(alerts: list[CareAlert]) -> str:
-    head = f"Care digest: {len(alerts)} regular{'s' if len(alerts) > 1 else ''} gone quiet"
-    lines = [f"#{a.id} {a.member.display_name} (last in #{a.where.conversation}): {a.why}" for a in alerts]
-    checked = [a.member.display_name for a in alerts if a.bot_said]
-    if checked:
-        lines.append("I sent a low-key private hello to " + ", ".join(checked) + ".")
-    lines.append("acknowledge with `alerts ack ID`, close with `alerts resolve ID`")
-    return "\n".join([head, *lines])
-
-
-def _span(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours / 24:.0f} days" if hours >= 48 else f"{hours:.0f} hours"
-
-
-async def _follow_ups(care: CareResponder, keys: CommunityKeys, config: CareConfig, now: datetime) -> int:
-    """Check in once with members whose care talk went quiet for a while."""
-    redis = care.store.redis
-    due = await redis.zrangebyscore(keys.care_followups, "-inf", now.timestamp())
-    if not due:
-        return 0
-    await redis.zrem(keys.care_followups, *due)
-    optout = await redis.smismember(keys.optout, due)
-    names = await care.store.member_names(keys.platform, keys.community, due)
-    sent = 0
-    for member_id, opted_out in zip(due, optout):
-        session = await load_session(redis, keys, member_id)
-        if opted_out or not session.active or session.where is None:
-            continue
-        talk = Talk(Member(id=member_id, display_name=names[member_id]), session.where, config)
-        after = await care.private(session, Step.FOLLOW_UP, talk, Label(session.label))
-        if after is not session:
-            await save_session(redis, keys, member_id, after)
-            sent += 1
-    return sent
-
-
-async def _reminders(care: CareResponder, keys: CommunityKeys, config: CareConfig, now: datetime) -> int:
-    """Remind the care contacts of alerts nobody has acknowledged in time."""
-    waiting = [a for a in await care.alerts.list(keys.platform, keys.community) if a.state == "open"]
-    if not waiting:
-        return 0
-    told = await care.store.redis.hmget(keys.alert_reminders, [a.id for a in waiting])
-    reminded = 0
-    for alert, last in zip(waiting, told):
-        since = datetime.fromtimestamp(float(last), timezone.utc) if last else alert.created_at
-        if now - since >= REMIND_AFTER[alert.urgency]:
-            await care.deliver([alert], config.contacts, render_alert(alert, reminder=True))
-            reminded += 1
-    return reminded
+    Until the scheduler dispatches due items by kind, this takes what is due and
+    puts back any item that is not care's.
+    """
+    before = (care.quiet.reported, care.follow_ups, care.escalation.counts["reminders"])
+    for item in await care.due.take(now, 10_000):
+        if handles(item.kind):
+            await care.run_due(item, now)
+        else:
+            await care.due.schedule(item)
+    after = (care.quiet.reported, care.follow_ups, care.escalation.counts["reminders"])
+    return RoundsDone(*(a - b for a, b in zip(after, before)))
 
 
 @asynccontextmanager
-async def schedule_rounds(care: CareResponder, every: timedelta) -> AsyncIterator[AsyncIOScheduler]:
-    """Run the care rounds every `every` while the context is open (apscheduler 3.x)."""
+async def schedule_rounds(care: CareService, every: timedelta) -> AsyncIterator[AsyncIOScheduler]:
+    """Run the due care items every `every` while the context is open (apscheduler 3.x)."""
 
     async def job() -> None:
-        # One worker per round: the lock expires before the next round is due.
-        if not await care.store.redis.set(ROUNDS_LOCK, "1", nx=True, px=int(every.total_seconds() * 900)):
+        # One worker per round: the claim expires before the next round is due.
+        if not await care.signals.claim(every * 0.9):
             return
         done = await run_rounds(care, care.clock())
         log.info("care rounds: %s", done)

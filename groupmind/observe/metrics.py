@@ -18,7 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
 
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.events import AlertState
 from groupmind.llm.engine import Engine
 from groupmind.llm.local import LocalEngine

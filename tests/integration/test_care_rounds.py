@@ -12,6 +12,7 @@ from groupmind.config import Settings
 from groupmind.events import Member
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
+from groupmind.store.care_alerts import AlertStore
 from groupmind.store.community import CARE_CHECKINS
 from groupmind.store.keys import CommunityKeys
 from tests.care_helpers import RecordingCourier, add_contacts
@@ -26,7 +27,7 @@ async def care(store: Store, settings: Settings) -> tuple[Pipeline, RecordingCou
     clock = Clock(T0)
     pipeline = Pipeline(store, None, settings, clock)
     courier = RecordingCourier()
-    pipeline.care.couriers["local"] = courier
+    pipeline.platforms["local"] = courier
     await add_contacts(pipeline, "test", "Dana", at=T0)
     return pipeline, courier, clock
 
@@ -100,8 +101,8 @@ async def test_an_unacknowledged_alert_is_reminded_and_an_acknowledged_one_is_no
     pipeline, courier, clock = care
     await pipeline.handle(msg("Sam", "I want to kill myself tonight", ts=T0))
     await pipeline.handle(msg("Kim", "i want to die and i bought a rope", ts=T0))
-    alerts = await pipeline.care.alerts.list("local", "test")
-    await pipeline.care.alerts.ack("local", "test", alerts[1].id, Member(id="dana", display_name="Dana"))
+    alerts = await AlertStore(pipeline.store.redis).list("local", "test")
+    await AlertStore(pipeline.store.redis).ack("local", "test", alerts[1].id, Member(id="dana", display_name="Dana"))
     early = await run_rounds(pipeline.care, T0 + REMIND_AFTER["imminent"] - timedelta(minutes=1))
     assert early.reminders == 0
     clock.now = T0 + REMIND_AFTER["imminent"]
