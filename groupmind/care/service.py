@@ -14,19 +14,19 @@ import logging
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from groupmind.admin import audit
-
 from groupmind.care import machine
 from groupmind.care.config import CareConfig, named, read_config, read_settings
 from groupmind.care.escalation import REMINDER, Escalation
 from groupmind.care.judge import judge
-from groupmind.care.machine import FollowUp, Heard, Plan, RaiseAlert, SayPrivate, SayPublic
+from groupmind.care.machine import Heard
 from groupmind.care.monitor import observe
 from groupmind.care.risk import Assessment
-from groupmind.care.rounds import FOLLOW_UP, QUIET, QuietRound
 from groupmind.care.signals import RISK_LABELS, Label
+from groupmind.care.steps import FOLLOW_UP, SayPublicFn, Steps
+from groupmind.care.sweep import QUIET, QuietRound
 from groupmind.care.wording import Voice
 from groupmind.config import Settings
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member, utcnow
@@ -35,14 +35,19 @@ from groupmind.llm.engine import Engine
 from groupmind.platform import Platform
 from groupmind.store import Store
 from groupmind.store.care_records import CareRecords
-from groupmind.store.care_sessions import CareSessions, Session
+from groupmind.store.care_sessions import CareSessions
 from groupmind.store.care_signals import CareSignals
 from groupmind.store.due import Due, DueWork
 
 log = logging.getLogger(__name__)
 
-SayPublicFn = Callable[[str], Awaitable[None]]
-"""Says a care text in the channel the message came from."""
+CARE_KINDS = frozenset({FOLLOW_UP, REMINDER, QUIET})
+"""The kinds of due work `CareService.run_due` runs."""
+
+
+def handles(kind: str) -> bool:
+    """Whether due items of `kind` are care's (`CareService.run_due`)."""
+    return kind in CARE_KINDS
 
 
 class CareService:
@@ -61,6 +66,7 @@ class CareService:
         self.signals = signals
         self.due = due
         self.clock = clock
+        self.steps = Steps(voice, escalation, sessions, due)
         self.quiet = QuietRound(store, signals, voice, escalation, due, timedelta(minutes=settings.care_sweep_minutes))
         self.flags: Counter[str] = Counter()
         """Detections by final label, for replays and metrics."""
@@ -90,7 +96,7 @@ class CareService:
         session = await self.sessions.load(msg.platform, msg.community, msg.author_id)
         heard = Heard(assessment.label, msg.text, msg.where, msg.ts, addressed=addressed)
         plan = machine.on_channel(session, heard, config, self.clock(), self._follow_up)
-        await self._carry_out(plan, msg.author, config, msg.where, say_public)
+        await self.steps.carry_out(plan, msg.author, config, msg.where, say_public)
         if assessment.label is Label.CURIOSITY:
             self.flags[Label.CURIOSITY.value] += 1
         else:
@@ -142,7 +148,7 @@ class CareService:
         plan = machine.on_private(session, heard, config, self.clock(), self._follow_up)
         if plan is None:
             return False
-        await self._carry_out(plan, member, config, where)
+        await self.steps.carry_out(plan, member, config, where)
         await self._refine(msg, assessment)
         return True
 
@@ -154,27 +160,23 @@ class CareService:
     # -- due work ------------------------------------------------------------------
 
     async def run_due(self, item: Due, now: datetime) -> None:
-        """Run one due care item (a kind in `rounds.CARE_KINDS`); the scheduler calls this."""
+        """Run one due care item (a kind in `CARE_KINDS`); the scheduler calls this."""
+        config = await read_config(self.store, item.platform, item.community)
         if item.kind == FOLLOW_UP:
-            await self._check_in(item.platform, item.community, item.key)
+            await self._check_in(item.platform, item.community, item.key, config)
         elif item.kind == REMINDER:
-            config = await read_config(self.store, item.platform, item.community)
             await self.escalation.remind(item, config.contacts)
         elif item.kind == QUIET:
-            await self.quiet.run(item, now, await read_config(self.store, item.platform, item.community))
-        else:
-            log.warning("not a care item: %s", item.kind)
+            await self.quiet.run(item, now, config)
 
-    async def _check_in(self, platform: str, community: str, member_id: str) -> None:
+    async def _check_in(self, platform: str, community: str, member_id: str, config: CareConfig) -> None:
         """Check in once with a member whose care talk went quiet for a while."""
         session = await self.sessions.load(platform, community, member_id)
         plan = machine.on_follow_up(session, await self.signals.opted_out(platform, community, member_id))
-        if not plan.effects or session.where is None:
-            return
-        config = await read_config(self.store, platform, community)
-        names = await self.store.member_names(platform, community, [member_id])
-        after = await self._carry_out(plan, Member(id=member_id, display_name=names[member_id]), config, session.where)
-        self.follow_ups += after != session
+        if plan.effects and session.where is not None:
+            names = await self.store.member_names(platform, community, [member_id])
+            member = Member(id=member_id, display_name=names[member_id])
+            self.follow_ups += await self.steps.carry_out(plan, member, config, session.where) != session
 
     # -- doing what the machine decided --------------------------------------------
 
@@ -187,42 +189,6 @@ class CareService:
         if assessment is not None:
             await self.quiet.arm(msg.platform, msg.community, self.clock())
         return assessment
-
-    async def _carry_out(
-        self, plan: Plan, member: Member, config: CareConfig, here: ChannelRef,
-        say_public: SayPublicFn | None = None,
-    ) -> Session:  # fmt: skip
-        """Do the plan's steps in order and keep the session they lead to; `here` is where the message came from."""
-        session, queue = plan.session, list(plan.effects)
-        while queue:
-            effect = queue.pop(0)
-            where = session.where or here
-            if isinstance(effect, SayPublic) and say_public is not None:
-                await say_public(await self.voice.say(
-                    effect.step, effect.label, config, public=True, name=member.display_name, where=here,
-                    disclosure=effect.disclosure,
-                ))  # fmt: skip
-            elif isinstance(effect, SayPrivate):
-                text = await self.voice.say(
-                    effect.step, effect.label, config, public=False, name=member.display_name, where=where,
-                    asked=session.asked, ai_said=session.ai_said, variant=session.turns,
-                )  # fmt: skip
-                arrived = await self.escalation.to_member(where, member, text)
-                if not arrived:
-                    log.info("care message to a member could not be delivered privately (%s)", effect.step.value)
-                session, instead = machine.after_say(session, effect, text, arrived)
-                queue[:0] = instead
-            elif isinstance(effect, RaiseAlert):
-                alert = await self.escalation.raise_alert(
-                    member, where, config.contacts, why=machine.reason(effect.label, effect.why),
-                    urgency=machine.urgency(effect.label), excerpt=session.excerpt, bot_said=session.last_said,
-                )  # fmt: skip
-                session = machine.after_alert(session, alert.id)
-            elif isinstance(effect, FollowUp):
-                await self.due.schedule(Due(FOLLOW_UP, where.platform, where.community, member.id, effect.at))
-        if session != plan.session or any(isinstance(e, FollowUp) for e in plan.effects):
-            await self.sessions.save(here.platform, here.community, member.id, session)
-        return session
 
     async def _refine(self, msg: ChatMessage, assessment: Assessment) -> None:
         """Let the model judge a risk message after the bot has answered; the talk keeps its (bounded) label.
