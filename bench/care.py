@@ -92,7 +92,8 @@ async def _sweep(url: str, members: int) -> tuple[float, int]:
     await pipe.execute()
     await redis.zadd(keys.care_pulse, {"last": pulse})
     start = time.perf_counter()
-    quiet = await sweep_quiet(RedisCareSignals(redis), keys.platform, keys.community, datetime.fromtimestamp(pulse, timezone.utc))
+    signals = RedisCareSignals(redis)
+    quiet = await sweep_quiet(signals, keys.platform, keys.community, datetime.fromtimestamp(pulse, timezone.utc))
     seconds = time.perf_counter() - start
     await redis.flushall()
     await redis.aclose()

@@ -122,7 +122,3 @@ class MemoryCareSessions:
         # Stored as Redis would give it back, so both twins round-trip the same way.
         self.sessions[(platform, community, member_id)] = {k: str(v) for k, v in _flat(session).items()}
 
-    def forget(self, platform: str, community: str, member_id: str) -> None:
-        """What forget-me does to the member's keys in Redis."""
-        self.sessions.pop((platform, community, member_id), None)
-

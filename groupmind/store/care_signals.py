@@ -255,18 +255,18 @@ def queue_flagged(pipe: RedisPipeline, keys: CommunityKeys, member_id: str, now:
     pipe.zrangebyscore(keys.care_flagged(member_id), now.timestamp() - RISK_WINDOW.total_seconds(), "+inf")
 
 
-Member3 = tuple[str, str, str]
+_MemberKey = tuple[str, str, str]
 
 
 class MemoryCareSignals:
     """Care signals in memory: the same contract, for pure tests (key expiry is not modelled)."""
 
     def __init__(self) -> None:
-        self.optout: set[Member3] = set()
+        self.optout: set[_MemberKey] = set()
         """(platform, community, member id) of members who opted out; tests add to it."""
-        self._flags: dict[Member3, dict[str, float]] = {}
-        self._risk: dict[Member3, RiskState] = {}
-        self._rhythm: dict[Member3, tuple[Rhythm, str]] = {}
+        self._flags: dict[_MemberKey, dict[str, float]] = {}
+        self._risk: dict[_MemberKey, RiskState] = {}
+        self._rhythm: dict[_MemberKey, tuple[Rhythm, str]] = {}
         self._pulse: dict[tuple[str, str], float] = {}
         self._quiet: dict[tuple[str, str], dict[str, str]] = {}
         self._claimed_until: datetime | None = None
