@@ -76,7 +76,7 @@ async def platform_clients(pipeline: Pipeline, settings: Settings) -> AsyncItera
     worker handles, unless a gateway adapter in this process already does.
     """
     deliver: dict[str, Deliver] = {}
-    couriers = pipeline.care.couriers
+    couriers = pipeline.platforms
     async with AsyncExitStack() as stack:
         if slack.configured(settings):
             web = web_client(settings)

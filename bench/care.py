@@ -24,13 +24,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from groupmind.care.judge import judge
-from groupmind.care.quiet import Rhythm, sweep_quiet
-from groupmind.care.risk import RiskState, assess
+from groupmind.care.quiet import sweep_quiet
+from groupmind.care.risk import assess
 from groupmind.care.signals import RISK_LABELS, Label, detect
 from groupmind.config import Settings
 from groupmind.llm.local import LocalEngine
 from groupmind.llm.models import assemble_default_model
 from groupmind.replay import read_irc
+from groupmind.store.care_signals import RedisCareSignals, RiskState, Rhythm
 from groupmind.store.connect import client_for
 from groupmind.store.embedded import EmbeddedServer
 from groupmind.store.keys import CommunityKeys
@@ -91,7 +92,8 @@ async def _sweep(url: str, members: int) -> tuple[float, int]:
     await pipe.execute()
     await redis.zadd(keys.care_pulse, {"last": pulse})
     start = time.perf_counter()
-    quiet = await sweep_quiet(redis, keys, datetime.fromtimestamp(pulse, timezone.utc))
+    signals = RedisCareSignals(redis)
+    quiet = await sweep_quiet(signals, keys.platform, keys.community, datetime.fromtimestamp(pulse, timezone.utc))
     seconds = time.perf_counter() - start
     await redis.flushall()
     await redis.aclose()

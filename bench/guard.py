@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 from statistics import quantiles
 
-from groupmind.care.flags import flag
 from groupmind.guard import Scene, check
 from groupmind.guard.method import asks_for_means
 from groupmind.guard.privacy import asks_about_care, withhold
@@ -35,6 +34,7 @@ from groupmind.replay import read_irc
 from groupmind.store import Store
 from groupmind.store.connect import client_for
 from groupmind.store.embedded import EmbeddedServer
+from groupmind.store.care_signals import RedisCareSignals
 from groupmind.store.keys import CommunityKeys
 from groupmind.we.threads import Link, Linked
 
@@ -56,7 +56,7 @@ async def run(url: str, points: int) -> dict[str, float]:
     await store.append_many(messages)
     for index, msg in enumerate(messages):  # some risk messages, and one member in a care session
         if index % FLAG_EVERY == 0:
-            await flag(redis, msg)
+            await RedisCareSignals(redis).flag(msg.platform, msg.community, msg.author_id, msg.message_id, msg.ts)
     first = messages[0]
     await redis.hset(CommunityKeys(first.platform, first.community).care_session(first.author_id),
                      mapping={"started": first.ts.timestamp(), "excerpt": first.text})  # fmt: skip

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Iterable, Sequence
 
 from groupmind import speak
-from groupmind.care.responder import CareResponder
+from groupmind.care.service import care_service
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
 from groupmind.guard import CareView, Guard, Scene
@@ -35,8 +35,10 @@ from groupmind.guard.write import honest_line, write
 from groupmind.llm.engine import Engine, EngineError, Superseded
 from groupmind.observe.metrics import PipelineMetrics
 from groupmind.names import is_own, mention
+from groupmind.platform import Platform
 from groupmind.prompt import build_prompt, clean_reply, speaker_labels
 from groupmind.store import Store
+from groupmind.store.due import RedisDueWork
 from groupmind.store.settings import ChannelView
 from groupmind.we.group import Group
 from groupmind.we.room import Noted, We
@@ -79,8 +81,12 @@ class Pipeline:
         self.metrics = PipelineMetrics()
         self.guard = Guard(store, settings, self.metrics.guard_blocks, self.metrics.drift_corrections, clock)
         """The gate every model text passes, and the drift watch."""
-        self.care = CareResponder(store, engine, settings, self.guard, clock)
-        """The care protocol; adapters give it their private routes (`care.couriers[platform]`)."""
+        self.platforms: dict[str, Platform] = {}
+        """Each running adapter's way out, by platform name; adapters add theirs when they start."""
+        self.due = RedisDueWork(store.redis)
+        """Work that falls due later (care follow-ups, reminders, quiet sweeps)."""
+        self.care = care_service(store, engine, settings, self.guard, platforms=self.platforms, due=self.due, clock=clock)
+        """The care protocol."""
 
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count."""

@@ -72,7 +72,7 @@ class DiscordAdapter(discord.Client):
         self.dev_guilds = tuple(dev_guilds)
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(GroupmindCommands(Admin.for_pipeline(pipeline)))
-        pipeline.care.couriers[PLATFORM] = DiscordCourier(self, pipeline.store)  # care's private routes on Discord
+        pipeline.platforms[PLATFORM] = DiscordCourier(self, pipeline.store)  # care's private routes on Discord
 
     async def setup_hook(self) -> None:
         """Register `/groupmind` with Discord: per dev guild (instant) or globally (Discord takes a while)."""

@@ -214,7 +214,7 @@ class LocalRoom:
         self._count = 0
         self._started = False
         self._rounds_at: datetime | None = None
-        pipeline.care.couriers[PLATFORM] = self
+        pipeline.platforms[PLATFORM] = self
 
     def _message(self, line: RoomLine) -> ChatMessage:
         self._count += 1

@@ -114,7 +114,7 @@ class SlackAdapter:
         self.sender = SlackSender(self.client)
         self.home = CareHome(self.client, partial(pipeline.care.alerts_for, PLATFORM), settings.bot_name)
         self.courier = SlackCourier(self.sender, self.home)
-        pipeline.care.couriers["slack"] = self.courier  # the care layer's private routes: DMs, alerts
+        pipeline.platforms["slack"] = self.courier  # the care layer's private routes: DMs, alerts
         self.timers: SettleTimers[tuple[str, str | None]] = SettleTimers(pipeline, self._tick)
         self.http_url: str | None = None
         """Where Slack should send events, once serving in HTTP mode."""

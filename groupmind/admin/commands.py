@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Mapping
 
 from groupmind.admin import audit, privacy
 from groupmind.admin.grammar import BY_NAME, SPECS, usage_for
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.care.courier import AdminRoute, Courier
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
 from groupmind.prompt import MAX_PERSONA_CHARS
@@ -101,7 +101,7 @@ class Admin:
     def for_pipeline(cls, pipeline: Pipeline) -> Admin:
         """The admin layer beside a running pipeline, sharing its store, settings and couriers."""
         model = pipeline.engine.name if pipeline.engine else "none (listening only)"
-        return cls(pipeline.store, model=model, bot_name=pipeline.settings.bot_name, couriers=pipeline.care.couriers)
+        return cls(pipeline.store, model=model, bot_name=pipeline.settings.bot_name, couriers=pipeline.platforms)
 
     async def execute(self, cmd: AdminCommand) -> CommandResult:
         """Run one command; see the module docstring for the order of checks."""

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from groupmind.admin import audit
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.events import CommandFile
 from groupmind.store import keyspace
 from groupmind.store.settings import CARE_CONTACTS

@@ -1,15 +1,13 @@
-"""How care messages leave the core: privately, to one person, through the running adapter.
+"""What care contacts read: an alert, its reminder, the quiet digest.
 
-The care layer never decides how a private message travels (a Discord DM or the
-community's private care channel, a Slack DM, a line in the local room); the
-adapter does. It only needs to know whether the message arrived, so an alert a
-care contact cannot receive (they left, their DMs are closed) falls back to the
-next contact or the audit log instead of being lost.
+Care messages leave the core through each adapter's `groupmind.platform.Platform`.
+`Courier` and `AdminRoute` are the older names of its private routes, kept only
+for the admin layer until every adapter implements `Platform` (its `to_admins`).
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Sequence, runtime_checkable
 
 from groupmind.events import CareAlert, ChannelRef, Member
 
@@ -57,3 +55,14 @@ def render_alert(alert: CareAlert, *, reminder: bool = False) -> str:
         lines.append(f"I said: {alert.bot_said}")
     lines.append(f"acknowledge with `alerts ack {alert.id}`, close with `alerts resolve {alert.id}`")
     return "\n".join(lines)
+
+
+def render_digest(alerts: Sequence[CareAlert]) -> str:
+    """The quiet sweep's one message to the care contacts: who went quiet, and who got a private hello."""
+    head = f"Care digest: {len(alerts)} regular{'s' if len(alerts) > 1 else ''} gone quiet"
+    lines = [f"#{a.id} {a.member.display_name} (last in #{a.where.conversation}): {a.why}" for a in alerts]
+    checked = [a.member.display_name for a in alerts if a.bot_said]
+    if checked:
+        lines.append("I sent a low-key private hello to " + ", ".join(checked) + ".")
+    lines.append("acknowledge with `alerts ack ID`, close with `alerts resolve ID`")
+    return "\n".join([head, *lines])

@@ -6,33 +6,27 @@ read from or written about them.
 
 from __future__ import annotations
 
-from typing import Mapping
-
-from redis.asyncio import Redis
-
 from groupmind.care.quiet import record_activity
 from groupmind.care.risk import Assessment, observe_risk
 from groupmind.care.signals import Label, detect
 from groupmind.events import ChatMessage
-from groupmind.store.keys import CommunityKeys
+from groupmind.store.care_signals import CareSignals
 
 
-async def observe(redis: Redis, msg: ChatMessage, community_settings: Mapping[str, str]) -> Assessment | None:
+async def observe(signals: CareSignals, msg: ChatMessage, sensitivity: str = "normal") -> Assessment | None:
     """Assess one message in the light of its author's recent messages; None when care does not apply.
 
-    `community_settings` is the community's settings hash (`Store.get_settings`); its
-    `care.sensitivity` (low|normal|high) sets stage one's thresholds.
+    `sensitivity` (low|normal|high, the community's `care.sensitivity`) sets stage one's thresholds.
     """
     if msg.author_is_bot or msg.is_blank:
         return None
-    keys = CommunityKeys(msg.platform, msg.community)
-    if await redis.sismember(keys.optout, msg.author_id):
+    if await signals.opted_out(msg.platform, msg.community, msg.author_id):
         return None
-    await record_activity(redis, keys, msg.author_id, msg.ts, msg.where.conversation)
-    detection = detect(msg.text, community_settings.get("care.sensitivity", "normal"))
+    await record_activity(signals, msg.platform, msg.community, msg.author_id, msg.ts, msg.where.conversation)
+    detection = detect(msg.text, sensitivity)
     if detection.label is Label.NONE and not detection.signals:
         return QUIET  # adds nothing to their risk (it decays the same stored or not): skip the round trips
-    return await observe_risk(redis, keys, msg.author_id, detection, msg.ts)
+    return await observe_risk(signals, msg.platform, msg.community, msg.author_id, detection, msg.ts)
 
 
 QUIET = Assessment(Label.NONE, Label.NONE, 0.0, False)

@@ -7,7 +7,7 @@ Each message adds a weight to the member's score, which halves every
 risk, not trivia, and repeated distress that piles up reads as passive ideation.
 
 `assess` is the pure core (a state, a detection and a clock in, a new state out);
-`observe_risk` keeps the state in Redis under the member's community prefix.
+`observe_risk` keeps the state through the store's `CareSignals`.
 """
 
 from __future__ import annotations
@@ -16,15 +16,12 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from redis.asyncio import Redis
-
-from groupmind.care.records import update_hash
 from groupmind.care.signals import ALERT_LABELS, RANK, Detection, Kind, Label
-from groupmind.store.keys import CommunityKeys
+from groupmind.store.care_signals import RISK_WINDOW, CareSignals, RiskState
 
 HALF_LIFE = timedelta(days=3)
-WINDOW = timedelta(days=14)
-"""Older risk is forgotten: the Redis state expires and the score is dropped."""
+WINDOW = RISK_WINDOW
+"""Older risk is forgotten: the stored state expires and the score is dropped."""
 CONTEXT_FLOOR = 0.25
 """A score this high means distress is 'around' a lethality question."""
 ACCUMULATED = 2.5
@@ -42,20 +39,12 @@ _CONTEXT_WEIGHT = 0.5
 _CONTEXT_KINDS = {Kind.STRESSOR, Kind.DISTRESS, Kind.HOPELESSNESS, Kind.BURDEN, Kind.PROJECTED}
 
 
-@dataclass(frozen=True)
-class RiskState:
-    score: float = 0.0
-    updated: float = 0.0
-    """Epoch seconds of the last update."""
-    last_risk: float = 0.0
-    """Epoch seconds of the last risk-labelled message; 0 when none."""
-
-    def decayed(self, now: float) -> float:
-        """The score as it stands at `now`."""
-        age = max(0.0, now - self.updated)
-        if age > WINDOW.total_seconds():
-            return 0.0
-        return self.score * math.pow(0.5, age / HALF_LIFE.total_seconds())
+def decayed(state: RiskState, now: float) -> float:
+    """The score of `state` as it stands at `now` (epoch seconds)."""
+    age = max(0.0, now - state.updated)
+    if age > WINDOW.total_seconds():
+        return 0.0
+    return state.score * math.pow(0.5, age / HALF_LIFE.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -80,7 +69,7 @@ class Assessment:
 def assess(state: RiskState, detection: Detection, now: datetime) -> Assessment:
     """Fold one message's detection into a member's risk; pure, so tests drive the clock."""
     stamp = now.timestamp()
-    before = state.decayed(stamp)
+    before = decayed(state, stamp)
     label, why = detection.label, None
     if label is Label.CURIOSITY and before >= CONTEXT_FLOOR:
         label, why = Label.MEANS_QUESTION, "indirect"
@@ -97,29 +86,16 @@ def assess(state: RiskState, detection: Detection, now: datetime) -> Assessment:
     return Assessment(label, detection.label, round(score, 4), label is Label.PLAN_OR_IMMINENT, why, new)
 
 
-def _load(fields: dict[str, str]) -> RiskState:
-    try:
-        return RiskState(float(fields.get("score", 0)), float(fields.get("updated", 0)), float(fields.get("last_risk", 0)))
-    except ValueError:  # a hand-edited or corrupt hash: start over rather than fail the message
-        return RiskState()
-
-
-async def load_risk(redis: Redis, keys: CommunityKeys, member_id: str) -> RiskState:
-    return _load(await redis.hgetall(keys.care_risk(member_id)))
-
-
 async def observe_risk(
-    redis: Redis, keys: CommunityKeys, member_id: str, detection: Detection, now: datetime
+    signals: CareSignals, platform: str, community: str, member_id: str, detection: Detection, now: datetime
 ) -> Assessment:
     """Assess one message against the member's stored risk and store the new state."""
     results: list[Assessment] = []
 
-    def change(fields: dict[str, str]) -> dict[str, float] | None:
-        results[:] = [assess(_load(fields), detection, now)]
-        state = results[0].state
-        if state.updated != now.timestamp():  # nothing new to record
-            return None
-        return {"score": state.score, "updated": state.updated, "last_risk": state.last_risk}
+    def change(state: RiskState) -> RiskState | None:
+        results[:] = [assess(state, detection, now)]
+        new = results[0].state
+        return new if new.updated == now.timestamp() else None  # None: nothing new to record
 
-    await update_hash(redis, keys.care_risk(member_id), change, ttl_s=int(WINDOW.total_seconds()))
+    await signals.update_risk(platform, community, member_id, change)
     return results[0]

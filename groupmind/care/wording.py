@@ -4,7 +4,8 @@ Every care message starts as the deterministic protocol text. The model is asked
 to say the same thing in its own words; its version is sent only if it passes
 every protocol check for that message and the guard (`screen`), like all model
 text. Otherwise (a failed check, a block, a timeout, no model) the protocol text
-is sent, so safety never depends on the model.
+is sent, so safety never depends on the model. `Voice` does this for each
+protocol step the care machine decides on.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ import logging
 import re
 from typing import Awaitable, Callable
 
-from groupmind.care.checks import CareContext, check
+from groupmind.care.checks import CareContext, Step, check
+from groupmind.care.config import CareConfig
+from groupmind.care.protocol import text_for
+from groupmind.care.signals import RISK_LABELS, Label
+from groupmind.config import Settings
+from groupmind.events import ChannelRef
+from groupmind.guard import CareView, Guard, Scene
 from groupmind.guard.verdict import Verdict
 from groupmind.llm.engine import Engine, EngineError, Prompt
 
@@ -76,3 +83,35 @@ async def phrase(
         log.debug("care wording from the model was blocked by the guard; sending the protocol text")
         return text, False
     return candidate, True
+
+
+class Voice:
+    """Words each care step: the protocol's text, or the model's if it passes the checks and the guard."""
+
+    def __init__(self, engine: Engine | None, settings: Settings, guard: Guard) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.guard = guard
+
+    async def say(
+        self, step: Step, label: Label, config: CareConfig, *, public: bool, name: str, where: ChannelRef,
+        disclosure: str = "", asked: bool = False, ai_said: bool = False, variant: int = 0,
+    ) -> str:
+        """The checked text for one protocol step. `where` is the conversation it belongs to (a guard block is
+        audited there); `asked`, `ai_said` and `variant` say what the talk already holds."""
+        ctx = CareContext(
+            step=step, public=public, label=label, asked_directly=asked, ai_disclosed=ai_said,
+            region=config.region, care_contact=config.contact_name, disclosure=disclosure,
+        )  # fmt: skip
+        text = text_for(ctx, name=name, variant=variant)
+        if not self.settings.care_wording:
+            return text
+        scene = Scene(
+            bot_name=self.settings.bot_name, public=public, speakers=(name,), instructions=SYSTEM,
+            care=CareView(risk_texts=(disclosure,) if public and disclosure else (), risk_around=label in RISK_LABELS),
+        )  # fmt: skip
+        worded, _ = await phrase(
+            self.engine, text, ctx, timeout=self.settings.care_wording_timeout_s,
+            screen=lambda candidate: self.guard.screen(where, candidate, scene, care=True),
+        )  # fmt: skip
+        return worded

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
-from groupmind.care.flags import queue_flagged
+from groupmind.store.care_signals import queue_flagged
 from groupmind.care.risk import HALF_LIFE
 from groupmind.events import ChannelRef
 from groupmind.store import Store

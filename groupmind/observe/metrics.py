@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.events import AlertState
 from groupmind.llm.engine import Engine
 from groupmind.llm.local import LocalEngine

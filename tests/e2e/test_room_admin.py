@@ -11,7 +11,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from groupmind.admin.grammar import SPECS
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.events import ChannelRef, Member
 from groupmind.store.embedded import EmbeddedServer
 from groupmind.store.keys import CommunityKeys

@@ -23,7 +23,7 @@ from adapters.slack.app import web_client
 from adapters.slack.names import DisplayNames
 from adapters.slack.outgoing import SlackSender
 from adapters.slack.translate import escape
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.care.courier import render_alert
 from groupmind.config import Settings
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
@@ -470,7 +470,7 @@ async def test_a_queue_worker_without_a_gateway_still_reaches_care_contacts(
 
     await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
     async with platform_clients(listener, slack_settings) as deliver:
-        assert "slack" in deliver and "slack" in listener.care.couriers
+        assert "slack" in deliver and "slack" in listener.platforms
         said = msg("alice", "I want to kill myself tonight", platform="slack", community=TEAM, channel="C1", author_id="U1")
         replies = await listener.handle(said)
     assert len(replies) == 1  # the public acknowledgement, for the worker to post

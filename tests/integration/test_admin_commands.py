@@ -10,7 +10,7 @@ import pytest
 from groupmind.admin import SLOW_COMMANDS, Admin
 from groupmind.admin.audit import entries
 from groupmind.admin.grammar import SPECS
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.events import ChannelRef, Member
 from groupmind.store import Store
 from groupmind.store.community import channel_mode, channel_view

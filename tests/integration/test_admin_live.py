@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from groupmind.admin import Admin
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.config import Settings
 from groupmind.events import Member
 from groupmind.llm.local import LocalEngine

@@ -103,7 +103,7 @@ async def _talk(store: Store, settings: Settings, judged: str, final: str) -> Re
     """Sam discloses, the model judges it `judged` (bounded to `final`), Sam agrees to bring in the care contact."""
     pipeline = Pipeline(store, Judging(judged), settings.model_copy(update={"care_wording": False}))
     courier = RecordingCourier()
-    pipeline.care.couriers["local"] = courier
+    pipeline.platforms["local"] = courier
     await add_contacts(pipeline, "test", "Dana", at=msg().ts)
     sam = Member(id="sam", display_name="Sam")
     await pipeline.handle(msg("Sam", "i just want to sleep forever"))

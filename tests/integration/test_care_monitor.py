@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from groupmind.care.monitor import observe
+from groupmind.care.monitor import observe as care_observe
+from groupmind.care.risk import Assessment
 from groupmind.care.signals import Label
+from groupmind.events import ChatMessage
+from groupmind.store.care_signals import RedisCareSignals
 from groupmind.store.keys import CommunityKeys
 from tests.helpers import msg
 
 KEYS = CommunityKeys("local", "test")
+
+
+async def observe(redis: Redis, msg: ChatMessage, settings: dict[str, str]) -> Assessment | None:
+    return await care_observe(RedisCareSignals(redis), msg, settings.get("care.sensitivity", "normal"))
 
 
 async def test_observe_labels_and_records(redis: Redis) -> None:

@@ -20,6 +20,7 @@ from groupmind.config import Settings
 from groupmind.events import Member
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
+from groupmind.store.care_alerts import AlertStore
 from groupmind.store.community import CARE_REGION
 from groupmind.store.keys import CommunityKeys
 from tests.care_helpers import RecordingCourier, add_contacts
@@ -38,7 +39,7 @@ def clock() -> Clock:
 async def care(store: Store, settings: Settings, clock: Clock) -> tuple[Pipeline, RecordingCourier]:
     pipeline = Pipeline(store, None, settings, clock)
     courier = RecordingCourier()
-    pipeline.care.couriers["local"] = courier
+    pipeline.platforms["local"] = courier
     await add_contacts(pipeline, "test", "Dana", "Eli", at=T0)
     return pipeline, courier
 
@@ -127,7 +128,7 @@ async def test_an_alert_falls_back_to_the_next_contact_then_to_the_audit_log(car
     assert [c for c, _, _ in courier.alerts] == ["eli"]
     entries = await audit.entries(store.redis, "local", "test")
     assert any("reached no care contact (Dana, Eli)" in e["what"] for e in entries)
-    assert len(await pipeline.care.alerts.list("local", "test")) == 2  # nothing lost: admins still see it
+    assert len(await AlertStore(pipeline.store.redis).list("local", "test")) == 2  # nothing lost: admins still see it
 
 
 async def test_a_member_who_cannot_be_messaged_privately_gets_a_human(care) -> None:
@@ -191,7 +192,7 @@ async def test_forget_me_deletes_the_care_talk(care, store: Store) -> None:
     await forget_member(store, "local", "test", "sam")
     assert not await store.redis.exists(keys.care_session("sam"))
     assert await store.redis.zscore(keys.care_followups, "sam") is None
-    assert await pipeline.care.alerts.list("local", "test", include_closed=True) == []
+    assert await AlertStore(pipeline.store.redis).list("local", "test", include_closed=True) == []
 
 
 async def test_care_contacts_see_open_alerts_and_nobody_else_does(care) -> None:

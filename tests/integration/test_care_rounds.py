@@ -7,11 +7,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from groupmind.care.rounds import REMIND_AFTER, ROUNDS_LOCK, run_rounds, schedule_rounds
+from groupmind.care.rounds import REMIND_AFTER, ROUNDS_LOCK, handles, run_rounds, schedule_rounds
 from groupmind.config import Settings
 from groupmind.events import Member
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
+from groupmind.store.care_alerts import AlertStore
 from groupmind.store.community import CARE_CHECKINS
 from groupmind.store.keys import CommunityKeys
 from tests.care_helpers import RecordingCourier, add_contacts
@@ -26,7 +27,7 @@ async def care(store: Store, settings: Settings) -> tuple[Pipeline, RecordingCou
     clock = Clock(T0)
     pipeline = Pipeline(store, None, settings, clock)
     courier = RecordingCourier()
-    pipeline.care.couriers["local"] = courier
+    pipeline.platforms["local"] = courier
     await add_contacts(pipeline, "test", "Dana", at=T0)
     return pipeline, courier, clock
 
@@ -100,8 +101,8 @@ async def test_an_unacknowledged_alert_is_reminded_and_an_acknowledged_one_is_no
     pipeline, courier, clock = care
     await pipeline.handle(msg("Sam", "I want to kill myself tonight", ts=T0))
     await pipeline.handle(msg("Kim", "i want to die and i bought a rope", ts=T0))
-    alerts = await pipeline.care.alerts.list("local", "test")
-    await pipeline.care.alerts.ack("local", "test", alerts[1].id, Member(id="dana", display_name="Dana"))
+    alerts = await AlertStore(pipeline.store.redis).list("local", "test")
+    await AlertStore(pipeline.store.redis).ack("local", "test", alerts[1].id, Member(id="dana", display_name="Dana"))
     early = await run_rounds(pipeline.care, T0 + REMIND_AFTER["imminent"] - timedelta(minutes=1))
     assert early.reminders == 0
     clock.now = T0 + REMIND_AFTER["imminent"]
@@ -124,3 +125,21 @@ async def test_the_scheduler_runs_the_rounds_and_one_worker_takes_each_round(car
         assert scheduler.running
     assert len(courier.said_to("sam")) == 2  # the follow-up, sent by the scheduled round
     assert await store.redis.exists(ROUNDS_LOCK)
+
+
+async def test_care_work_waits_in_the_due_set_and_the_scheduler_entry_point_runs_it(care) -> None:
+    pipeline, courier, clock = care
+    await pipeline.handle(msg("Sam", "I want to kill myself tonight", ts=T0))
+    follow_up = await pipeline.due.waiting("care-followup", "local", "test", "sam")
+    [alert] = await AlertStore(pipeline.store.redis).list("local", "test")
+    reminder = await pipeline.due.waiting("care-reminder", "local", "test", alert.id)
+    sweep = await pipeline.due.waiting("care-quiet", "local", "test", "sweep")
+    assert follow_up is not None and follow_up.at == T0 + timedelta(hours=24)
+    assert reminder is not None and reminder.at == T0 + REMIND_AFTER["imminent"]
+    assert sweep is not None and all(handles(i.kind) for i in (follow_up, reminder, sweep)) and not handles("reply")
+    await pipeline.care.run_due(follow_up, follow_up.at)  # as the scheduler will
+    follow = courier.said_to("sam")[1:]
+    assert len(follow) == 1 and ("checking in" in follow[0].casefold() or "thinking about you" in follow[0])
+    await pipeline.care.run_due(sweep, T0)
+    rearmed = await pipeline.due.waiting("care-quiet", "local", "test", "sweep")
+    assert rearmed is not None and rearmed.at > T0

@@ -10,7 +10,7 @@ import pytest
 from groupmind.admin import Admin
 from groupmind.admin.audit import entries
 from groupmind.config import Settings
-from groupmind.care.alerts import FORMER_CONTACT, AlertStore
+from groupmind.store.care_alerts import FORMER_CONTACT, AlertStore
 from groupmind.events import CareAlert, ChannelRef, Member
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store

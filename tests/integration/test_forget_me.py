@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from groupmind.admin import Admin
 from groupmind.admin.audit import word
-from groupmind.care.alerts import AlertStore
+from groupmind.store.care_alerts import AlertStore
 from groupmind.events import ChannelRef, Member
 from groupmind.store import Store
 from groupmind.store.keys import CommunityKeys
@@ -119,13 +119,14 @@ async def test_forget_me_for_a_stranger_deletes_nothing(store: Store) -> None:
 async def test_forget_me_covers_the_we_model_and_care_state(store: Store) -> None:
     """The profiles, links, risk and rhythm the real code paths keep are all forgotten."""
     from groupmind.care.monitor import observe as care_observe
+    from groupmind.store.care_signals import RedisCareSignals
     from groupmind.we.room import We
 
     we = We(store, "Mind")
     for i, text in enumerate(["lost my job today", "alice: thanks for asking", "everyone would be better off without me"]):
         said = msg("Bob", text, message_id=f"x{i}")
         await store_message(store, we, said)
-        await care_observe(store.redis, said, {})
+        await care_observe(RedisCareSignals(store.redis), said)
     await store_message(store, we, msg("alice", "hang in there, I'm here for you", message_id="a9"))
     assert any(KEYS.care_risk("bob") in m for m in await mentions(store.redis, "bob"))
     assert any(KEYS.care_rhythm("bob") in m for m in await mentions(store.redis, "bob"))
