@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Mapping
 
 from groupmind.admin import audit, privacy
 from groupmind.admin.grammar import BY_NAME, SPECS, usage_for
-from groupmind.store.care_alerts import AlertStore
+from groupmind.store.care_records import CareRecords
 from groupmind.care.courier import AdminRoute, Courier
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
 from groupmind.prompt import MAX_PERSONA_CHARS
@@ -90,7 +90,7 @@ class Admin:
         couriers: Mapping[str, Courier] | None = None,
     ) -> None:
         self.store = store
-        self.alerts = AlertStore(store.redis, clock)
+        self.alerts = CareRecords.of(store, clock).alerts
         self.model = model
         self.bot_name = bot_name
         self.clock = clock

@@ -6,7 +6,7 @@ other parts add later (profiles, care flags) is covered if it follows the key
 conventions.
 
 A care contact is also taken off the care contacts, and out of the alerts they
-handled (`AlertStore.forget_member`): the alerts stay for the member they are
+handled (`CareAlerts.forget_member`): the alerts stay for the member they are
 about, with "a former care contact" where their name and notes were.
 
 Two things are kept on purpose:
@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from groupmind.admin import audit
-from groupmind.store.care_alerts import AlertStore
+from groupmind.store.care_records import CareRecords
 from groupmind.events import CommandFile
 from groupmind.store import keyspace
 from groupmind.store.settings import CARE_CONTACTS
@@ -81,7 +81,7 @@ async def forget_member(store: Store, platform: str, community: str, member_id: 
     if remaining is not None:
         done.memberships += 1
         done.last_care_contact = remaining == 0
-    done.alerts, done.alerts_handled = await AlertStore(store.redis).forget_member(
+    done.alerts, done.alerts_handled = await CareRecords.of(store).alerts.forget_member(
         platform, community, member_id, audit.word(name)
     )
     done.audit_entries = await audit.redact(store.audit, platform, community, member_id)

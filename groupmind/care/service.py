@@ -216,7 +216,7 @@ def care_service(
     records = records or CareRecords.of(store, clock)
 
     async def note(where: ChannelRef, what: str, when: datetime) -> None:
-        await audit.note(store.redis, where, what, when)
+        await audit.note(store.audit, where, what, when)
 
     escalation = Escalation(records.alerts, platforms, due, note, clock)
     return CareService(

@@ -1,10 +1,10 @@
 """What the guard knows about where a text goes: who is in the room, what the bot said, who is at risk.
 
 `Scene` is plain data, so every check is a pure function a unit test can call.
-`read_care` fills in the care part for a public conversation from Redis in two
-round trips: the flagged risk messages in the window, the members with an open
-care session or recent risk, and the community's care contacts. The second
-trip (contact names) happens only when the community has care contacts.
+`read_care` fills in the care part for a public conversation from the store's
+care facts (`store.care_facts`): the flagged risk messages in the window, the
+members with an open care session or recent risk, and the community's care
+contacts.
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
-from groupmind.store.care_signals import queue_flagged
 from groupmind.care.risk import HALF_LIFE
 from groupmind.events import ChannelRef
 from groupmind.store import Store
-from groupmind.store.settings import CARE_CONTACTS, care_contact_ids
-from groupmind.store.keys import CommunityKeys
+from groupmind.store.care_facts import read_care_facts
 from groupmind.we.threads import Linked
 
 RISK_RECENT = HALF_LIFE
@@ -64,45 +62,25 @@ class Scene:
 
 async def read_care(store: Store, where: ChannelRef, recent: Sequence[Linked], now: datetime) -> CareView:
     """The care state of `where` for the messages in `recent` (oldest first)."""
-    keys = CommunityKeys(where.platform, where.community)
-    redis = store.redis
     authors = {i.msg.author_id: i.msg.author_name for i in recent if not i.msg.author_is_bot}
-    ids = list(authors)
-    pipe = redis.pipeline(transaction=False)
-    pipe.hget(keys.settings, CARE_CONTACTS)
-    for member_id in ids:
-        pipe.hmget(keys.care_session(member_id), "started", "excerpt")
-        pipe.hget(keys.care_risk(member_id), "last_risk")
-        queue_flagged(pipe, keys, member_id, now)
-    contact_json, *rest = await pipe.execute()
+    facts = await read_care_facts(store, where.platform, where.community, list(authors), now)
     in_window = {i.msg.message_id for i in recent}
-    flagged = frozenset(f for index in range(len(ids)) for f in rest[3 * index + 2]) & in_window
+    flagged = frozenset(f for member in facts.members.values() for f in member.flagged) & in_window
     texts = [i.msg.text for i in recent if i.msg.message_id in flagged]
     at_risk = {i.msg.author_id for i in recent if i.msg.message_id in flagged}
     recent_since = now.timestamp() - RISK_RECENT.total_seconds()
-    risk_around = bool(flagged)
-    for index, member_id in enumerate(ids):
-        (started, excerpt), last_risk = rest[3 * index], rest[3 * index + 1]
-        if _number(started) > 0:
+    for member_id, member in facts.members.items():
+        if member.session_started > 0:
             at_risk.add(member_id)
-            risk_around = True
-            if excerpt:
-                texts.append(excerpt)
-        if _number(last_risk) >= recent_since:
+            if member.excerpt:
+                texts.append(member.excerpt)
+        if member.last_risk >= recent_since:
             at_risk.add(member_id)
-            risk_around = True
     return CareView(
         flagged=flagged,
         risk_texts=tuple(dict.fromkeys(texts)),
-        in_care=tuple(authors[m] for m in ids if m in at_risk),
+        in_care=tuple(authors[m] for m in authors if m in at_risk),
         in_care_ids=frozenset(at_risk),
-        contacts=tuple((await store.member_names(where.platform, where.community, care_contact_ids(contact_json))).values()),
-        risk_around=risk_around,
+        contacts=facts.contact_names,
+        risk_around=bool(flagged) or bool(at_risk & set(authors)),
     )
-
-
-def _number(value: str | None) -> float:
-    try:
-        return float(value or 0)
-    except ValueError:
-        return 0.0

@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from groupmind.config import Settings
 from groupmind.observe.metrics import ProcessMetrics
 from groupmind.pipeline import Pipeline
+from groupmind.store.care_records import CareRecords
 
 PING_TIMEOUT_S = 2.0
 """The store client retries through a Redis restart; a health check must answer sooner."""
@@ -43,7 +44,7 @@ async def health(pipeline: Pipeline) -> dict[str, bool]:
 
 def health_app(pipeline: Pipeline) -> web.Application:
     """/healthz: 200 when Redis and the model are ready, else 503; /metrics: Prometheus text."""
-    metrics = ProcessMetrics(pipeline)
+    metrics = ProcessMetrics(pipeline.metrics, pipeline.engine, CareRecords.of(pipeline.store, pipeline.clock).alerts)
 
     async def healthz(_: web.Request) -> web.Response:
         parts = await health(pipeline)

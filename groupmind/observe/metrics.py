@@ -11,20 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from groupmind.store.care_alerts import AlertStore
+from groupmind.store.care_alerts import CareAlerts
 from groupmind.events import AlertState
 from groupmind.llm.engine import Engine
 from groupmind.llm.local import LocalEngine
 from groupmind.store import StoreError
-
-if TYPE_CHECKING:
-    from groupmind.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +93,7 @@ class AlertCollector(Collector):
     first; when Redis does not answer the family is left out rather than wrong.
     """
 
-    def __init__(self, alerts: AlertStore) -> None:
+    def __init__(self, alerts: CareAlerts) -> None:
         self.alerts = alerts
         self.counts: dict[AlertState, int] | None = None
 
@@ -120,9 +117,9 @@ class AlertCollector(Collector):
 class ProcessMetrics:
     """The registry /metrics serves for one pipeline."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, counters: PipelineMetrics, engine: Engine | None, alerts: CareAlerts) -> None:
         self.registry = CollectorRegistry()
-        pipeline.metrics.register(self.registry)
-        self.registry.register(EngineCollector(pipeline.engine))
-        self.alerts = AlertCollector(AlertStore(pipeline.store.redis, pipeline.clock))
+        counters.register(self.registry)
+        self.registry.register(EngineCollector(engine))
+        self.alerts = AlertCollector(alerts)
         self.registry.register(self.alerts)
