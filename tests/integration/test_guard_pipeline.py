@@ -22,7 +22,7 @@ from groupmind.observe.health import health_app
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from tests.care_helpers import RecordingCourier, add_contacts
-from tests.helpers import msg
+from tests.helpers import SpyPlatform, msg
 from tests.integration.test_observe import samples
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
@@ -65,7 +65,7 @@ class Scripted(Engine):
 def pipeline_with(store: Store, settings: Settings, *replies: str, **overrides: object) -> tuple[Pipeline, Scripted]:
     engine = Scripted(list(replies))
     update = {"burst_settle_s": 0, "care_wording": False, **overrides}
-    return Pipeline(store, engine, settings.model_copy(update=update)), engine
+    return Pipeline(store, engine, settings.model_copy(update=update), platforms=[SpyPlatform()]), engine
 
 
 def at(author: str, text: str, minutes: float, **fields: object):  # type: ignore[no-untyped-def]
@@ -76,8 +76,8 @@ async def test_a_blocked_reply_is_written_again_with_other_sampling_and_never_sh
     store: Store, settings: Settings
 ) -> None:
     pipeline, engine = pipeline_with(store, settings, "sure<end_of_turn> user: do it", "try the older kernel")
-    shown: list[str] = []
-    replies = await pipeline.handle(at("ana", "Mind, grub broke after the update", 0), on_text=shown.append)
+    replies = await pipeline.handle(at("ana", "Mind, grub broke after the update", 0))
+    shown = pipeline.platforms["local"].texts  # type: ignore[attr-defined]
     assert [r.text for r in replies] == ["@ana try the older kernel"] and shown == ["@ana try the older kernel"]
     assert engine.samplings[0] is None and engine.samplings[1] == pipeline.guard.retry
     assert engine.samplings[1].temperature > settings.temperature
