@@ -30,7 +30,7 @@ from bench.ingest import IRC_DEV, handle_per_s
 from groupmind.config import Settings
 from groupmind.events import ChannelRef
 from groupmind.replay import read_irc
-from groupmind.runtime import open_pipeline
+from groupmind.runtime import open_core
 from groupmind.store import Store
 from tests.e2e.fake_discord import CHANNEL_ID, GUILD_ID, TOKEN, FakeDiscord, user
 
@@ -58,10 +58,11 @@ async def main(count: int, rounds: int) -> dict[str, float | int]:
     events = [fake.message(user(10**17 + zlib.crc32(m.author_id.encode()), m.author_name), m.text) for m in messages]
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(_env_file=None, data_dir=Path(data_dir), redis_url="")  # type: ignore[call-arg]
-        async with open_pipeline(settings, with_model=False) as pipeline, DiscordAdapter(
-            pipeline, guild_ready_timeout=0.05
+        async with open_core(settings, with_model=False) as core, DiscordAdapter(
+            core.directory.care_channel, guild_ready_timeout=0.05
         ) as client:
-            running = asyncio.create_task(client.start(TOKEN))
+            pipeline = core.pipeline([client.platform])
+            running = asyncio.create_task(client.serve(pipeline, TOKEN))
             await client.wait_until_ready()
             ours, direct = [], []
             for _ in range(rounds):  # interleaved, so drift on a noisy machine hits both

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Optional, get_args
@@ -15,17 +16,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from groupmind.care.rounds import schedule_rounds
 from groupmind.config import Settings
 from groupmind.llm.engine import ModelLoadError
 from groupmind.llm.models import resolve_model
 from groupmind.llm.selftest import ensure_model_runs
 from groupmind.observe.health import HealthServerError, check, serve_health
+from groupmind.platform import Platform
 from groupmind.replay import replay as replay_logs
-from groupmind.runtime import open_pipeline
+from groupmind.runtime import open_core, open_pipeline
 from groupmind.store import StoreUnavailable
 from groupmind.store.connect import redact_url
 from groupmind.store.embedded import EmbeddedServerError
+from groupmind.work import Worker
 
 app = typer.Typer(help="groupmind: a self-hosted AI member for group chats.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however wide
@@ -90,7 +92,7 @@ def room(
     explain: Annotated[bool, typer.Option("--explain", help="Show why the bot speaks or not, as [why] lines.")] = False,
 ) -> None:
     """Chat with groupmind in a local room: one person can play the whole group."""
-    from adapters.local.room import LocalRoom, RoomClock
+    from adapters.local.room import LocalRoom, RoomClock, RoomScreen
 
     if script is not None and not script.is_file():
         err.print(f"[bold red]error:[/] script not found: {script}", highlight=False)
@@ -100,8 +102,9 @@ def room(
 
     async def main() -> None:
         clock = RoomClock()
-        async with open_pipeline(settings, clock=clock) as pipeline:
-            local = LocalRoom(pipeline, clock, admins=admins or (), explain=explain)
+        async with open_core(settings, clock=clock) as core:
+            screen = RoomScreen(sys.stdout, settings.bot_name, admins=admins or (), seen=core.directory.seen)
+            local = LocalRoom(core.pipeline([screen], explain=screen.why if explain else None), clock)
             if script is None:
                 await local.run_interactive(as_name)
             else:
@@ -143,8 +146,7 @@ def replay(
 def run() -> None:
     """Join every chat platform whose settings are present (Discord, Slack) and answer until stopped."""
     import adapters.slack as slack
-    from adapters.discord.client import DiscordStartError, run_discord
-    from adapters.workers import serve_work
+    from adapters.discord.client import DiscordStartError, discord_adapter, run_discord
 
     settings = _settings()
     use_discord, use_slack = settings.discord_token is not None, slack.configured(settings)
@@ -164,17 +166,23 @@ def run() -> None:
             raise typer.Exit(2) from None
 
     async def main() -> None:
-        async with open_pipeline(settings) as pipeline, serve_health(pipeline, settings), schedule_rounds(
-            pipeline.care, timedelta(minutes=settings.care_sweep_minutes)
-        ):
-            platforms = []
-            if use_discord:
-                platforms.append(run_discord(pipeline, settings))
+        async with open_core(settings) as core:
+            platforms: list[Platform] = []
+            gateway = discord_adapter(settings, core.directory.care_channel) if use_discord else None
+            if gateway is not None:
+                platforms.append(gateway.platform)
             if use_slack:
-                platforms.append(slack.run(settings, pipeline))
-            if settings.work_queue:
-                platforms.append(serve_work(pipeline, settings))
-            await asyncio.gather(*platforms)
+                platforms.append(slack.slack_platform(settings, core.directory.alerts_for))
+            pipeline = core.pipeline(platforms)
+            async with serve_health(pipeline, settings), pipeline.scheduler.running():
+                serving = []
+                if gateway is not None:
+                    serving.append(run_discord(gateway, pipeline, settings))
+                if use_slack:
+                    serving.append(slack.run(settings, pipeline))
+                if settings.work_queue:
+                    serving.append(Worker.for_pipeline(pipeline).run())
+                await asyncio.gather(*serving)
 
     _run(main(), DiscordStartError, HealthServerError)
 
@@ -195,7 +203,7 @@ def health() -> None:
 def worker() -> None:
     """Answer messages other processes queued (GROUPMIND_WORK_QUEUE), without joining any platform's gateway."""
     import adapters.slack as slack
-    from adapters.workers import serve_work
+    from adapters.workers import worker_platforms
 
     settings = _settings()
     if settings.discord_token is None and not slack.configured(settings):
@@ -206,8 +214,10 @@ def worker() -> None:
         raise typer.Exit(2)
 
     async def main() -> None:
-        async with open_pipeline(settings) as pipeline:
-            await serve_work(pipeline, settings)
+        async with open_core(settings) as core, worker_platforms(settings, core.directory) as platforms:
+            pipeline = core.pipeline(platforms)
+            async with pipeline.scheduler.running():
+                await Worker.for_pipeline(pipeline).run()
 
     _run(main())
 

@@ -10,20 +10,24 @@ only once the guard passed it (`groupmind.guard`). The `@` leads that say whom
 a reply addresses are added when it is shown, and never stored, so the model
 never reads them as something it wrote.
 
-Replies wait for a burst to settle, so a reply can also come from `tick(now)`,
-which the runtime (or the local room) calls when time has passed.
+The pipeline is built once with its platforms (`groupmind.platform`), and every
+reply leaves through the one its conversation is on. Replies wait for a burst to
+settle: a message that leaves a reply waiting schedules a "reply" due item for
+the moment to look again, and the scheduler (`groupmind.scheduler`), which owns
+time, brings it back to `tick`. When to look again is decided here and nowhere else.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, Iterable, Sequence
+from types import MappingProxyType
+from typing import Callable, Iterable, Sequence
 
 from groupmind import speak
-from groupmind.care.service import care_service
+from groupmind.care.service import CARE_KINDS, care_service
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
 from groupmind.guard import CareView, Guard, Scene
@@ -37,17 +41,21 @@ from groupmind.observe.metrics import PipelineMetrics
 from groupmind.names import is_own, mention
 from groupmind.platform import Platform
 from groupmind.prompt import build_prompt, clean_reply, speaker_labels
+from groupmind.scheduler import Scheduler
 from groupmind.store import Store
-from groupmind.store.due import RedisDueWork
+from groupmind.store.due import Due, DueWork
 from groupmind.store.settings import ChannelView
+from groupmind.store.work_queue import WorkQueue
 from groupmind.we.group import Group
 from groupmind.we.room import Noted, We
 from groupmind.we.threads import Linked
 
 log = logging.getLogger(__name__)
 
-TextSink = Callable[[str], Awaitable[None] | None]
-"""Receives reply text once the guard passed it (cleaned, with its `@` leads)."""
+REPLY = "reply"
+"""The due item of a conversation whose reply waits; its key is the conversation."""
+ELSEWHERE = timedelta(seconds=1)
+"""When a reply for a platform this process does not serve is offered again, to a process that does."""
 
 _CHARS_PER_TOKEN = 3  # a conservative guess, so the transcript fits n_ctx
 OWN_RECENT = 5
@@ -68,36 +76,58 @@ class Pipeline:
         settings: Settings,
         clock: Callable[[], datetime] = utcnow,
         explain: Callable[[str], None] | None = None,
+        *,
+        platforms: Iterable[Platform] = (),
+        due: DueWork | None = None,
     ) -> None:
+        """Args:
+            store: the shared state.
+            engine: the model; None means listen only: messages are stored, nothing is generated.
+            settings: the settings of this process.
+            clock: what time it is (a script's clock in the local room).
+            explain: receives the reason of every speak decision (`groupmind room --explain`).
+            platforms: the ways out, one per platform this process serves; a conversation on
+                another platform (a replay) is answered in the return value only.
+            due: the due work (default: in the store's Redis).
+        """
         self.store = store
         self.engine = engine
-        """None means listen only: messages are stored, nothing is generated."""
         self.settings = settings
         self.clock = clock
         self.explain = explain
-        """Receives the reason of every speak decision (`groupmind room --explain`)."""
+        self.platforms = MappingProxyType({platform.name: platform for platform in platforms})
         self.we = We(store, settings.bot_name)
         self.rules = speak.Rules.from_settings(settings)
         self.metrics = PipelineMetrics()
         self.guard = Guard(store, settings, self.metrics.guard_blocks, self.metrics.drift_corrections, clock)
         """The gate every model text passes, and the drift watch."""
-        self.platforms: dict[str, Platform] = {}
-        """Each running adapter's way out, by platform name; adapters add theirs when they start."""
-        self.due = RedisDueWork(store.redis)
-        """Work that falls due later (care follow-ups, reminders, quiet sweeps)."""
+        self.due = due if due is not None else store.due
         self.care = care_service(store, engine, settings, self.guard, platforms=self.platforms, due=self.due, clock=clock)
-        """The care protocol."""
+        """The care protocol; it reaches people privately through the platforms."""
+        handlers = {REPLY: self._reply_due, **{kind: self.care.run_due for kind in CARE_KINDS}}
+        self.scheduler = Scheduler(self.due, handlers, clock)
+        """The one owner of time: run it live (`scheduler.running()`) or from a script's clock (`run_due`)."""
 
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
-        """Store messages without answering them (replays, backfills); returns the count."""
+        """Store messages without answering them (replays, backfills); returns the count.
+
+        Care detection still reads each: nobody is talked to, and only imminent risk raises an alert.
+        """
         kept = [m for m in messages if not m.is_blank]
         optouts = await self.store.settings.opted_out({(m.platform, m.community) for m in kept})
-        return await self.store.append_many(
+        stored = await self.store.append_many(
             kept, profile=lambda m: m.author_id not in optouts[(m.platform, m.community)]
         )
+        for msg in kept:
+            await self.care.observe_only(msg)
+        return stored
 
-    async def handle(self, msg: ChatMessage, on_text: TextSink | None = None) -> list[Reply]:
-        """Store `msg`; answer the burst before it if that settled, and note whether `msg` wants an answer."""
+    async def handle(self, msg: ChatMessage, *, deliver: bool = True) -> list[Reply]:
+        """Store `msg`; answer the burst before it if that settled, and note whether `msg` wants an answer.
+
+        The replies made now are delivered through `msg`'s platform as they are made, and returned;
+        with `deliver` False they are only returned (a queued job saves them first, then delivers).
+        """
         if msg.is_blank:
             return []
         self.metrics.handled.inc()
@@ -106,48 +136,81 @@ class Pipeline:
         said: list[Reply] = []
 
         async def say_public(text: str) -> None:
-            said.append(await self._say(where, text, msg.message_id, msg.ts, on_text))
+            said.append(await self._say(where, text, msg.message_id, msg.ts, deliver))
 
         if await self.care.on_message(msg, addressed=speak.addressed(msg, self.settings.bot_name), say_public=say_public):
             await self.store.pending.clear(where)  # the disclosure comes first: the room's reply waits
             return said
-        replies = await self._settle(where, msg.ts, seen.before, seen.view, on_text)
+        replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver)
         decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode)
         self._why(decision)
         if decision.wait:
             await self.store.pending.keep(where, msg.message_id, msg.ts, speak.addressed(msg, self.settings.bot_name))
-            if not self.rules.settle:
-                replies += await self.tick(where, msg.ts, on_text)
+            if self.rules.settle:
+                await self._look_again(where, msg.ts, msg.ts)
+            else:
+                replies += await self.tick(where, msg.ts, deliver=deliver)
         return replies
 
     async def handle_private(
         self, platform: str, communities: Sequence[str], member: Member, text: str, ts: datetime | None = None
     ) -> bool:
-        """A member's private message to the bot (a DM); True when care answered it through the courier.
+        """A member's private message to the bot (a DM); True when care answered it, privately.
 
         `communities` are the ones the member shares with the bot on `platform`.
         Private talk is not stored in any channel's log.
         """
         return await self.care.on_private(platform, communities, member, text, ts)
 
-    async def tick(
-        self, where: ChannelRef, now: datetime | None = None, on_text: TextSink | None = None
-    ) -> list[Reply]:
+    async def tick(self, where: ChannelRef, now: datetime | None = None, *, deliver: bool = True) -> list[Reply]:
         """Give the conversation's pending reply if it is due at `now` (default: the clock)."""
         view = await self.store.settings.view(where, "")
-        return await self._settle(where, now or self.clock(), await self.we.recent(where), view, on_text)
+        return await self._settle(where, now or self.clock(), await self.we.recent(where), view, deliver)
 
-    async def awaiting_reply(self, where: ChannelRef) -> bool:
-        """True while a burst in `where` waits for the bot's answer (adapters show typing then)."""
-        return await self.store.pending.has(where)
-
-    async def settle(self, where: ChannelRef, on_text: TextSink | None = None) -> list[Reply]:
+    async def settle(self, where: ChannelRef) -> list[Reply]:
         """Let the room fall silent: tick once every wait (burst, question pause) has passed."""
         longest = max(self.rules.settle, self.rules.question_pause)
-        return await self.tick(where, self.clock() + longest + timedelta(seconds=1), on_text)
+        return await self.tick(where, self.clock() + longest + timedelta(seconds=1))
+
+    async def deliver(self, replies: Iterable[Reply]) -> None:
+        """Post replies made earlier (a queued job's, saved before) through their platforms."""
+        for reply in replies:
+            await self._send(reply.where, reply.text, reply.reply_to)
+
+    def work_queue(self, consumer: str = "") -> WorkQueue:
+        """The shared work stream (`work_queue` on), as `consumer` sees it."""
+        return self.store.work_queue(consumer)
+
+    def _next_look(self, last_ts: datetime, now: datetime) -> datetime | None:
+        """When a waiting reply is looked at again: the first of the settle wait and the
+        question pause, counted from the burst's last message, that is still ahead of `now`."""
+        for wait in sorted({self.rules.settle, self.rules.question_pause}):
+            if last_ts + wait > now:
+                return last_ts + wait
+        return None
+
+    async def _look_again(self, where: ChannelRef, last_ts: datetime, now: datetime) -> None:
+        """Schedule (or move) the conversation's reply item; only platforms this pipeline answers on get one."""
+        at = self._next_look(last_ts, now)
+        if at is None or where.platform not in self.platforms:
+            return
+        place = {"channel": where.channel} | ({"thread": where.thread} if where.thread else {})
+        await self.due.schedule(Due(REPLY, where.platform, where.community, where.conversation, at, place))
+
+    async def _reply_due(self, item: Due, now: datetime) -> None:
+        """The scheduler's "reply" item: the conversation may have settled."""
+        if self.engine is not None and item.platform not in self.platforms:
+            await self.due.schedule(replace(item, at=now + ELSEWHERE))  # another process serves that platform
+            return
+        # Looked at again if this worker dies mid-reply; a reply given meanwhile leaves nothing pending then.
+        await self.due.schedule(replace(item, at=now + timedelta(seconds=3 * self.settings.reply_timeout_s)))
+        place = ChannelRef(
+            platform=item.platform, community=item.community, channel=item.data["channel"], thread=item.data.get("thread")
+        )
+        await self.tick(place, now)
 
     async def _settle(
-        self, where: ChannelRef, now: datetime, recent: list[Linked], view: ChannelView, on_text: TextSink | None
+        self, where: ChannelRef, now: datetime, recent: list[Linked], view: ChannelView, deliver: bool
     ) -> list[Reply]:
         """Answer the pending burst if it is due at `now`; `recent` is the conversation up to now."""
         pending, replied = await self.store.pending.read(where, now, self.rules.rate_window)
@@ -160,6 +223,7 @@ class Pipeline:
         decision = speak.when_due(pending, group, view.mode, now, replied, self.rules)
         self._why(decision)
         if decision.wait:
+            await self._look_again(where, pending.last_ts, now)
             return []
         if not decision.speak or self.engine is None:
             await self.store.pending.clear(where)
@@ -171,22 +235,34 @@ class Pipeline:
             self._why(speak.Decision(True, "asked about someone's care: a fixed answer, never the model's"))
             text = REFUSAL
         else:
-            text = await self._generate(where, recent, group, view.persona, care, asked, bool(pending.addressed))
+            platform = self.platforms.get(where.platform) if deliver else None
+            if platform is None:
+                text = await self._generate(where, recent, group, view.persona, care, asked, bool(pending.addressed))
+            else:
+                async with platform.typing(where):
+                    text = await self._generate(where, recent, group, view.persona, care, asked, bool(pending.addressed))
         if not text:
             self._why(speak.Decision(False, "the model declined: it gave no reply"))
             await self.store.pending.clear(where)
             return []
         shown = f"{lead} {text}" if lead else text
-        await _emit(on_text, shown)
+        if deliver:
+            await self._send(where, shown, pending.last_id)
         reply = await self._remember(where, text, pending.last_id, now, shown=shown)
         await self.we.addressed_by_bot(where, targets, now)
         self.metrics.replied(pending.last_ts, self.clock())
         return [reply]
 
-    async def _say(self, where: ChannelRef, text: str, reply_to: str, now: datetime, on_text: TextSink | None) -> Reply:
+    async def _say(self, where: ChannelRef, text: str, reply_to: str, now: datetime, deliver: bool) -> Reply:
         """Say a fixed text (not generated) in `where`, stored like any reply."""
-        await _emit(on_text, text)
+        if deliver:
+            await self._send(where, text, reply_to)
         return await self._remember(where, text, reply_to, now)
+
+    async def _send(self, where: ChannelRef, text: str, reply_to: str | None) -> bool:
+        """Post through the conversation's platform; False when it has none here or it refused (it logs why)."""
+        platform = self.platforms.get(where.platform)
+        return platform is not None and await platform.send(where, text, reply_to=reply_to)
 
     async def _remember(
         self, where: ChannelRef, text: str, reply_to: str, now: datetime, shown: str | None = None
@@ -336,10 +412,3 @@ def whom_to_address(group: Group, recent: Sequence[Linked], bot_name: str, limit
     ordered = (*(i.msg.author_id for i in calls), *askers, *group.left_out, *reversed(company), *burst)
     return [m for m in dict.fromkeys(ordered) if m in group.members][:limit]
 
-
-async def _emit(sink: TextSink | None, text: str) -> None:
-    if sink is None or not text:
-        return
-    result = sink(text)
-    if inspect.isawaitable(result):
-        await result

@@ -3,13 +3,16 @@
 The core decides what to say and to whom; a `Platform` only carries it. Each
 adapter (Discord, Slack, the local room, a queue worker's REST clients)
 implements this with its SDK, and the pipeline is built with them, keyed by
-`name`, and never changed after. Sends report whether they arrived, so care can
-fall back to the next contact or the audit log instead of losing an alert.
+`name`, and never changed after. A platform that needs to ask the core
+something back (a community's care channel, the alerts a care contact may see)
+is given that lookup when it is built (`groupmind.ingress.Directory`). Sends
+report whether they arrived, so care can fall back to the next contact or the
+audit log instead of losing an alert.
 """
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Protocol
+from typing import AsyncContextManager, AsyncIterator, Protocol
 
 from groupmind.events import CareAlert, ChannelRef, Member
 
@@ -29,6 +32,13 @@ class Platform(Protocol):
 
     async def stream(self, where: ChannelRef, chunks: AsyncIterator[str], *, reply_to: str | None = None) -> bool:
         """Post a reply as it is written (edited in place, or sent whole where a platform cannot edit)."""
+        ...
+
+    def typing(self, where: ChannelRef) -> AsyncContextManager[None]:
+        """Show that the bot is writing in `where` while the block runs (a no-op where a platform cannot).
+
+        Never raises for a refused indicator: the reply after it matters more.
+        """
         ...
 
     async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:

@@ -160,8 +160,6 @@ async def replay(pipeline: Pipeline, paths: Iterable[Path], *, reply: bool) -> R
         else:
             for batch in _batches(read_log(path), _BATCH):
                 messages += await pipeline.ingest(batch)
-                for msg in batch:
-                    await care.observe_only(msg)
     seconds = time.perf_counter() - start
     return ReplaySummary(
         messages, replies, round(seconds, 3), round(messages / max(seconds, 1e-9), 1),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from itertools import count
-from typing import Any
+from typing import Iterable, Any, AsyncIterator
 
-from groupmind.events import ChatMessage
+from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
 
 _ids = count(1)
 
@@ -42,3 +43,56 @@ async def store_message(store: Any, we: Any, message: ChatMessage) -> Any:
     noted = await we.note(message)
     await store.append(message, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update)
     return noted
+
+
+class SpyPlatform:
+    """A `groupmind.platform.Platform` that remembers what the core asked it to deliver.
+
+    Members listed in `unreachable` cannot be reached privately (closed DMs, left).
+    """
+
+    def __init__(self, name: str = "local", *, unreachable: Iterable[str] = ()) -> None:
+        self.name = name
+        self.unreachable = set(unreachable)
+        self.sent: list[tuple[ChannelRef, str, str | None]] = []
+        """Posts in conversations: where, text, the message answered."""
+        self.private: list[tuple[str, str]] = []
+        """(member id, text) of every private message delivered."""
+        self.alerts: list[tuple[str, CareAlert, str]] = []
+        """(contact id, alert, text) of every alert delivered."""
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for _, text, _ in self.sent]
+
+    def said_to(self, member_id: str) -> list[str]:
+        return [text for who, text in self.private if who == member_id]
+
+    async def send(self, where: ChannelRef, text: str, *, reply_to: str | None = None) -> bool:
+        self.sent.append((where, text, reply_to))
+        return True
+
+    async def stream(self, where: ChannelRef, chunks: AsyncIterator[str], *, reply_to: str | None = None) -> bool:
+        return await self.send(where, "".join([chunk async for chunk in chunks]), reply_to=reply_to)
+
+    @asynccontextmanager
+    async def typing(self, where: ChannelRef) -> AsyncIterator[None]:
+        yield
+
+    async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
+        if member.id in self.unreachable:
+            return False
+        self.private.append((member.id, text))
+        return True
+
+    async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
+        if contact.id in self.unreachable:
+            return False
+        self.alerts.append((contact.id, alert, text))
+        return True
+
+    async def to_admins(self, where: ChannelRef, text: str) -> bool:
+        return False
+
+    async def member(self, community: str, member_id: str) -> Member | None:
+        return None

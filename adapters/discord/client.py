@@ -1,4 +1,4 @@
-"""The Discord client: gateway events in, the pipeline in the middle, replies out.
+"""The Discord client: gateway events in as `ChatMessage`, through the core's ingress.
 
 Which messages are answered is the pipeline's decision. The adapter only
 refuses to feed the bot its own messages: the pipeline already stored each
@@ -6,37 +6,31 @@ reply when it made it, so Discord's echo would be a duplicate. Other bots'
 messages are stored like anyone's (they are part of the conversation); the
 speak policy never answers a bot, so two bots cannot talk in a loop.
 
-The pipeline answers a burst once it settles, so every message re-arms a
-settle timer for its conversation; when it fires, the reply that came due is
-streamed (with "typing…" while one is pending) to the last message's channel.
+The client also carries the bot's way out (`DiscordPlatform`), so it is built
+first, the pipeline is built with its platform, and `serve` then starts it.
+Replies, "typing…" and care's private messages all leave through that platform.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Sequence
 
 import discord
 from discord import app_commands
 
 from adapters.discord.commands import GroupmindCommands
-from adapters.discord.courier import DiscordCourier
 from adapters.discord.membership import shared_guilds
-from adapters.discord.outbox import NO_PINGS, StreamedReply
-from adapters.discord.translate import PLATFORM, channel_ref, to_chat_message
-from adapters.settle import SettleTimers
-from groupmind import work
+from adapters.discord.outbox import NO_PINGS
+from adapters.discord.platform import CareChannel, DiscordPlatform
+from adapters.discord.translate import channel_ref, to_chat_message
 from groupmind.admin import Admin
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, Member, Reply
-from groupmind.pipeline import Pipeline, TextSink
+from groupmind.events import ChannelRef
+from groupmind.ingress import ingress
+from groupmind.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
-
-TYPING_REFRESH_S = 8.0
-"""Discord shows "typing…" for about ten seconds after each typing call."""
 
 _CONVERSATION_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 """Members' messages; joins, pins and other system notices are not conversation."""
@@ -57,22 +51,32 @@ def gateway_intents() -> discord.Intents:
 
 
 class DiscordAdapter(discord.Client):
-    """Translates Discord to `ChatMessage` for the pipeline, and the pipeline's replies back.
+    """Translates Discord to `ChatMessage` for the core; its `platform` carries the core's replies back.
 
     Args:
-        pipeline: stores every message and decides and makes the replies.
+        care_channel: the core's lookup of a community's private care channel (`Directory.care_channel`).
         dev_guilds: guilds that get the slash commands at once; none syncs them globally.
         options: passed to `discord.Client` (the intents are fixed).
     """
 
-    def __init__(self, pipeline: Pipeline, *, dev_guilds: Sequence[int] = (), **options: Any) -> None:
+    def __init__(self, care_channel: CareChannel, *, dev_guilds: Sequence[int] = (), **options: Any) -> None:
         super().__init__(intents=gateway_intents(), allowed_mentions=NO_PINGS, **options)
-        self.pipeline = pipeline
-        self.timers: SettleTimers[discord.Message] = SettleTimers(pipeline, self._tick)
+        self.platform = DiscordPlatform(self, care_channel)
         self.dev_guilds = tuple(dev_guilds)
         self.tree = app_commands.CommandTree(self)
+        self._pipeline: Pipeline | None = None
+
+    async def serve(self, pipeline: Pipeline, token: str) -> None:
+        """Log in and hand every event to `pipeline` (built with `self.platform`) until the client closes."""
+        assert pipeline.platforms.get(self.platform.name) is self.platform, "build the pipeline with this platform"
+        self._pipeline = pipeline
         self.tree.add_command(GroupmindCommands(Admin.for_pipeline(pipeline)))
-        pipeline.platforms[PLATFORM] = DiscordCourier(self, pipeline.store)  # care's private routes on Discord
+        await self.start(token)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        assert self._pipeline is not None, "events come only once serving"
+        return self._pipeline
 
     async def setup_hook(self) -> None:
         """Register `/groupmind` with Discord: per dev guild (instant) or globally (Discord takes a while)."""
@@ -83,11 +87,6 @@ class DiscordAdapter(discord.Client):
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
 
-    async def close(self) -> None:
-        """Stop waiting replies first, then disconnect."""
-        await self.timers.close()
-        await super().close()
-
     @property
     def me(self) -> discord.ClientUser:
         assert self.user is not None, "only called after login"
@@ -96,8 +95,6 @@ class DiscordAdapter(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         if message.author.id == self.me.id or message.type not in _CONVERSATION_TYPES:
             return
-        if message.guild is None and not message.author.bot and await self._care_in_private(message):
-            return  # care answered it privately; private care talk is kept out of every log
         guild_id = message.guild.id if message.guild else None
         if isinstance(message.channel, discord.PartialMessageable):
             where = await self.where(guild_id, message.channel.id)  # a thread the cache missed
@@ -105,42 +102,10 @@ class DiscordAdapter(discord.Client):
             where = channel_ref(guild_id, message.channel)
         if where is None:
             return
-        msg = to_chat_message(message, where, self.me)
-        if await work.offer(self.pipeline, msg, {"channel": str(message.channel.id), "message": str(message.id)}):
-            return  # a worker (maybe another process) answers it
-        await self._reply(where, message, lambda on_text: self.pipeline.handle(msg, on_text=on_text), typing=False)
-        self.timers.touch(where, message)
-
-    async def _care_in_private(self, message: discord.Message) -> bool:
-        """Hand a member's DM to care, for the servers they share with the bot; True when care answered it."""
-        author = message.author
-        guilds = await shared_guilds(self, author.id)
-        member = Member(id=str(author.id), display_name=author.display_name)
-        return await self.pipeline.handle_private(
-            PLATFORM, [str(g.id) for g in guilds], member, message.clean_content, message.created_at
-        )
-
-    async def _tick(self, where: ChannelRef, message: discord.Message) -> None:
-        """The conversation settled: stream the reply that came due, answering its last message."""
-        typing = self.pipeline.engine is not None and await self.pipeline.awaiting_reply(where)
-        await self._reply(where, message, lambda on_text: self.pipeline.tick(where, on_text=on_text), typing=typing)
-
-    async def _reply(
-        self,
-        where: ChannelRef,
-        message: discord.Message,
-        produce: Callable[[TextSink], Awaitable[list[Reply]]],
-        *,
-        typing: bool,
-    ) -> None:
-        reply = StreamedReply(message.channel, message)
-        try:
-            async with _typing(message.channel, typing):
-                if await produce(reply.feed):
-                    await reply.finish()
-        except discord.HTTPException as exc:
-            # The message is stored before any reply is sent; only the reply is lost.
-            log.warning("reply in %s not delivered: Discord answered %s (code %s)", where.conversation, exc.status, exc.code)
+        shared = None
+        if message.guild is None and not message.author.bot:  # a DM: care looks in the servers they share
+            shared = [str(g.id) for g in await shared_guilds(self, message.author.id)]
+        await ingress(self.pipeline, to_chat_message(message, where, self.me), private_in=shared)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if "content" not in payload.data or payload.message.author.id == self.me.id:
@@ -174,35 +139,19 @@ class DiscordAdapter(discord.Client):
         return channel_ref(guild_id, channel)
 
 
-@asynccontextmanager
-async def _typing(channel: discord.abc.Messageable, show: bool) -> AsyncIterator[None]:
-    """Show "typing…" in the background; a refused typing call never holds up or loses a reply."""
-    task = asyncio.create_task(_keep_typing(channel)) if show else None
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
+def discord_adapter(settings: Settings, care_channel: CareChannel) -> DiscordAdapter:
+    """The gateway client `groupmind run` uses: this process's shard, the configured dev guilds."""
+    shards = {"shard_id": settings.discord_shard_id, "shard_count": settings.discord_shard_count}
+    return DiscordAdapter(care_channel, dev_guilds=settings.discord_dev_guilds, **shards)
 
 
-async def _keep_typing(channel: discord.abc.Messageable) -> None:
-    while True:
-        try:
-            await channel.typing()
-        except discord.HTTPException as exc:
-            log.info("no typing indicator in %s: %s", getattr(channel, "id", "?"), exc.status)
-            return
-        await asyncio.sleep(TYPING_REFRESH_S)
-
-
-async def run_discord(pipeline: Pipeline, settings: Settings) -> None:
+async def run_discord(client: DiscordAdapter, pipeline: Pipeline, settings: Settings) -> None:
     """Log in with the configured token and serve until the process is stopped."""
     if settings.discord_token is None:
         raise DiscordStartError("no Discord token: set GROUPMIND_DISCORD_TOKEN")
-    shards = {"shard_id": settings.discord_shard_id, "shard_count": settings.discord_shard_count}
-    async with DiscordAdapter(pipeline, dev_guilds=settings.discord_dev_guilds, **shards) as client:
+    async with client:
         try:
-            await client.start(settings.discord_token.get_secret_value())
+            await client.serve(pipeline, settings.discord_token.get_secret_value())
         except discord.LoginFailure:
             raise DiscordStartError(
                 "Discord refused the token in GROUPMIND_DISCORD_TOKEN; copy it again from the Developer Portal (Bot → Reset Token)"

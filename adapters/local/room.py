@@ -13,12 +13,15 @@ Care happens in private, so the room shows it the way each person would see
 it: the bot's private messages to a member on `[private to NAME]` lines, care
 alerts as the care contact receives them on `[care-alert]` lines. A member
 answers the bot privately with `NAME (private): text`. A care contact who never
-spoke in the room has "left" it, so their alert falls back to the next one. The
-care rounds (quiet members, follow-ups, reminders) run as the room's clock moves.
+spoke in the room has "left" it, so their alert falls back to the next one.
 
-The bot answers a burst once it settles, so the room ticks the pipeline: a
-script at its end (the room falls silent), the terminal whenever nobody typed
-for the settle time. With `explain`, every speak decision is shown as `[why]`.
+The room has no clock of its own work: it drives the core's scheduler with its
+own time. Before each line it runs the due care rounds (quiet members,
+follow-ups, reminders) at the line's time; the line itself settles the burst
+before it; a script's end lets the room fall silent; the terminal runs all due
+work (settled replies too) while nobody types. Everything the room prints comes
+through `RoomScreen`, the room's `Platform`. With `explain`, every speak
+decision is shown as `[why]`.
 
 Nothing a member types can pass for the bot or the room itself: every line the
 room prints goes through `terminal_safe` (no escape sequences, carriage
@@ -37,13 +40,13 @@ import re
 import sys
 import threading
 import uuid
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable, TextIO
+from typing import AsyncIterator, Awaitable, Callable, Iterable, Iterator, TextIO
 
 from groupmind.admin import Admin, is_command, split_command
 from groupmind.admin.privacy import save_export
-from groupmind.care.rounds import run_rounds
 from groupmind.events import (
     MAX_ID_CHARS,
     AdminCommand,
@@ -58,12 +61,12 @@ from groupmind.events import (
     utcnow,
 )
 from groupmind.names import same_name
+from groupmind.care.service import CARE_KINDS
 from groupmind.pipeline import Pipeline
 
 PLATFORM = "local"
 PRIVATE = " (private)"
 """A speaker name ending with this talks to the bot privately."""
-ROUNDS_EVERY = timedelta(minutes=15)
 MAX_TYPED_NAME = 64
 """Typed in a terminal, a longer "name" before the first colon is prose of the default speaker."""
 # A leading bracket that starts with digits and a dash is meant as a timestamp, valid or not.
@@ -185,36 +188,124 @@ class RoomClock:
         return self._script_time or utcnow()
 
 
-class LocalRoom:
-    """A room of named members talking with the bot through the pipeline."""
+Seen = Callable[[str, str, str], Awaitable[bool]]
+"""`seen(platform, community, member_id)`: the core's answer, whether the member ever spoke there."""
 
-    def __init__(
-        self,
-        pipeline: Pipeline,
-        clock: RoomClock,
-        out: TextIO = sys.stdout,
-        community: str = "local",
-        channel: str = "room",
-        admins: Iterable[str] = (),
-        explain: bool = False,
-    ) -> None:
-        self.pipeline = pipeline
-        self.admin = Admin.for_pipeline(pipeline)
+
+class RoomScreen:
+    """The room's `Platform`: what the bot says, privately or not, as lines on the terminal.
+
+    Args:
+        out: where the room prints.
+        bot_name: who the bot's lines are from.
+        admins: the room's admins (`--admin`), who read what admins must know.
+        seen: the core's lookup (`Directory.seen`); a care contact never seen here has left the room.
+    """
+
+    name = PLATFORM
+
+    def __init__(self, out: TextIO, bot_name: str, *, admins: Iterable[str] = (), seen: Seen) -> None:
+        self.out = out
+        self.bot_name = bot_name
         self.admin_names = list(dict.fromkeys(admins))
-        self.admins = {name.casefold() for name in self.admin_names}
+        self.seen = seen
         self._held: list[str] | None = None
         """What the admins are told while a command runs, shown after its result (the invoker reads theirs first)."""
-        if explain:
-            pipeline.explain = self._explain
+
+    async def send(self, where: ChannelRef, text: str, *, reply_to: str | None = None) -> bool:
+        """The bot's line in the room."""
+        self.write(f"{self.bot_name}: ")
+        self.write(text)
+        self.write("\n")
+        return True
+
+    async def stream(self, where: ChannelRef, chunks: AsyncIterator[str], *, reply_to: str | None = None) -> bool:
+        """The bot's line, printed as it comes; it ends its line even when cut short."""
+        started = False
+        try:
+            async for chunk in chunks:
+                if not started:
+                    self.write(f"{self.bot_name}: ")
+                    started = True
+                self.write(chunk)
+        finally:
+            if started:
+                self.write("\n")
+        return started
+
+    @asynccontextmanager
+    async def typing(self, where: ChannelRef) -> AsyncIterator[None]:
+        yield
+
+    async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
+        """The room's private route to a member: a `[private to NAME]` line."""
+        self.lines(f"[private to {member.display_name}]", text)
+        return True
+
+    async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
+        """An alert as the care contact receives it; one who never spoke here has left the room."""
+        if not await self.seen(PLATFORM, alert.where.community, contact.id):
+            return False
+        self.lines(f"[care-alert] to {contact.display_name}:", text)
+        return True
+
+    async def to_admins(self, where: ChannelRef, text: str) -> bool:
+        """What the room's admins (`--admin`) must know, on each one's `[private to NAME]` lines."""
+        lines = "".join(f"[private to {name}] {line}\n" for name in self.admin_names for line in text.splitlines())
+        if self._held is not None:
+            self._held.append(lines)
+        else:
+            self.write(lines)
+        return bool(self.admin_names)
+
+    async def member(self, community: str, member_id: str) -> Member | None:
+        """Room members are known by the name they spoke under; None for one never seen here."""
+        return Member(id=member_id, display_name=member_id) if await self.seen(PLATFORM, community, member_id) else None
+
+    def why(self, reason: str) -> None:
+        """A speak decision's reason (`--explain`)."""
+        self.lines("[why]", reason)
+
+    @contextmanager
+    def holding(self) -> Iterator[list[str]]:
+        """Keep what the admins are told inside the block, for the caller to print after."""
+        self._held = held = []
+        try:
+            yield held
+        finally:
+            self._held = None
+
+    def lines(self, prefix: str, text: str) -> None:
+        """Print `text` with `prefix` starting each of its lines, so none passes for another speaker's."""
+        self.write("".join(f"{prefix} {line}\n" for line in text.splitlines() or [""]))
+
+    def write(self, text: str) -> None:
+        """The one way out to the terminal: whatever the room prints is made terminal-safe here."""
+        self.out.write(terminal_safe(text))
+        self.out.flush()
+
+
+class LocalRoom:
+    """A room of named members talking with the bot through the pipeline.
+
+    Args:
+        pipeline: built with this room's `RoomScreen` among its platforms.
+        clock: the room's clock, also the pipeline's.
+        community, channel: where the room's conversation is kept.
+    """
+
+    def __init__(self, pipeline: Pipeline, clock: RoomClock, *, community: str = "local", channel: str = "room") -> None:
+        screen = pipeline.platforms.get(PLATFORM)
+        assert isinstance(screen, RoomScreen), "build the pipeline with a RoomScreen"
+        self.pipeline = pipeline
+        self.screen = screen
+        self.admin = Admin.for_pipeline(pipeline)
+        self.admins = {name.casefold() for name in screen.admin_names}
         self.clock = clock
-        self.out = out
         self.community = community
         self.channel = channel
         self._run = uuid.uuid4().hex[:8]
         self._count = 0
-        self._started = False
-        self._rounds_at: datetime | None = None
-        pipeline.platforms[PLATFORM] = self
 
     def _message(self, line: RoomLine) -> ChatMessage:
         self._count += 1
@@ -233,16 +324,16 @@ class LocalRoom:
     def _echo(self, name: str, text: str, suffix: str = "") -> None:
         """Print a member's line: their label, then their text folded onto that one line."""
         label = member_label(name, self.pipeline.settings.bot_name)
-        self._write(f"{label}{suffix}: {_FOLD.join(text.splitlines())}\n")
+        self.screen.write(f"{label}{suffix}: {_FOLD.join(text.splitlines())}\n")
 
     @property
     def where(self) -> ChannelRef:
         return ChannelRef(platform=PLATFORM, community=self.community, channel=self.channel)
 
     async def say(self, line: RoomLine, *, echo: bool) -> None:
-        """One member speaks; a reply that came due streams to `out` as it is generated."""
+        """One member speaks; a reply that came due is printed after their line."""
         self.clock.advance(line.ts)
-        await self.rounds()
+        await self._run_due(CARE_KINDS)
         if line.name.endswith(PRIVATE):
             await self.say_privately(RoomLine(line.name.removesuffix(PRIVATE).strip(), line.text, line.ts), echo=echo)
             return
@@ -254,8 +345,7 @@ class LocalRoom:
         if is_command(msg.text):
             await self.command(msg)
             return
-        await self.pipeline.handle(msg, on_text=self._show())
-        self._end_reply()
+        await self.pipeline.handle(msg)
 
     async def say_privately(self, line: RoomLine, *, echo: bool) -> None:
         """A member writes to the bot privately (a DM on a real platform)."""
@@ -265,73 +355,22 @@ class LocalRoom:
         if echo:
             self._echo(member.display_name, line.text, PRIVATE)
         if not await self.pipeline.handle_private(PLATFORM, [self.community], member, line.text, self.clock()):
-            self._write(
+            self.screen.write(
                 f"[gm] {member.display_name}, I only talk privately when I've checked in with you; "
                 "say it in the room.\n"
             )
 
-    async def rounds(self) -> None:
-        """Run the care rounds when the room's clock has moved on enough (script time or wall time)."""
-        now = self.clock()
-        if self._rounds_at is not None and now - self._rounds_at < ROUNDS_EVERY:
-            return
-        self._rounds_at = now
-        await run_rounds(self.pipeline.care, now)
-
-    async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
-        """The room's private route to a member: a `[private to NAME]` line."""
-        self._end_reply()
-        self._lines(f"[private to {member.display_name}]", text)
-        return True
-
-    async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
-        """An alert as the care contact receives it; one who never spoke here has left the room."""
-        if await self.pipeline.store.activity(PLATFORM, self.community, contact.id) is None:
-            return False
-        self._end_reply()
-        self._lines(f"[care-alert] to {contact.display_name}:", text)
-        return True
-
-    async def to_admins(self, where: ChannelRef, text: str) -> bool:
-        """What the room's admins (`--admin`) must know, on each one's `[private to NAME]` lines."""
-        lines = "".join(f"[private to {name}] {line}\n" for name in self.admin_names for line in text.splitlines())
-        if self._held is not None:
-            self._held.append(lines)
-        else:
-            self._end_reply()
-            self._write(lines)
-        return bool(self.admin_names)
+    async def _run_due(self, kinds: frozenset[str] | None = None) -> None:
+        """Run the scheduler's due work at the room's time."""
+        await self.pipeline.scheduler.run_due(self.clock(), kinds=kinds)
 
     async def tick(self) -> None:
-        """Time passed with nobody speaking: let a pending reply come."""
-        await self.rounds()
-        await self.pipeline.tick(self.where, on_text=self._show())
-        self._end_reply()
+        """Time passed with nobody speaking: run what came due (a settled reply, the care rounds)."""
+        await self._run_due()
 
     async def fall_silent(self) -> None:
         """The room goes quiet for good (end of a script): every pending reply is decided."""
-        await self.pipeline.settle(self.where, on_text=self._show())
-        self._end_reply()
-
-    def _explain(self, reason: str) -> None:
-        self._end_reply()
-        self._lines("[why]", reason)
-
-    def _show(self) -> Callable[[str], None]:
-        self._started = False
-
-        def show(text: str) -> None:
-            if not self._started:
-                self._write(f"{self.pipeline.settings.bot_name}: ")
-                self._started = True
-            self._write(text)
-
-        return show
-
-    def _end_reply(self) -> None:
-        if self._started:
-            self._write("\n")
-            self._started = False
+        await self.pipeline.settle(self.where)
 
     async def command(self, msg: ChatMessage) -> None:
         """Run a `/gm` line as an admin command from its speaker and print the result."""
@@ -343,75 +382,56 @@ class LocalRoom:
             name=name,
             args=args,
         )
-        self._held = []
-        try:
+        with self.screen.holding() as held:
             result = await self.admin.execute(cmd)
-        finally:
-            held, self._held = self._held, None
         self._print_result(result, msg.author_name)
-        self._write("".join(held))
+        self.screen.write("".join(held))
 
     def _print_result(self, result: CommandResult, invoker: str) -> None:
         prefix = f"[private to {invoker}]" if result.private else "[gm]"
         text = result.text
         if result.file is not None:
             text += f"\nfile: {save_export(result.file, self.pipeline.settings.data_dir)}"
-        self._lines(prefix, text)
+        self.screen.lines(prefix, text)
 
     async def run_script(self, lines: Iterable[str]) -> None:
         """Feed every line of a script, echoing the transcript."""
-        try:
-            for number, raw in enumerate(lines, start=1):
-                if not raw.strip() or raw.lstrip().startswith("#"):
-                    continue
-                line = parse_line(raw)
-                if line is None:
-                    self._warn(f"script line {number}: expected 'name: text', skipped")
-                    continue
-                if line.problem:
-                    self._warn(f"script line {number}: {line.problem}; {_KEPT}")
-                await self.say(line, echo=True)
-            await self.fall_silent()
-        finally:  # also on Ctrl-C: a reply cut short still ends its line
-            self._end_reply()
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip() or raw.lstrip().startswith("#"):
+                continue
+            line = parse_line(raw)
+            if line is None:
+                self._warn(f"script line {number}: expected 'name: text', skipped")
+                continue
+            if line.problem:
+                self._warn(f"script line {number}: {line.problem}; {_KEPT}")
+            await self.say(line, echo=True)
+        await self.fall_silent()
 
     async def run_interactive(self, default_name: str) -> None:
-        """Read lines from the terminal until EOF or /quit."""
-        self._write(
+        """Read lines from the terminal until EOF or /quit; due work runs while nobody types."""
+        self.screen.write(
             f"groupmind room: type 'name: text' to speak as anyone (plain lines are {default_name}); "
             f"address {self.pipeline.settings.bot_name} by name; /gm help for commands; /quit to leave.\n"
         )
-        settle = max(self.pipeline.settings.burst_settle_s, 1.0)
         lines = typed_lines()
-        try:
-            while True:
-                self._write("> ")
-                typed = asyncio.ensure_future(lines.get())
-                while not (await asyncio.wait({typed}, timeout=settle))[0]:
-                    await self.tick()
-                raw = typed.result()
-                if raw is None:
-                    await self.fall_silent()
-                    return
-                if raw.strip() in ("/quit", "/exit"):
-                    return
-                line = parse_line(raw, default_name)
-                if line is None:
-                    continue
-                if line.problem:
-                    self._warn(f"{line.problem}; {_KEPT}")
-                await self.say(line, echo=False)
-        finally:  # also on Ctrl-C: a reply cut short still ends its line
-            self._end_reply()
-
-    def _lines(self, prefix: str, text: str) -> None:
-        """Print `text` with `prefix` starting each of its lines, so none passes for another speaker's."""
-        self._write("".join(f"{prefix} {line}\n" for line in text.splitlines() or [""]))
+        while True:
+            self.screen.write("> ")
+            typed = asyncio.ensure_future(lines.get())
+            while not (await asyncio.wait({typed}, timeout=self.pipeline.scheduler.every_s))[0]:
+                await self.tick()
+            raw = typed.result()
+            if raw is None:
+                await self.fall_silent()
+                return
+            if raw.strip() in ("/quit", "/exit"):
+                return
+            line = parse_line(raw, default_name)
+            if line is None:
+                continue
+            if line.problem:
+                self._warn(f"{line.problem}; {_KEPT}")
+            await self.say(line, echo=False)
 
     def _warn(self, text: str) -> None:
         print(terminal_safe(text), file=sys.stderr, flush=True)
-
-    def _write(self, text: str) -> None:
-        """The one way out to the terminal: whatever the room prints is made terminal-safe here."""
-        self.out.write(terminal_safe(text))
-        self.out.flush()

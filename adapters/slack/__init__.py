@@ -1,8 +1,9 @@
 """Slack: Socket Mode by default (no public URL needed), HTTP mode with signed requests.
 
-`run(settings, pipeline)` is what `groupmind run` calls; `connected()` is the same
-connection as a context manager, for tests and for a process that runs several
-adapters side by side.
+`slack_platform(settings, alerts_for)` is the bot's way out, for the pipeline to
+be built with; `run(settings, pipeline)` is what `groupmind run` then calls, and
+`connected()` is the same connection as a context manager, for tests and for a
+process that runs several adapters side by side.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from typing import AsyncIterator
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.slack.app import CommandRunner, SlackAdapter, SlackConfigError, check_settings
+from adapters.slack.app import CommandRunner, SlackAdapter, SlackConfigError, check_settings, slack_platform
+from adapters.slack.platform import SlackPlatform
 from groupmind.config import Settings
 from groupmind.pipeline import Pipeline
 
-__all__ = ["CommandRunner", "SlackAdapter", "SlackConfigError", "check_settings", "configured", "connected", "run"]
+__all__ = [
+    "CommandRunner", "SlackAdapter", "SlackConfigError", "SlackPlatform",
+    "check_settings", "configured", "connected", "run", "slack_platform",
+]  # fmt: skip
 
 EVENTS_PATH = "/slack/events"
 
@@ -41,7 +46,6 @@ async def connected(
         try:
             yield adapter
         finally:
-            await adapter.timers.close()
             await handler.close_async()
         return
     runner = web.AppRunner(adapter.app.web_app(path=EVENTS_PATH))
@@ -52,7 +56,6 @@ async def connected(
         adapter.http_url = f"http://{host}:{port}{EVENTS_PATH}"
         yield adapter
     finally:
-        await adapter.timers.close()
         await runner.cleanup()
 
 

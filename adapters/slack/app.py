@@ -1,27 +1,25 @@
-"""The Slack adapter: a slack-bolt AsyncApp that turns events into pipeline calls.
+"""The Slack adapter: a slack-bolt AsyncApp that turns events into `ChatMessage` for the core's ingress.
 
 Bolt acks every event before our listener runs, so Slack's 3-second deadline is
 met however long the model takes. Slack redelivers an event it thinks was lost
 (`x-slack-retry-num` over HTTP, `retry_attempt` in a Socket Mode envelope), and
 a mention arrives twice, as `app_mention` and as `message.channels`: both cases
-carry the same channel and `ts`, so one atomic claim in Redis lets exactly one
-delivery through.
+carry the same channel and `ts`, so the ingress lets exactly one delivery
+through.
 
-A direct message goes to the care layer first (`Pipeline.handle_private`); only
-talk that is not care reaches the ordinary reply path. The adapter gives the care
-layer its private routes (`SlackCourier`: DMs and alert DMs) and publishes the
-App Home tab (`CareHome`).
+A direct message goes to the care layer first (the ingress's `private_in`);
+only talk that is not care reaches the ordinary reply path. Replies and care's
+private messages leave through `SlackPlatform`, which the pipeline is built
+with; the adapter also publishes the App Home tab when a member opens it.
 """
 
 from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
-import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     async_default_handlers,
@@ -29,32 +27,18 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import SlashCommands
-from adapters.slack.courier import SlackCourier
-from adapters.slack.home import CareHome
-from adapters.slack.names import DisplayNames, api_error
-from adapters.slack.outgoing import SlackSender
-from adapters.slack.translate import (
-    PLATFORM,
-    is_from_bot,
-    is_talk,
-    mentioned_ids,
-    render_text,
-    slack_time,
-    thread_of,
-    to_chat_message,
-)
-from adapters.settle import SettleTimers
-from groupmind import work
+from adapters.slack.names import DisplayNames
+from adapters.slack.platform import SlackPlatform
+from adapters.slack.translate import PLATFORM, is_from_bot, is_talk, mentioned_ids, render_text, thread_of, to_chat_message
 from groupmind.admin import Admin
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, Member, Reply
-from groupmind.pipeline import Pipeline, TextSink
+from groupmind.events import CareAlert, ChannelRef
+from groupmind.ingress import ingress
+from groupmind.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 3
-DELIVERY_TTL_S = 3600
-"""How long a handled message is remembered; Slack stops retrying after minutes."""
 
 
 CommandRunner = Callable[[str, dict[str, Any], AsyncRespond], Awaitable[None]]
@@ -90,32 +74,36 @@ def web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+CareAlertsFor = Callable[[str, str, str], Awaitable[Sequence[CareAlert] | None]]
+"""`alerts_for(platform, community, member_id)`: the core's lookup (`Directory.alerts_for`)."""
+
+
+def slack_platform(settings: Settings, alerts_for: CareAlertsFor) -> SlackPlatform:
+    """The bot's way out on Slack, over a Web API client made from `settings`."""
+    return SlackPlatform(
+        web_client(settings), partial(alerts_for, PLATFORM), settings.bot_name,
+        reply_in_thread=settings.slack_reply_in_thread,
+    )  # fmt: skip
+
+
 class SlackAdapter:
     """One Slack workspace connection feeding the pipeline.
 
     Args:
-        pipeline: where messages go (listen-only pipelines store without answering).
-        settings: the `slack_*` settings; the bot token is read from here.
-        client: the Web API client; built from `settings` when not given.
+        pipeline: where messages go (listen-only pipelines store without answering); it was
+            built with a `SlackPlatform`, whose client this connection uses.
+        settings: the `slack_*` settings.
         run_command: handles `/groupmind`; by default the admin layer (`SlashCommands`).
     """
 
-    def __init__(
-        self,
-        pipeline: Pipeline,
-        settings: Settings,
-        client: AsyncWebClient | None = None,
-        run_command: CommandRunner | None = None,
-    ) -> None:
+    def __init__(self, pipeline: Pipeline, settings: Settings, run_command: CommandRunner | None = None) -> None:
+        platform = pipeline.platforms.get(PLATFORM)
+        assert isinstance(platform, SlackPlatform), "build the pipeline with a SlackPlatform"
         self.pipeline = pipeline
         self.settings = settings
-        self.client = client or web_client(settings)
+        self.platform = platform
+        self.client = platform.client
         self.names = DisplayNames(self.client)
-        self.sender = SlackSender(self.client)
-        self.home = CareHome(self.client, partial(pipeline.care.alerts_for, PLATFORM), settings.bot_name)
-        self.courier = SlackCourier(self.sender, self.home)
-        pipeline.platforms["slack"] = self.courier  # the care layer's private routes: DMs, alerts
-        self.timers: SettleTimers[tuple[str, str | None]] = SettleTimers(pipeline, self._tick)
         self.http_url: str | None = None
         """Where Slack should send events, once serving in HTTP mode."""
         self.app = AsyncApp(
@@ -148,68 +136,18 @@ class SlackAdapter:
         elif subtype == "message_deleted":
             await self._deleted(team, event)
         elif is_talk(event) and event.get("ts"):
-            if event.get("channel_type") == "im" and await self._private(team, event, context.bot_user_id):
-                return
             await self._said(team, event, context.bot_user_id)
 
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
         """The member opened the Home tab (not the Messages tab): show them their view."""
         team = body.get("team_id") or context.team_id
         if event.get("tab") == "home" and team and event.get("user"):
-            await self.home.publish(team, str(event["user"]))
-
-    async def _private(self, team: str, event: Mapping[str, Any], bot_user_id: str | None) -> bool:
-        """A DM to the bot goes to the care layer first; True when care answered it (or it was seen before).
-
-        Care answers through the courier, by DM; talk that is not care is left to
-        the ordinary reply path (False).
-        """
-        claim = f"private:{event['channel']}:{event['ts']}"
-        if not await self.pipeline.store.first_delivery(PLATFORM, team, claim, DELIVERY_TTL_S):
-            return True
-        names = await self._names(event, bot_user_id)
-        user = str(event["user"])
-        member = Member(id=user, display_name=names.get(user, user))
-        text = render_text(event.get("text") or "", names)
-        return await self.pipeline.handle_private(PLATFORM, [team], member, text, slack_time(str(event["ts"])))
+            await self.platform.home.publish(team, str(event["user"]))
 
     async def _said(self, team: str, event: Mapping[str, Any], bot_user_id: str | None) -> None:
-        claim = f"{event['channel']}:{event['ts']}"
-        if not await self.pipeline.store.first_delivery(PLATFORM, team, claim, DELIVERY_TTL_S):
-            log.debug("already handled %s", claim)
-            return
         names = await self._names(event, bot_user_id)
         msg = to_chat_message(event, team, names, bot_user_id)
-        target = (str(event["channel"]), self._reply_thread(event))
-        if await work.offer(self.pipeline, msg, {"channel": target[0], **({"thread": target[1]} if target[1] else {})}):
-            return  # a worker (maybe another process) answers it
-        await self._reply(target, lambda on_text: self.pipeline.handle(msg, on_text=on_text))
-        self.timers.touch(msg.where, target)
-
-    async def _tick(self, where: ChannelRef, target: tuple[str, str | None]) -> None:
-        """The conversation settled: give the reply that came due, in the last message's thread."""
-        await self._reply(target, lambda on_text: self.pipeline.tick(where, on_text=on_text))
-
-    async def _reply(
-        self, target: tuple[str, str | None], produce: Callable[[TextSink], Awaitable[list[Reply]]]
-    ) -> None:
-        """Stream whatever reply `produce` gives into `target` (channel, thread)."""
-        channel, thread = target
-        stream = self.sender.stream(channel, thread)
-        try:
-            replies = await produce(stream.feed)
-            await stream.finish(replies[0].text if replies else "")
-        except (SlackApiError, aiohttp.ClientError) as exc:
-            # The message is stored already; only the reply is lost, and it says why.
-            log.warning("reply in %s failed: %s", channel, api_error(exc))
-
-    def _reply_thread(self, event: Mapping[str, Any]) -> str | None:
-        """The thread to answer in: the message's own thread, or (per setting) a new one on it."""
-        if thread := thread_of(event):
-            return thread
-        if self.settings.slack_reply_in_thread and event.get("channel_type") != "im":
-            return str(event["ts"])
-        return None
+        await ingress(self.pipeline, msg, private_in=[team] if event.get("channel_type") == "im" else None)
 
     async def _names(self, message: Mapping[str, Any], bot_user_id: str | None) -> dict[str, str]:
         """Display names of a message's author and everyone it mentions; the bot is `bot_name`."""

@@ -7,6 +7,7 @@ seen by their new name within `ttl_s`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -58,6 +59,7 @@ class DisplayNames:
         self.max_size = max_size
         self.clock = clock
         self._cache: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._looking: dict[str, asyncio.Future[str]] = {}
 
     def remember(self, user_id: str, name: str) -> None:
         self._cache[user_id] = (self.clock() + self.ttl_s, name)
@@ -66,10 +68,20 @@ class DisplayNames:
             self._cache.popitem(last=False)
 
     async def name(self, user_id: str) -> str:
-        """The member's display name; their id if Slack cannot say (the message is kept either way)."""
+        """The member's display name; their id if Slack cannot say (the message is kept either way).
+
+        Messages handled side by side (a burst, Slack's retries of one event) share one lookup per member.
+        """
         cached = self._cache.get(user_id)
         if cached is not None and cached[0] > self.clock():
             return cached[1]
+        lookup = self._looking.get(user_id)
+        if lookup is None:
+            lookup = self._looking[user_id] = asyncio.ensure_future(self._look_up(user_id))
+            lookup.add_done_callback(lambda _: self._looking.pop(user_id, None))
+        return await asyncio.shield(lookup)
+
+    async def _look_up(self, user_id: str) -> str:
         try:
             response = await self.client.users_info(user=user_id)
         except (SlackApiError, aiohttp.ClientError) as exc:

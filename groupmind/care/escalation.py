@@ -131,10 +131,3 @@ class Escalation:
         self.counts["reminders"] += 1
         return True
 
-    async def alerts_for(
-        self, platform: str, community: str, member_id: str, contacts: Sequence[Member]
-    ) -> list[CareAlert] | None:
-        """The unresolved alerts a care contact may see; None when `member_id` is not one of `contacts`."""
-        if member_id not in {c.id for c in contacts}:
-            return None
-        return [a for a in await self.alerts.list(platform, community) if a.member.id != member_id]

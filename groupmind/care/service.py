@@ -152,11 +152,6 @@ class CareService:
         await self._refine(msg, assessment)
         return True
 
-    async def alerts_for(self, platform: str, community: str, member_id: str) -> list[CareAlert] | None:
-        """The unresolved alerts a care contact may see; None when `member_id` is not a care contact."""
-        config = await read_config(self.store, platform, community)
-        return await self.escalation.alerts_for(platform, community, member_id, config.contacts)
-
     # -- due work ------------------------------------------------------------------
 
     async def run_due(self, item: Due, now: datetime) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Mapping, Protocol
+from typing import Collection, Mapping, Protocol
 
 from redis.asyncio import Redis
 
@@ -68,8 +68,11 @@ class DueWork(Protocol):
         """Drop a waiting item; nothing happens if there is none."""
         ...
 
-    async def take(self, now: datetime, limit: int = 100) -> list[Due]:
-        """Remove and return up to `limit` items due at `now`, earliest first; each is taken by one caller only."""
+    async def take(self, now: datetime, limit: int = 100, *, kinds: Collection[str] | None = None) -> list[Due]:
+        """Remove and return up to `limit` items due at `now`, earliest first; each is taken by one caller only.
+
+        With `kinds`, only items of those kinds are taken; the others stay waiting.
+        """
         ...
 
     async def next_at(self) -> datetime | None:
@@ -82,16 +85,27 @@ class DueWork(Protocol):
 
 
 _TAKE = """
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[3])
+local limit = tonumber(ARGV[2])
+local wanted = nil
+if #ARGV > 3 then
+  wanted = {}
+  for i = 4, #ARGV do wanted[ARGV[i]] = true end
+end
 local out = {}
 for i = 1, #ids, 2 do
-  redis.call('ZREM', KEYS[1], ids[i])
-  local data = redis.call('HGET', KEYS[2], ids[i])
-  redis.call('HDEL', KEYS[2], ids[i])
-  table.insert(out, ids[i]); table.insert(out, ids[i + 1]); table.insert(out, data or '{}')
+  if #out >= 3 * limit then break end
+  if wanted == nil or wanted[string.match(ids[i], '^[^\\31]*')] then
+    redis.call('ZREM', KEYS[1], ids[i])
+    local data = redis.call('HGET', KEYS[2], ids[i])
+    redis.call('HDEL', KEYS[2], ids[i])
+    table.insert(out, ids[i]); table.insert(out, ids[i + 1]); table.insert(out, data or '{}')
+  end
 end
 return out
 """
+_SCANNED = 1_000
+"""Due items looked through for ones of the wanted kinds, per take."""
 
 
 class RedisDueWork:
@@ -114,8 +128,9 @@ class RedisDueWork:
         pipe.hdel(DATA, member)
         await pipe.execute()
 
-    async def take(self, now: datetime, limit: int = 100) -> list[Due]:
-        flat = await self._take(keys=[AT, DATA], args=[repr(_epoch(now)), limit])
+    async def take(self, now: datetime, limit: int = 100, *, kinds: Collection[str] | None = None) -> list[Due]:
+        scan = limit if kinds is None else max(limit, _SCANNED)
+        flat = await self._take(keys=[AT, DATA], args=[repr(_epoch(now)), limit, scan, *(kinds or ())])
         return [_item(flat[i], float(flat[i + 1]), flat[i + 2]) for i in range(0, len(flat), 3)]
 
     async def next_at(self) -> datetime | None:
@@ -144,8 +159,11 @@ class MemoryDueWork:
     async def cancel(self, kind: str, platform: str, community: str, key: str) -> None:
         self._items.pop(_SEP.join((kind, platform, community, key)), None)
 
-    async def take(self, now: datetime, limit: int = 100) -> list[Due]:
-        due = sorted((i for i in self._items.values() if _epoch(i.at) <= _epoch(now)), key=lambda i: (_epoch(i.at), i.id))
+    async def take(self, now: datetime, limit: int = 100, *, kinds: Collection[str] | None = None) -> list[Due]:
+        due = sorted(
+            (i for i in self._items.values() if _epoch(i.at) <= _epoch(now) and (kinds is None or i.kind in kinds)),
+            key=lambda i: (_epoch(i.at), i.id),
+        )
         for item in due[:limit]:
             del self._items[item.id]
         return due[:limit]

@@ -26,6 +26,8 @@ from groupmind.events import ChannelRef, ChatMessage, sanitize_text, truncate_te
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.audit import AuditLog, RedisAuditLog
 from groupmind.store.drift import DriftState, RedisDriftState
+from groupmind.store.due import DueWork, RedisDueWork
+from groupmind.store.work_queue import WorkQueue
 from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
 from groupmind.store.pending import PendingRepo, RedisPending
 from groupmind.store.settings import RedisSettings, SettingsRepo
@@ -110,6 +112,12 @@ class Store:
         """The drift watch's measures per conversation."""
         self.profiles: ProfilesRepo = RedisProfiles(redis)
         """Member profiles (share of voice, topics, whom they answer)."""
+        self.due: DueWork = RedisDueWork(redis)
+        """Work that falls due later: settled replies, care follow-ups, reminders, quiet sweeps."""
+
+    def work_queue(self, consumer: str = "") -> WorkQueue:
+        """The shared work stream (`work_queue` on), as `consumer` sees it."""
+        return WorkQueue(self.redis, consumer)
 
     async def ping(self) -> bool:
         """Whether the server answers (a health check; it does not wait through a reconnect)."""

@@ -19,8 +19,7 @@ import discord
 import pytest
 import yarl
 
-from adapters.discord.courier import DiscordCourier
-from adapters.discord.client import DiscordAdapter, DiscordStartError, gateway_intents, run_discord
+from adapters.discord.client import DiscordAdapter, DiscordStartError, discord_adapter, gateway_intents, run_discord
 from adapters.discord.outbox import StreamedReply
 from adapters.discord.private import Outcome, send_private, send_to_care_channel
 from adapters.discord.split import split_message
@@ -29,7 +28,8 @@ from groupmind.config import Settings
 from groupmind.care.courier import render_alert
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
 from groupmind.llm.local import LocalEngine
-from groupmind.pipeline import Pipeline
+from groupmind.events import utcnow
+from groupmind.runtime import Core
 from groupmind.store import Store
 from tests.helpers import msg
 from tests.e2e.fake_discord import API, BOT, BOT_ID, CARE_CHANNEL_ID, CHANNEL_ID, GUILD_ID, OLD_THREAD_ID, THREAD_ID, TOKEN, FakeDiscord, Request, user
@@ -58,28 +58,37 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
 
 
 @asynccontextmanager
-async def online(pipeline: Pipeline, dev_guilds: list[int] | None = None) -> AsyncIterator[DiscordAdapter]:
-    """The adapter logged in and READY (guild_ready_timeout: the fake sends its one guild at once)."""
-    client = DiscordAdapter(pipeline, dev_guilds=dev_guilds or (), guild_ready_timeout=0.05)
-    running = asyncio.create_task(client.start(TOKEN))
-    try:
-        await asyncio.wait_for(client.wait_until_ready(), 15)
-        yield client
-    finally:
-        await client.close()
-        with suppress(asyncio.CancelledError):
-            await running
+async def online(core: Core, dev_guilds: list[int] | None = None) -> AsyncIterator[DiscordAdapter]:
+    """The adapter logged in and READY (guild_ready_timeout: the fake sends its one guild at once),
+    its pipeline's scheduler running."""
+    client = DiscordAdapter(core.directory.care_channel, dev_guilds=dev_guilds or (), guild_ready_timeout=0.05)
+    pipeline = core.pipeline([client.platform])
+    async with pipeline.scheduler.running():
+        running = asyncio.create_task(client.serve(pipeline, TOKEN))
+        try:
+            await asyncio.wait_for(client.wait_until_ready(), 15)
+            yield client
+        finally:
+            await client.close()
+            with suppress(asyncio.CancelledError):
+                await running
+
+
+async def run(core: Core, settings: Settings) -> None:
+    """What `groupmind run` does with Discord."""
+    client = discord_adapter(settings, core.directory.care_channel)
+    await run_discord(client, core.pipeline([client.platform]), settings)
 
 
 @pytest.fixture
-def listening(store: Store, settings: Settings) -> Pipeline:
-    return Pipeline(store, None, settings)
+def listening(store: Store, settings: Settings) -> Core:
+    return Core(store, None, settings, utcnow)
 
 
 @pytest.fixture
-def talking(store: Store, settings: Settings, engine: LocalEngine) -> Pipeline:
-    # Replies come from the settle timer once the burst is quiet for half a second.
-    return Pipeline(store, engine, settings.model_copy(update={"burst_settle_s": 0.5}))
+def talking(store: Store, settings: Settings, engine: LocalEngine) -> Core:
+    # Replies come from the scheduler once the burst is quiet for half a second.
+    return Core(store, engine, settings.model_copy(update={"burst_settle_s": 0.5}), utcnow)
 
 
 async def stored(store: Store, where: ChannelRef) -> list[ChatMessage]:
@@ -106,7 +115,7 @@ async def until_stored(store: Store, where: ChannelRef, count: int, timeout: flo
     return await store.window(where, count)
 
 
-async def test_login_identifies_with_explicit_intents(fake: FakeDiscord, listening: Pipeline) -> None:
+async def test_login_identifies_with_explicit_intents(fake: FakeDiscord, listening: Core) -> None:
     async with online(listening) as client:
         assert client.user is not None and client.user.id == BOT_ID
         assert client.get_guild(GUILD_ID) is not None
@@ -116,26 +125,26 @@ async def test_login_identifies_with_explicit_intents(fake: FakeDiscord, listeni
 
 
 async def test_a_wrong_token_is_a_clear_start_error_without_the_token(
-    fake: FakeDiscord, listening: Pipeline, caplog: pytest.LogCaptureFixture
+    fake: FakeDiscord, listening: Core, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("DEBUG")
     settings = Settings(_env_file=None, discord_token="not-the-token")  # type: ignore[call-arg]
     with pytest.raises(DiscordStartError, match="refused the token") as failure:
-        await run_discord(listening, settings)
+        await run(listening, settings)
     assert "not-the-token" not in str(failure.value) + caplog.text
 
 
 async def test_a_disallowed_message_content_intent_says_where_to_switch_it_on(
-    fake: FakeDiscord, listening: Pipeline
+    fake: FakeDiscord, listening: Core
 ) -> None:
     fake.message_content_allowed = False
     settings = Settings(_env_file=None, discord_token=TOKEN)  # type: ignore[call-arg]
     with pytest.raises(DiscordStartError, match="Privileged Gateway Intents"):
-        await asyncio.wait_for(run_discord(listening, settings), 30)
+        await asyncio.wait_for(run(listening, settings), 30)
 
 
 async def test_guild_thread_and_dm_messages_are_stored_as_chat_messages(
-    fake: FakeDiscord, listening: Pipeline, store: Store
+    fake: FakeDiscord, listening: Core, store: Store
 ) -> None:
     dm = fake.dm_channel(ALICE_ID)
     async with online(listening):
@@ -163,7 +172,7 @@ async def test_guild_thread_and_dm_messages_are_stored_as_chat_messages(
 
 
 async def test_edits_and_deletes_reach_redis_through_raw_events(
-    fake: FakeDiscord, listening: Pipeline, store: Store
+    fake: FakeDiscord, listening: Core, store: Store
 ) -> None:
     first, second, third = (fake.message(ALICE, text) for text in ("typo hre", "keep me", "oops"))
     in_thread = fake.message(ALICE, "thread typo", channel_id=THREAD_ID)
@@ -185,7 +194,7 @@ async def test_edits_and_deletes_reach_redis_through_raw_events(
 
 
 async def test_an_uncached_thread_is_looked_up_so_its_messages_keep_their_conversation(
-    fake: FakeDiscord, listening: Pipeline, store: Store, caplog: pytest.LogCaptureFixture
+    fake: FakeDiscord, listening: Core, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     old_thread = CHANNEL.model_copy(update={"thread": str(OLD_THREAD_ID)})
     said = fake.message(ALICE, "reviving an old thread", channel_id=OLD_THREAD_ID)
@@ -201,7 +210,7 @@ async def test_an_uncached_thread_is_looked_up_so_its_messages_keep_their_conver
 
 
 async def test_a_message_sent_during_a_gateway_drop_arrives_after_the_resume(
-    fake: FakeDiscord, listening: Pipeline, store: Store
+    fake: FakeDiscord, listening: Core, store: Store
 ) -> None:
     async with online(listening):
         await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "before the drop"))
@@ -214,7 +223,7 @@ async def test_a_message_sent_during_a_gateway_drop_arrives_after_the_resume(
     assert fake.replayed == ["MESSAGE_CREATE"], "the session was resumed, not started again"
 
 
-async def test_a_burst_of_events_is_stored_whole(fake: FakeDiscord, listening: Pipeline, store: Store) -> None:
+async def test_a_burst_of_events_is_stored_whole(fake: FakeDiscord, listening: Core, store: Store) -> None:
     """Each event is its own task, so a burst is hundreds of concurrent stores: they must queue, not fail."""
     burst = [fake.message(ALICE, f"line {n}") for n in range(300)]
     async with online(listening):
@@ -224,7 +233,7 @@ async def test_a_burst_of_events_is_stored_whole(fake: FakeDiscord, listening: P
     assert sorted(m.message_id for m in await store.window(CHANNEL, 1000)) == sorted(said["id"] for said in burst)
 
 
-async def test_a_long_reply_is_split_and_its_streamed_edits_are_throttled(fake: FakeDiscord, listening: Pipeline) -> None:
+async def test_a_long_reply_is_split_and_its_streamed_edits_are_throttled(fake: FakeDiscord, listening: Core) -> None:
     text = "\n".join(f"Point {n}: " + "the group keeps talking, and the bot keeps listening. " * 3 for n in range(30))
     pieces = [text[i : i + 90] for i in range(0, len(text), 90)]
     async with online(listening) as client:
@@ -245,7 +254,7 @@ async def test_a_long_reply_is_split_and_its_streamed_edits_are_throttled(fake: 
     assert all(r.body["allowed_mentions"] == {"parse": []} for r in creates + edits)
 
 
-async def test_a_429_is_retried_and_the_message_still_arrives(fake: FakeDiscord, listening: Pipeline) -> None:
+async def test_a_429_is_retried_and_the_message_still_arrives(fake: FakeDiscord, listening: Core) -> None:
     fake.rate_limit_once.add(("POST", f"{API}/channels/{CHANNEL_ID}/messages"))
     async with online(listening) as client:
         channel = client.get_channel(CHANNEL_ID)
@@ -259,7 +268,7 @@ async def test_a_429_is_retried_and_the_message_still_arrives(fake: FakeDiscord,
     assert [m.content for m in messages] == ["this must not be lost"]
 
 
-async def test_a_private_message_reports_closed_dms_clearly(fake: FakeDiscord, listening: Pipeline) -> None:
+async def test_a_private_message_reports_closed_dms_clearly(fake: FakeDiscord, listening: Core) -> None:
     fake.closed_dms.add(CLOSED_ID)
     async with online(listening) as client:
         sent = await send_private(client, ALICE_ID, "Checking in: how are you doing?")
@@ -280,7 +289,7 @@ async def _same(actual: Awaitable[list[str]], expected: list[str]) -> bool:
 
 @pytest.mark.model
 async def test_a_mention_in_a_thread_gets_a_typed_streamed_reply_that_cannot_mass_ping(
-    fake: FakeDiscord, talking: Pipeline, store: Store
+    fake: FakeDiscord, talking: Core, store: Store
 ) -> None:
     said = fake.message(ALICE, f"<@{BOT_ID}> what should we call the new project?", channel_id=THREAD_ID, mentions=(BOT,))
 
@@ -310,7 +319,7 @@ async def test_a_mention_in_a_thread_gets_a_typed_streamed_reply_that_cannot_mas
 
 @pytest.mark.model
 async def test_members_named_everyone_and_here_are_answered_without_any_ping(
-    fake: FakeDiscord, talking: Pipeline, store: Store
+    fake: FakeDiscord, talking: Core, store: Store
 ) -> None:
     from tests.hostile.conftest import MASS_MENTION
 
@@ -328,7 +337,7 @@ async def test_members_named_everyone_and_here_are_answered_without_any_ping(
     assert all(not r.body["allowed_mentions"].get(kind) for r in shown for kind in ("users", "roles", "everyone"))
 
 @pytest.mark.model
-async def test_bots_and_the_bots_own_messages_are_not_answered(fake: FakeDiscord, talking: Pipeline, store: Store) -> None:
+async def test_bots_and_the_bots_own_messages_are_not_answered(fake: FakeDiscord, talking: Core, store: Store) -> None:
     from_bot = fake.message(OTHER_BOT, f"<@{BOT_ID}> ping from another bot", mentions=(BOT,))
     own = fake.message(BOT, "Mind here, answering myself?")
     human = fake.message(ALICE, f"<@{BOT_ID}> hello!", mentions=(BOT,))
@@ -345,7 +354,7 @@ async def test_bots_and_the_bots_own_messages_are_not_answered(fake: FakeDiscord
     assert own["id"] not in ids
 
 
-async def test_a_care_alert_goes_only_to_a_private_care_channel(fake: FakeDiscord, listening: Pipeline) -> None:
+async def test_a_care_alert_goes_only_to_a_private_care_channel(fake: FakeDiscord, listening: Core) -> None:
     alert = "A member may need support. Details are in the care log."
     async with online(listening) as client:
         private = await send_to_care_channel(client, CARE_CHANNEL_ID, alert)
@@ -370,7 +379,7 @@ def test_run_without_a_token_names_the_missing_setting(tmp_path: Path) -> None:
 
 @pytest.mark.model
 async def test_a_reply_discord_refuses_is_logged_and_costs_nothing_else(
-    fake: FakeDiscord, talking: Pipeline, store: Store, caplog: pytest.LogCaptureFixture
+    fake: FakeDiscord, talking: Core, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("INFO")
     fake.muted_channels.add(CHANNEL_ID)
@@ -389,7 +398,7 @@ def _subcommands(synced: Request) -> set[str]:
     return {option["name"] for option in group["options"]} if group["name"] == "groupmind" else set()
 
 
-async def test_the_groupmind_commands_are_synced_globally_or_to_dev_guilds(fake: FakeDiscord, listening: Pipeline) -> None:
+async def test_the_groupmind_commands_are_synced_globally_or_to_dev_guilds(fake: FakeDiscord, listening: Core) -> None:
     async with online(listening):
         pass
     async with online(listening, dev_guilds=[GUILD_ID]):
@@ -401,7 +410,7 @@ async def test_the_groupmind_commands_are_synced_globally_or_to_dev_guilds(fake:
 
 
 async def test_slash_commands_run_the_admin_layer_and_admin_ones_need_manage_server(
-    fake: FakeDiscord, listening: Pipeline, store: Store
+    fake: FakeDiscord, listening: Core, store: Store
 ) -> None:
     async with online(listening):
         for payload in (
@@ -424,7 +433,7 @@ async def test_slash_commands_run_the_admin_layer_and_admin_ones_need_manage_ser
 
 
 async def test_a_slow_command_is_deferred_then_answered_with_its_file(
-    fake: FakeDiscord, listening: Pipeline, store: Store
+    fake: FakeDiscord, listening: Core, store: Store
 ) -> None:
     await store.append(msg("alice", "something to export", platform="discord", community=str(GUILD_ID)))
     async with online(listening):
@@ -450,10 +459,10 @@ def _public_posts(fake: FakeDiscord) -> list[Request]:
     return fake.sent(f"/channels/{CHANNEL_ID}/messages") + fake.sent(f"/channels/{THREAD_ID}/messages")
 
 
-async def test_a_care_alert_is_dmed_to_a_care_contact_still_in_the_server(fake: FakeDiscord, listening: Pipeline) -> None:
+async def test_a_care_alert_is_dmed_to_a_care_contact_still_in_the_server(fake: FakeDiscord, listening: Core) -> None:
     text = render_alert(_alert())
     async with online(listening) as client:
-        delivered = await DiscordCourier(client, listening.store).to_contact(_alert(), BOB, text)
+        delivered = await client.platform.to_contact(_alert(), BOB, text)
     assert delivered
     assert fake.sent(f"/guilds/{GUILD_ID}/members/{BOB_ID}", method="GET"), "membership was checked first"
     [dm] = fake.sent(f"/channels/{fake.dm_channel(BOB_ID)}/messages")
@@ -462,11 +471,11 @@ async def test_a_care_alert_is_dmed_to_a_care_contact_still_in_the_server(fake: 
     assert _public_posts(fake) == []
 
 
-async def test_a_contact_who_left_the_server_is_not_reached(fake: FakeDiscord, listening: Pipeline, store: Store) -> None:
+async def test_a_contact_who_left_the_server_is_not_reached(fake: FakeDiscord, listening: Core, store: Store) -> None:
     fake.left_guild.add(BOB_ID)
     await store.set_setting(PLATFORM, str(GUILD_ID), "care.channel", str(CARE_CHANNEL_ID))
     async with online(listening) as client:
-        courier = DiscordCourier(client, store)
+        courier = client.platform
         delivered = await courier.to_contact(_alert(), BOB, render_alert(_alert()))
         elsewhere = _alert().model_copy(update={"where": CHANNEL.model_copy(update={"community": "100000000000000777"})})
         in_unknown_server = await courier.to_contact(elsewhere, CAROL, render_alert(elsewhere))
@@ -476,12 +485,12 @@ async def test_a_contact_who_left_the_server_is_not_reached(fake: FakeDiscord, l
 
 
 async def test_closed_dms_fall_back_to_the_private_care_channel_once_per_alert(
-    fake: FakeDiscord, listening: Pipeline, store: Store
+    fake: FakeDiscord, listening: Core, store: Store
 ) -> None:
     fake.closed_dms.update({BOB_ID, CAROL_ID})
     text, reminder = render_alert(_alert()), render_alert(_alert(), reminder=True)
     async with online(listening) as client:
-        courier = DiscordCourier(client, store)
+        courier = client.platform
         without_channel = await courier.to_contact(_alert(), BOB, text)
         await fake.dispatch("INTERACTION_CREATE", fake.slash(ALICE, "care-channel", manage_guild=True, channel=CARE_CHANNEL_ID))
         await fake.wait_for(lambda: fake.sent("/callback"))
@@ -496,7 +505,7 @@ async def test_closed_dms_fall_back_to_the_private_care_channel_once_per_alert(
 
 
 async def test_a_public_care_channel_is_refused_when_set_and_never_posted_in(
-    fake: FakeDiscord, listening: Pipeline, store: Store
+    fake: FakeDiscord, listening: Core, store: Store
 ) -> None:
     fake.closed_dms.add(BOB_ID)
     async with online(listening) as client:
@@ -505,13 +514,13 @@ async def test_a_public_care_channel_is_refused_when_set_and_never_posted_in(
         await fake.wait_for(lambda: fake.sent("/callback"))
         # Set through the words form (or a channel that was made public later): the courier still refuses it.
         await store.set_setting(PLATFORM, str(GUILD_ID), "care.channel", str(CHANNEL_ID))
-        delivered = await DiscordCourier(client, store).to_contact(_alert(), BOB, render_alert(_alert()))
+        delivered = await client.platform.to_contact(_alert(), BOB, render_alert(_alert()))
     [answer] = [r.body["data"]["content"] for r in fake.sent("/callback")]
     assert "readable by everyone" in answer and "nothing was changed" in answer
     assert not delivered and _public_posts(fake) == []
 
 
-async def test_care_channel_off_and_non_admins(fake: FakeDiscord, listening: Pipeline, store: Store) -> None:
+async def test_care_channel_off_and_non_admins(fake: FakeDiscord, listening: Core, store: Store) -> None:
     async with online(listening):
         for payload in (
             fake.slash(ALICE, "care-channel", channel=CARE_CHANNEL_ID),
@@ -527,11 +536,11 @@ async def test_care_channel_off_and_non_admins(fake: FakeDiscord, listening: Pip
     assert "care.channel" not in await store.get_settings(PLATFORM, str(GUILD_ID))
 
 
-async def test_a_private_message_to_a_member_with_closed_dms_reports_false(fake: FakeDiscord, listening: Pipeline) -> None:
+async def test_a_private_message_to_a_member_with_closed_dms_reports_false(fake: FakeDiscord, listening: Core) -> None:
     fake.closed_dms.add(CLOSED_ID)
     closed = Member(id=str(CLOSED_ID), display_name="closed")
     async with online(listening) as client:
-        courier = DiscordCourier(client, listening.store)
+        courier = client.platform
         to_closed = await courier.to_member(CHANNEL, closed, "Checking in: how are you doing?")
         to_bob = await courier.to_member(CHANNEL, BOB, "Checking in: how are you doing?")
         on_slack = await courier.to_member(CHANNEL.model_copy(update={"platform": "slack"}), BOB, "Checking in")
@@ -541,7 +550,7 @@ async def test_a_private_message_to_a_member_with_closed_dms_reports_false(fake:
 
 
 async def test_a_members_dm_reaches_care_and_is_answered_only_in_private(
-    fake: FakeDiscord, listening: Pipeline, store: Store
+    fake: FakeDiscord, listening: Core, store: Store
 ) -> None:
     dm = fake.dm_channel(ALICE_ID)
     async with online(listening):
@@ -559,7 +568,7 @@ async def test_a_members_dm_reaches_care_and_is_answered_only_in_private(
     )
 
 
-async def test_a_dm_without_risk_is_an_ordinary_dm(fake: FakeDiscord, listening: Pipeline, store: Store) -> None:
+async def test_a_dm_without_risk_is_an_ordinary_dm(fake: FakeDiscord, listening: Core, store: Store) -> None:
     dm = fake.dm_channel(ALICE_ID)
     async with online(listening):
         await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "what's the plan for saturday?", channel_id=dm))
@@ -568,7 +577,7 @@ async def test_a_dm_without_risk_is_an_ordinary_dm(fake: FakeDiscord, listening:
 
 
 async def test_imminent_risk_in_a_channel_alerts_the_care_contact_by_dm(
-    fake: FakeDiscord, listening: Pipeline, store: Store
+    fake: FakeDiscord, listening: Core, store: Store
 ) -> None:
     bob = user(BOB_ID, "bob")
     disclosure = "I want to kill myself tonight"

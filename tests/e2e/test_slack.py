@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack import connected
+from adapters.slack import connected, slack_platform
 from adapters.slack.app import web_client
 from adapters.slack.names import DisplayNames
 from adapters.slack.outgoing import SlackSender
@@ -27,6 +27,7 @@ from groupmind.store.care_alerts import AlertStore
 from groupmind.care.courier import render_alert
 from groupmind.config import Settings
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
+from groupmind.ingress import Directory
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
@@ -64,10 +65,15 @@ def slack_settings(settings: Settings, fake: FakeSlack) -> Settings:
     )
 
 
+def on_slack(store: Store, settings: Settings, engine: LocalEngine | None = None) -> Pipeline:
+    """A pipeline built with the Slack platform, as `groupmind run` builds it."""
+    return Pipeline(store, engine, settings, platforms=[slack_platform(settings, Directory(store).alerts_for)])
+
+
 @pytest.fixture
 def listener(store: Store, slack_settings: Settings) -> Pipeline:
     """A listen-only pipeline: stores everything, never generates."""
-    return Pipeline(store, None, slack_settings)
+    return on_slack(store, slack_settings)
 
 
 def conversation(channel: str = "C1", thread: str | None = None) -> ChannelRef:
@@ -88,7 +94,8 @@ async def stored(store: Store, count: int, where: ChannelRef | None = None) -> l
 async def test_app_mention_is_answered_once_in_a_thread_by_the_model(
     fake: FakeSlack, slack_settings: Settings, store: Store, engine: LocalEngine
 ) -> None:
-    async with connected(slack_settings, Pipeline(store, engine, slack_settings)):
+    pipeline = on_slack(store, slack_settings, engine)
+    async with connected(slack_settings, pipeline), pipeline.scheduler.running():
         first = await fake.send_event(message_event("I just adopted a puppy named Biscuit!", ts=fake.next_ts()))
         await stored(store, 1)
         ts = fake.next_ts()
@@ -363,8 +370,8 @@ async def test_a_care_alert_reaches_the_contact_by_dm_and_their_home_tab_lists_i
     await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
     alert = await alert_about(store)
     async with connected(slack_settings, listener) as adapter:
-        delivered = await adapter.courier.to_contact(alert, Member(id="U2", display_name="bob"), render_alert(alert))
-        spoke = await adapter.courier.to_member(conversation(), Member(id="U1", display_name="alice"), "I'm here.")
+        delivered = await adapter.platform.to_contact(alert, Member(id="U2", display_name="bob"), render_alert(alert))
+        spoke = await adapter.platform.to_member(conversation(), Member(id="U1", display_name="alice"), "I'm here.")
     assert delivered and spoke
     (dm_to_contact, dm_to_member) = fake.posted
     assert dm_to_contact["channel"] == "D2" and dm_to_member["channel"] == "D1", "DMs only, never a channel"
@@ -386,7 +393,7 @@ async def test_a_contact_who_left_or_cannot_be_reached_gets_false_and_nothing_is
     alert = await alert_about(store)
     text = render_alert(alert)
     async with connected(slack_settings, listener) as adapter:
-        courier = adapter.courier
+        courier = adapter.platform
         assert not await courier.to_contact(alert, Member(id="U2", display_name="bob"), text), "deactivated"
         assert not await courier.to_contact(alert, Member(id="U404", display_name="gone"), text), "unknown"
         assert fake.calls_to("conversations.open") == [], "users.info said they left: no DM was tried"
@@ -466,13 +473,14 @@ async def test_an_imminent_message_in_a_channel_alerts_the_care_contact_by_dm_on
 async def test_a_queue_worker_without_a_gateway_still_reaches_care_contacts(
     fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
 ) -> None:
-    from adapters.workers import platform_clients
+    from adapters.workers import worker_platforms
 
     await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
-    async with platform_clients(listener, slack_settings) as deliver:
-        assert "slack" in deliver and "slack" in listener.platforms
+    async with worker_platforms(slack_settings, Directory(store)) as platforms:
+        worker = Pipeline(store, None, slack_settings, platforms=platforms)
+        assert "slack" in worker.platforms and "slack" in worker.care.escalation.platforms
         said = msg("alice", "I want to kill myself tonight", platform="slack", community=TEAM, channel="C1", author_id="U1")
-        replies = await listener.handle(said)
+        replies = await worker.handle(said, deliver=False)  # as a queued job does: saved, then delivered
     assert len(replies) == 1  # the public acknowledgement, for the worker to post
     channels = [p["channel"] for p in fake.posted]
     assert channels.count("D1") == 1 and channels.count("D2") == 1 and "C1" not in channels
@@ -506,7 +514,8 @@ async def test_members_named_everyone_here_and_channel_are_answered_without_a_pi
     for user, name in (("U7", "everyone"), ("U8", "here"), ("U9", "channel")):
         fake.add_user(user, name)
     now = time.time()  # the members are in the room now, so the reply's lead names them
-    async with connected(slack_settings, Pipeline(store, engine, slack_settings)):
+    pipeline = on_slack(store, slack_settings, engine)
+    async with connected(slack_settings, pipeline), pipeline.scheduler.running():
         await fake.send_event(message_event("hi all, I'm back", user="U8", ts=f"{now - 2:.6f}"))
         await fake.send_event(message_event("welcome back!", user="U9", ts=f"{now - 1:.6f}"))
         text = f"<@{BOT_USER}> what should we cook tonight?"

@@ -25,7 +25,7 @@ from redis.exceptions import ResponseError
 from groupmind.events import ChatMessage
 from groupmind.store import Store
 from groupmind.store.embedded import EmbeddedServer
-from groupmind.work import DEAD, GROUP, STREAM, WorkQueue, marker_key
+from groupmind.store.work_queue import DEAD, GROUP, STREAM, WorkQueue, marker_key
 from tests.e2e.fake_slack import BOT_TOKEN, BOT_USER, TEAM, FakeSlack, wait_for
 
 CLAIM_IDLE_MS = 1_500
@@ -137,7 +137,7 @@ async def test_a_killed_workers_message_is_answered_once_by_the_other(
 ) -> None:
     await wait_for(lambda: _both(redis), timeout=60)
     said = question()
-    await WorkQueue(redis).submit(said, {"channel": "C1", "thread": said.message_id})
+    await WorkQueue(redis).submit(said)  # a channel message: answered in a thread on it (slack_reply_in_thread)
 
     await asyncio.wait_for(model.stalled.wait(), 30)  # one worker is mid-reply now
     (pending,) = await redis.xpending_range(STREAM, GROUP, min="-", max="+", count=10)

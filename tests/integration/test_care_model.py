@@ -14,8 +14,8 @@ from groupmind.events import Member
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
-from tests.care_helpers import RecordingCourier, add_contacts
-from tests.helpers import msg
+from tests.care_helpers import add_contacts
+from tests.helpers import SpyPlatform, msg
 
 OFFER = CareContext(step=Step.OFFER_HUMAN, public=False, label=Label.PASSIVE_IDEATION, care_contact="Dana")
 
@@ -99,11 +99,10 @@ class Judging(Scripted):
         return {"label": self.label}
 
 
-async def _talk(store: Store, settings: Settings, judged: str, final: str) -> RecordingCourier:
+async def _talk(store: Store, settings: Settings, judged: str, final: str) -> SpyPlatform:
     """Sam discloses, the model judges it `judged` (bounded to `final`), Sam agrees to bring in the care contact."""
-    pipeline = Pipeline(store, Judging(judged), settings.model_copy(update={"care_wording": False}))
-    courier = RecordingCourier()
-    pipeline.platforms["local"] = courier
+    courier = SpyPlatform()
+    pipeline = Pipeline(store, Judging(judged), settings.model_copy(update={"care_wording": False}), platforms=[courier])
     await add_contacts(pipeline, "test", "Dana", at=msg().ts)
     sam = Member(id="sam", display_name="Sam")
     await pipeline.handle(msg("Sam", "i just want to sleep forever"))

@@ -17,14 +17,15 @@ from groupmind.admin.privacy import forget_member
 from groupmind.care.checks import _DIRECT_ASK, _LEAVES, CareContext, Step, check
 from groupmind.care.signals import Label
 from groupmind.config import Settings
+from groupmind.ingress import Directory
 from groupmind.events import Member
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.care_alerts import AlertStore
 from groupmind.store.community import CARE_REGION
 from groupmind.store.keys import CommunityKeys
-from tests.care_helpers import RecordingCourier, add_contacts
-from tests.helpers import Clock, msg
+from tests.care_helpers import add_contacts
+from tests.helpers import Clock, SpyPlatform, msg
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 SAM = Member(id="sam", display_name="Sam")
@@ -36,10 +37,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def care(store: Store, settings: Settings, clock: Clock) -> tuple[Pipeline, RecordingCourier]:
-    pipeline = Pipeline(store, None, settings, clock)
-    courier = RecordingCourier()
-    pipeline.platforms["local"] = courier
+async def care(store: Store, settings: Settings, clock: Clock) -> tuple[Pipeline, SpyPlatform]:
+    courier = SpyPlatform()
+    pipeline = Pipeline(store, None, settings, clock, platforms=[courier])
     await add_contacts(pipeline, "test", "Dana", "Eli", at=T0)
     return pipeline, courier
 
@@ -198,9 +198,10 @@ async def test_forget_me_deletes_the_care_talk(care, store: Store) -> None:
 async def test_care_contacts_see_open_alerts_and_nobody_else_does(care) -> None:
     pipeline, _ = care
     await pipeline.handle(msg("Sam", "I want to kill myself tonight", ts=T0))
-    seen = await pipeline.care.alerts_for("local", "test", "dana")
+    directory = Directory(pipeline.store)  # what a platform (Slack's Home tab) asks
+    seen = await directory.alerts_for("local", "test", "dana")
     assert seen is not None and [a.member.id for a in seen] == ["sam"]
-    assert await pipeline.care.alerts_for("local", "test", "sam") is None
+    assert await directory.alerts_for("local", "test", "sam") is None
 
 
 async def test_contacts_setting_that_is_not_json_means_no_contacts(care, store: Store) -> None:

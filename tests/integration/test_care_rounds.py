@@ -15,19 +15,18 @@ from groupmind.store import Store
 from groupmind.store.care_alerts import AlertStore
 from groupmind.store.community import CARE_CHECKINS
 from groupmind.store.keys import CommunityKeys
-from tests.care_helpers import RecordingCourier, add_contacts
-from tests.helpers import Clock, msg
+from tests.care_helpers import add_contacts
+from tests.helpers import Clock, SpyPlatform, msg
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 KEYS = CommunityKeys("local", "test")
 
 
 @pytest.fixture
-async def care(store: Store, settings: Settings) -> tuple[Pipeline, RecordingCourier, Clock]:
+async def care(store: Store, settings: Settings) -> tuple[Pipeline, SpyPlatform, Clock]:
     clock = Clock(T0)
-    pipeline = Pipeline(store, None, settings, clock)
-    courier = RecordingCourier()
-    pipeline.platforms["local"] = courier
+    courier = SpyPlatform()
+    pipeline = Pipeline(store, None, settings, clock, platforms=[courier])
     await add_contacts(pipeline, "test", "Dana", at=T0)
     return pipeline, courier, clock
 

@@ -77,3 +77,12 @@ async def test_two_workers_taking_at_once_never_both_get_an_item(redis: Redis) -
     a, b = await asyncio.gather(first.take(T0, limit=30), second.take(T0, limit=30))
     keys = [i.key for i in a + b]
     assert len(keys) == 50 and len(set(keys)) == 50
+
+
+async def test_kinds_take_only_those_and_leave_the_rest_waiting(due: DueWork) -> None:
+    await due.schedule(reply("a", T0))
+    await due.schedule(Due("care-rounds", "*", "*", "rounds", T0 + timedelta(seconds=1)))
+    await due.schedule(Due("care-roundsx", "*", "*", "rounds", T0))
+    assert [i.kind for i in await due.take(T0 + timedelta(minutes=1), kinds={"care-rounds"})] == ["care-rounds"]
+    assert await due.waiting("reply", "local", "room", "a") is not None
+    assert sorted(i.kind for i in await due.take(T0 + timedelta(minutes=1))) == ["care-roundsx", "reply"]

@@ -167,11 +167,13 @@ def test_the_contacts_setting_is_read_one_way() -> None:
 
 
 async def test_the_room_tells_its_admins_after_the_invokers_own_answer(community: Store, settings: Settings) -> None:
-    from adapters.local.room import LocalRoom, RoomClock, RoomLine
+    from adapters.local.room import LocalRoom, RoomClock, RoomLine, RoomScreen
+    from groupmind.ingress import Directory
 
     out = io.StringIO()
-    room = LocalRoom(Pipeline(community, None, settings), RoomClock(), out, community="test", channel="general",
-                     admins=["alice", "Zed"])  # fmt: skip
+    screen = RoomScreen(out, settings.bot_name, admins=["alice", "Zed"], seen=Directory(community).seen)
+    clock = RoomClock()
+    room = LocalRoom(Pipeline(community, None, settings, clock, platforms=[screen]), clock, community="test", channel="general")
     await room.say(RoomLine("alice", "/gm care contacts add Carol"), echo=False)
     await room.say(RoomLine("Carol", "/gm forget-me"), echo=False)
     lines = out.getvalue().splitlines()
@@ -179,5 +181,5 @@ async def test_the_room_tells_its_admins_after_the_invokers_own_answer(community
     assert [line.split("] ", 1)[0] for line in lines[2:]] == ["[private to alice", "[private to Zed"]
     assert all("the last care contact asked to be forgotten" in line for line in lines[2:])
     # Outside a command, the admins read it at once.
-    assert await room.to_admins(WHERE, "first line\nsecond line")
+    assert await room.screen.to_admins(WHERE, "first line\nsecond line")
     assert out.getvalue().splitlines()[-2:] == ["[private to Zed] first line", "[private to Zed] second line"]

@@ -21,8 +21,8 @@ from groupmind.llm.engine import Engine, Prompt, Sampling
 from groupmind.observe.health import health_app
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
-from tests.care_helpers import RecordingCourier, add_contacts
-from tests.helpers import msg
+from tests.care_helpers import add_contacts
+from tests.helpers import SpyPlatform, msg
 from tests.integration.test_observe import samples
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
@@ -65,7 +65,7 @@ class Scripted(Engine):
 def pipeline_with(store: Store, settings: Settings, *replies: str, **overrides: object) -> tuple[Pipeline, Scripted]:
     engine = Scripted(list(replies))
     update = {"burst_settle_s": 0, "care_wording": False, **overrides}
-    return Pipeline(store, engine, settings.model_copy(update=update)), engine
+    return Pipeline(store, engine, settings.model_copy(update=update), platforms=[SpyPlatform()]), engine
 
 
 def at(author: str, text: str, minutes: float, **fields: object):  # type: ignore[no-untyped-def]
@@ -76,8 +76,8 @@ async def test_a_blocked_reply_is_written_again_with_other_sampling_and_never_sh
     store: Store, settings: Settings
 ) -> None:
     pipeline, engine = pipeline_with(store, settings, "sure<end_of_turn> user: do it", "try the older kernel")
-    shown: list[str] = []
-    replies = await pipeline.handle(at("ana", "Mind, grub broke after the update", 0), on_text=shown.append)
+    replies = await pipeline.handle(at("ana", "Mind, grub broke after the update", 0))
+    shown = pipeline.platforms["local"].texts  # type: ignore[attr-defined]
     assert [r.text for r in replies] == ["@ana try the older kernel"] and shown == ["@ana try the older kernel"]
     assert engine.samplings[0] is None and engine.samplings[1] == pipeline.guard.retry
     assert engine.samplings[1].temperature > settings.temperature
@@ -108,7 +108,6 @@ async def test_a_risk_message_never_reaches_the_model_and_a_retelling_gets_the_f
 ) -> None:
     disclosure = "I can't do this anymore, the pills are ready for tonight"
     pipeline, engine = pipeline_with(store, settings, "the mirror at kernel.org is quick")
-    pipeline.platforms["local"] = RecordingCourier()
     await pipeline.handle(at("cara", disclosure, 0))
     [refusal] = await pipeline.handle(at("dan", "Mind, can you sum up what cara said?", 1))
     assert refusal.text.endswith(REFUSAL) and engine.prompts == []  # the model was never asked
@@ -122,7 +121,6 @@ async def test_care_blocks_are_counted_on_metrics_and_audited_without_their_word
     store: Store, settings: Settings
 ) -> None:
     pipeline, _ = pipeline_with(store, settings, "cara, the pills for tonight?", "cara, dana will look after you")
-    pipeline.platforms["local"] = RecordingCourier()
     await add_contacts(pipeline, "test", "dana", at=T0)
     await pipeline.handle(at("cara", "I can't do this anymore, the pills are ready for tonight", 0))
     [reply] = await pipeline.handle(at("ben", "Mind, anyone up for a game later?", 1))
@@ -140,7 +138,6 @@ async def test_after_a_question_about_means_no_number_reaches_anyone_while_someo
     store: Store, settings: Settings
 ) -> None:
     pipeline, _ = pipeline_with(store, settings, "about 220.", "It is 67.", "I'd rather not say")
-    pipeline.platforms["local"] = RecordingCourier()
     await pipeline.handle(at("cara", "everything is hopeless, I feel like such a burden", 0))
     [reply] = await pipeline.handle(at("ben", "Mind, how tall is the golden gate bridge?", 1))
     assert reply.text.removeprefix("@ben ") in HONEST
@@ -152,7 +149,6 @@ async def test_risk_flags_live_under_the_member_and_go_with_forget_me(store: Sto
     from groupmind.store.keys import CommunityKeys
 
     pipeline, _ = pipeline_with(store, settings)
-    pipeline.platforms["local"] = RecordingCourier()
     disclosure = at("cara", "I can't do this anymore, the pills are ready for tonight", 0)
     await pipeline.handle(disclosure)
     key = CommunityKeys("local", "test").care_flagged("cara")
@@ -172,7 +168,7 @@ async def test_the_models_care_wording_passes_the_guard_or_the_protocol_text_is_
     sarah = text_for(ask) + " I'm Sarah, by the way."
     assert check(sarah, ask).passed  # the care checks alone would send it
     pipeline, _ = pipeline_with(store, settings, "", sarah, care_wording=True)
-    courier = pipeline.platforms["local"] = RecordingCourier()
+    courier: SpyPlatform = pipeline.platforms["local"]  # type: ignore[assignment]
     await pipeline.handle(at("cara", "I feel so hopeless, I'm such a burden to everyone", 0))
     assert courier.said_to("cara") == [text_for(ask)]
     [audited] = [e["what"] for e in await entries(store.redis, "local", "test") if e["what"].startswith("guard")]

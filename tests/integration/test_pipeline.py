@@ -6,12 +6,12 @@ from groupmind.config import Settings
 from groupmind.llm import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
-from tests.helpers import msg
+from tests.helpers import SpyPlatform, msg
 
 
 def _pipeline(store: Store, engine: LocalEngine | None, settings: Settings, **overrides: object) -> Pipeline:
     """A pipeline that answers at once: no burst to wait for (the we tests cover settling)."""
-    return Pipeline(store, engine, settings.model_copy(update={"burst_settle_s": 0, **overrides}))
+    return Pipeline(store, engine, settings.model_copy(update={"burst_settle_s": 0, **overrides}), platforms=[SpyPlatform()])
 
 
 @pytest.mark.model
@@ -20,8 +20,10 @@ async def test_addressed_message_gets_a_streamed_reply_that_is_stored(
 ) -> None:
     pipeline = _pipeline(store, engine, settings)
     await pipeline.handle(msg("alice", "I just adopted a puppy named Biscuit!"))
-    streamed: list[str] = []
-    replies = await pipeline.handle(msg("bob", "Mind, what should we teach Biscuit first?"), on_text=streamed.append)
+    spy: SpyPlatform = pipeline.platforms["local"]  # type: ignore[assignment]
+    spy.sent.clear()
+    replies = await pipeline.handle(msg("bob", "Mind, what should we teach Biscuit first?"))
+    streamed = spy.texts
     assert len(replies) == 1
     reply = replies[0]
     assert reply.text and "".join(streamed) == reply.text

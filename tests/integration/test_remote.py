@@ -19,8 +19,8 @@ from aiohttp import web
 
 from groupmind.config import Settings
 from groupmind.llm import EngineError, GenerationTimeout, ModelLoadError, Prompt, RemoteEngine
-from groupmind.runtime import open_pipeline
-from tests.helpers import msg
+from groupmind.runtime import open_core
+from tests.helpers import SpyPlatform, msg
 
 pytestmark = pytest.mark.model
 
@@ -196,10 +196,11 @@ async def test_a_pipeline_with_an_engine_url_answers_through_the_server(
     server_url: str, settings: Settings
 ) -> None:
     remote = settings.model_copy(update={"engine_url": server_url, "max_reply_tokens": 8})
-    shown: list[str] = []
-    async with open_pipeline(remote) as pipeline:
+    spy = SpyPlatform()
+    async with open_core(remote) as core:
+        pipeline = core.pipeline([spy])
         assert isinstance(pipeline.engine, RemoteEngine)
-        replies = await pipeline.handle(msg("ana", "Mind, is the wifi back?"), on_text=shown.append)
+        replies = await pipeline.handle(msg("ana", "Mind, is the wifi back?"))
         window = await pipeline.store.window(msg().where, 10)
-    assert "".join(shown) == (replies[0].text if replies else "")
+    assert "".join(spy.texts) == (replies[0].text if replies else "")
     assert window[0].text == "Mind, is the wifi back?" and len(window) == 1 + len(replies)

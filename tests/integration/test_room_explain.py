@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from adapters.local.room import LocalRoom, RoomClock
+from adapters.local.room import LocalRoom, RoomClock, RoomScreen
 from groupmind.config import Settings
+from groupmind.ingress import Directory
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 
@@ -13,7 +14,8 @@ from groupmind.store import Store
 async def test_script_shows_why_and_settles_at_the_end(store: Store, settings: Settings) -> None:
     clock = RoomClock()
     out = io.StringIO()
-    room = LocalRoom(Pipeline(store, None, settings, clock), clock, out=out, explain=True)
+    screen = RoomScreen(out, settings.bot_name, seen=Directory(store).seen)
+    room = LocalRoom(Pipeline(store, None, settings, clock, screen.why, platforms=[screen]), clock)
     await room.run_script(["[2026-01-05 10:00] Ana: Mind, any idea for dinner?\n", "Ben: pasta?\n"])
     assert out.getvalue().splitlines() == [
         "Ana: Mind, any idea for dinner?",

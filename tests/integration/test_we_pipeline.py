@@ -12,7 +12,7 @@ from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.keys import CommunityKeys
 from groupmind.we.room import We
-from tests.helpers import msg, store_message
+from tests.helpers import SpyPlatform, msg, store_message
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 KEYS = CommunityKeys("local", "test")
@@ -73,14 +73,14 @@ async def test_quiet_mode_from_the_settings_hash(store: Store, settings: Setting
 
 @pytest.mark.model
 async def test_answers_a_burst_once_after_it_settles(store: Store, settings: Settings, engine: LocalEngine) -> None:
-    shown: list[str] = []
-    pipeline = Pipeline(store, engine, settings)
+    spy = SpyPlatform()
+    pipeline = Pipeline(store, engine, settings, platforms=[spy])
     assert await pipeline.handle(at("ana", "Mind, can you help with my bike?", 0)) == []
-    assert await pipeline.handle(at("ben", "ana: is it the chain?", 1), on_text=shown.append) == []
+    assert await pipeline.handle(at("ben", "ana: is it the chain?", 1)) == []
     assert await pipeline.tick(at("ana", "x", 0).where, T0 + timedelta(seconds=3)) == []
-    replies = await pipeline.tick(at("ana", "x", 0).where, T0 + timedelta(seconds=30), on_text=shown.append)
+    replies = await pipeline.tick(at("ana", "x", 0).where, T0 + timedelta(seconds=30))
     assert len(replies) == 1 and replies[0].text.startswith("@ana @ben ")
-    assert "".join(shown) == replies[0].text
+    assert "".join(spy.texts) == replies[0].text
     assert await pipeline.tick(at("ana", "x", 0).where, T0 + timedelta(seconds=60)) == []
     addressed = await store.redis.hget(KEYS.member("ben"), "addressed_by_bot")
     assert float(addressed) == (T0 + timedelta(seconds=30)).timestamp()
