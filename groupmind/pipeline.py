@@ -246,8 +246,9 @@ class Pipeline:
             await self.store.pending.clear(where)
             return []
         shown = f"{lead} {text}" if lead else text
-        if deliver:
-            await self._send(where, shown, pending.last_id)
+        if deliver and await self._send(where, shown, pending.last_id) is False:
+            await speak.clear_pending(self.store.redis, where)  # refused: the reply is lost, kept nowhere
+            return []
         reply = await self._remember(where, text, pending.last_id, now, shown=shown)
         await self.we.addressed_by_bot(where, targets, now)
         self.metrics.replied(pending.last_ts, self.clock())
@@ -259,10 +260,10 @@ class Pipeline:
             await self._send(where, text, reply_to)
         return await self._remember(where, text, reply_to, now)
 
-    async def _send(self, where: ChannelRef, text: str, reply_to: str | None) -> bool:
-        """Post through the conversation's platform; False when it has none here or it refused (it logs why)."""
+    async def _send(self, where: ChannelRef, text: str, reply_to: str | None) -> bool | None:
+        """Post through the conversation's platform; False when it refused (it logs why), None when none is here."""
         platform = self.platforms.get(where.platform)
-        return platform is not None and await platform.send(where, text, reply_to=reply_to)
+        return None if platform is None else await platform.send(where, text, reply_to=reply_to)
 
     async def _remember(
         self, where: ChannelRef, text: str, reply_to: str, now: datetime, shown: str | None = None

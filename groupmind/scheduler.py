@@ -11,6 +11,7 @@ weeks sees what a live community would.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -54,16 +55,20 @@ class Scheduler:
         self.every_s = every_s
 
     async def run_due(self, now: datetime | None = None, *, kinds: Collection[str] | None = None) -> int:
-        """Run every item due at `now` (of `kinds`, when given); returns how many ran."""
+        """Run every item due at `now` (of `kinds`, when given), one after another; returns how many ran."""
         now = now or self.clock()
         ran = 0
+        async for item in self._taken(now, kinds):
+            await self._run(item, now)
+            ran += 1
+        return ran
+
+    async def _taken(self, now: datetime, kinds: Collection[str] | None) -> AsyncIterator[Due]:
         while items := await self.due.take(now, BATCH, kinds=kinds):
             for item in items:
-                await self._run(item, now)
-            ran += len(items)
+                yield item
             if len(items) < BATCH:
-                break
-        return ran
+                return
 
     async def _run(self, item: Due, now: datetime) -> None:
         handler = self.handlers.get(item.kind)
@@ -77,11 +82,17 @@ class Scheduler:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Run due work every `every_s` while the block is open."""
+        """Look for due work every `every_s` while the block is open; each item runs side by side
+        with the others, so one slow reply holds up no other conversation."""
+        started: set[asyncio.Task[None]] = set()
 
         async def look() -> None:
+            now = self.clock()
             try:
-                await self.run_due()
+                async for item in self._taken(now, None):
+                    task = asyncio.create_task(self._run(item, now))
+                    started.add(task)
+                    task.add_done_callback(started.discard)
             except Exception:  # Redis away: the items wait in Redis for the next look
                 log.warning("due work not taken this time", exc_info=True)
 
@@ -92,3 +103,6 @@ class Scheduler:
             yield
         finally:
             jobs.shutdown(wait=False)
+            for task in list(started):
+                task.cancel()
+            await asyncio.gather(*started, return_exceptions=True)

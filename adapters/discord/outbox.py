@@ -24,7 +24,7 @@ class StreamedReply:
     """One bot turn: the first text is sent at once, later text edits it in, throttled.
 
     Text longer than one Discord message continues in further messages, split
-    on line or sentence boundaries. `feed` is the pipeline's `on_text` sink;
+    on line or sentence boundaries. `feed` takes each piece of the reply;
     `finish` makes Discord show exactly the whole text.
 
     Args:

@@ -19,7 +19,9 @@ The room has no clock of its own work: it drives the core's scheduler with its
 own time. Before each line it runs the due care rounds (quiet members,
 follow-ups, reminders) at the line's time; the line itself settles the burst
 before it; a script's end lets the room fall silent; the terminal runs all due
-work (settled replies too) while nobody types. Everything the room prints comes
+work (settled replies too) while nobody types. A line is handled at once
+(`Pipeline.handle`, not the ingress: a room has no redeliveries and no worker
+to queue for, and its transcript is in script order). Everything the room prints comes
 through `RoomScreen`, the room's `Platform`. With `explain`, every speak
 decision is shown as `[why]`.
 
