@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Optional, get_args
 

@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Callable, Iterable, Sequence
 
 from groupmind import speak
+from groupmind.admin import Admin
 from groupmind.care.service import CARE_KINDS, care_service
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
@@ -104,6 +105,9 @@ class Pipeline:
         self.due = due if due is not None else store.due
         self.care = care_service(store, engine, settings, self.guard, platforms=self.platforms, due=self.due, clock=clock)
         """The care protocol; it reaches people privately through the platforms."""
+        model = engine.name if engine else "none (listening only)"
+        self.admin = Admin(store, model=model, bot_name=settings.bot_name, clock=clock, platforms=self.platforms)
+        """The admin commands, sharing this pipeline's store and platforms."""
         handlers = {REPLY: self._reply_due, **{kind: self.care.run_due for kind in CARE_KINDS}}
         self.scheduler = Scheduler(self.due, handlers, clock)
         """The one owner of time: run it live (`scheduler.running()`) or from a script's clock (`run_due`)."""

@@ -24,7 +24,6 @@ from adapters.discord.membership import shared_guilds
 from adapters.discord.outbox import NO_PINGS
 from adapters.discord.platform import CareChannel, DiscordPlatform
 from adapters.discord.translate import channel_ref, to_chat_message
-from groupmind.admin import Admin
 from groupmind.config import Settings
 from groupmind.events import ChannelRef
 from groupmind.ingress import ingress
@@ -70,7 +69,7 @@ class DiscordAdapter(discord.Client):
         """Log in and hand every event to `pipeline` (built with `self.platform`) until the client closes."""
         assert pipeline.platforms.get(self.platform.name) is self.platform, "build the pipeline with this platform"
         self._pipeline = pipeline
-        self.tree.add_command(GroupmindCommands(Admin.for_pipeline(pipeline)))
+        self.tree.add_command(GroupmindCommands(pipeline.admin))
         await self.start(token)
 
     @property

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, Awaitable, Callable, Iterable, Iterator, TextIO
 
-from groupmind.admin import Admin, is_command, split_command
+from groupmind.admin import is_command, split_command
 from groupmind.admin.privacy import save_export
 from groupmind.events import (
     MAX_ID_CHARS,
@@ -301,7 +301,7 @@ class LocalRoom:
         assert isinstance(screen, RoomScreen), "build the pipeline with a RoomScreen"
         self.pipeline = pipeline
         self.screen = screen
-        self.admin = Admin.for_pipeline(pipeline)
+        self.admin = pipeline.admin
         self.admins = {name.casefold() for name in screen.admin_names}
         self.clock = clock
         self.community = community

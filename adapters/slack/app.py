@@ -30,7 +30,6 @@ from adapters.slack.commands import SlashCommands
 from adapters.slack.names import DisplayNames
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.translate import PLATFORM, is_from_bot, is_talk, mentioned_ids, render_text, thread_of, to_chat_message
-from groupmind.admin import Admin
 from groupmind.config import Settings
 from groupmind.events import CareAlert, ChannelRef
 from groupmind.ingress import ingress
@@ -116,7 +115,7 @@ class SlackAdapter:
         self.app.event("app_mention")(self.on_message)
         self.app.event("app_home_opened")(self.on_home_opened)
         self.run_command = run_command or SlashCommands(
-            Admin.for_pipeline(pipeline), self.client, frozenset(settings.slack_admins), settings.data_dir
+            pipeline.admin, self.client, frozenset(settings.slack_admins), settings.data_dir
         )
         self.app.command("/groupmind")(self.on_command)
 

@@ -13,22 +13,19 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Awaitable, Callable, Mapping
+from typing import Awaitable, Callable, Mapping
 
 from groupmind.admin import audit, privacy
 from groupmind.admin.grammar import BY_NAME, SPECS, usage_for
-from groupmind.store.care_records import CareRecords
-from groupmind.care.courier import AdminRoute, Courier
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
+from groupmind.platform import Platform
 from groupmind.prompt import MAX_PERSONA_CHARS
+from groupmind.store.care_records import CareRecords
 from groupmind.store.settings import (
     CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA, CommunitySettings,
     mode_field, persona_field,
 )  # fmt: skip
 from groupmind.store.state import Store
-
-if TYPE_CHECKING:  # the pipeline imports the care layer, which writes to this package's audit log
-    from groupmind.pipeline import Pipeline
 
 MAX_CARE_CONTACTS = 20
 _REGION = re.compile(r"^[A-Za-z]{2}$")
@@ -76,8 +73,8 @@ class Admin:
         model: what answers (the engine's name), shown by `status`.
         bot_name: the bot's display name, used in `help`.
         clock: wall time, for audit entries and uptime.
-        couriers: the running adapters' private routes, by platform (the care layer's); the admins
-            are told through one that can reach them (`AdminRoute`).
+        platforms: the running adapters, by name; admins are told privately through one
+            that knows who they are (`Platform.to_admins`).
     """
 
     def __init__(
@@ -87,21 +84,15 @@ class Admin:
         model: str,
         bot_name: str = "Mind",
         clock: Callable[[], datetime] = utcnow,
-        couriers: Mapping[str, Courier] | None = None,
+        platforms: Mapping[str, Platform] | None = None,
     ) -> None:
         self.store = store
         self.alerts = CareRecords.of(store, clock).alerts
         self.model = model
         self.bot_name = bot_name
         self.clock = clock
-        self.couriers = couriers if couriers is not None else {}
+        self.platforms = platforms if platforms is not None else {}
         self.started_at = clock()
-
-    @classmethod
-    def for_pipeline(cls, pipeline: Pipeline) -> Admin:
-        """The admin layer beside a running pipeline, sharing its store, settings and couriers."""
-        model = pipeline.engine.name if pipeline.engine else "none (listening only)"
-        return cls(pipeline.store, model=model, bot_name=pipeline.settings.bot_name, couriers=pipeline.platforms)
 
     async def execute(self, cmd: AdminCommand) -> CommandResult:
         """Run one command; see the module docstring for the order of checks."""
@@ -172,8 +163,8 @@ class Admin:
             "Add one with /gm care contacts add MEMBER."
         )
         await self.store.settings.set_notice(cmd.platform, cmd.community, notice)
-        courier = self.couriers.get(cmd.platform)
-        if not (isinstance(courier, AdminRoute) and await courier.to_admins(cmd.where, notice)):
+        platform = self.platforms.get(cmd.platform)
+        if not (platform is not None and await platform.to_admins(cmd.where, notice)):
             await audit.note(self.store.audit, cmd.where, notice, now)
 
     async def _notice(self, cmd: AdminCommand) -> list[str]:

@@ -1,43 +1,14 @@
 """What care contacts read: an alert, its reminder, the quiet digest.
 
-Care messages leave the core through each adapter's `groupmind.platform.Platform`.
-`Courier` and `AdminRoute` are the older names of its private routes, kept only
-for the admin layer until every adapter implements `Platform` (its `to_admins`).
+Care messages leave the core through each adapter's `groupmind.platform.Platform`;
+these are the texts they carry.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Sequence
 
-from groupmind.events import CareAlert, ChannelRef, Member
-
-
-class Courier(Protocol):
-    """An adapter's private routes to people."""
-
-    async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
-        """Say `text` to `member` privately (a DM); `where` is the channel the talk began in.
-
-        False when it cannot reach them (closed DMs, left the community).
-        """
-        ...
-
-    async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
-        """Deliver `alert`, rendered as `text`, privately to one care contact; False if they cannot be reached."""
-        ...
-
-
-@runtime_checkable
-class AdminRoute(Protocol):
-    """An adapter that knows a community's admins and can reach them privately (the local room's `--admin`).
-
-    Optional beside `Courier`: where the core does not know who the admins are,
-    what they must hear is kept where they look instead (audit log, `status`).
-    """
-
-    async def to_admins(self, where: ChannelRef, text: str) -> bool:
-        """Say `text` privately to every admin of `where`'s community; False when none could be reached."""
-        ...
+from groupmind.events import CareAlert
 
 
 def render_alert(alert: CareAlert, *, reminder: bool = False) -> str:

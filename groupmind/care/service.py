@@ -29,7 +29,7 @@ from groupmind.care.steps import FOLLOW_UP, SayPublicFn, Steps
 from groupmind.care.sweep import QUIET, QuietRound
 from groupmind.care.wording import Voice
 from groupmind.config import Settings
-from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member, utcnow
+from groupmind.events import ChannelRef, ChatMessage, Member, utcnow
 from groupmind.guard import Guard
 from groupmind.llm.engine import Engine
 from groupmind.platform import Platform

@@ -58,7 +58,7 @@ def test_persona_joins_the_prompt_identity_without_replacing_it() -> None:
 @pytest.mark.model
 async def test_mode_changes_apply_to_the_next_message(store: Store, engine: LocalEngine, settings: Settings) -> None:
     pipeline = Pipeline(store, engine, settings)
-    admin = Admin.for_pipeline(pipeline)
+    admin = pipeline.admin
     assert (await admin.execute(command("mode quiet"))).ok
     assert await pipeline.handle(msg("bob", "Mind, are you there?")) == []
     assert await pipeline.settle(WHERE) == []

@@ -11,13 +11,13 @@ from groupmind.admin import Admin
 from groupmind.admin.audit import entries
 from groupmind.config import Settings
 from groupmind.store.care_alerts import FORMER_CONTACT, AlertStore
-from groupmind.events import CareAlert, ChannelRef, Member
+from groupmind.events import ChannelRef, Member
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.community import CARE_CONTACTS, care_contact_ids
 from groupmind.store.keys import CommunityKeys
 from tests.admin_helpers import WHERE, command
-from tests.helpers import Clock, msg
+from tests.helpers import Clock, SpyPlatform, msg
 from tests.integration.test_forget_me import mentions
 
 KEYS = CommunityKeys("local", "test")
@@ -25,30 +25,15 @@ T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 BOB = Member(id="bob", display_name="Bob")
 
 
-class AdminsRoute:
-    """A courier that knows the admins (as the local room does): records what they were told."""
+class AdminsRoute(SpyPlatform):
+    """A platform that knows the admins (as the local room does): records what they were told."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.told: list[tuple[ChannelRef, str]] = []
-
-    async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
-        return True
-
-    async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
-        return True
 
     async def to_admins(self, where: ChannelRef, text: str) -> bool:
         self.told.append((where, text))
-        return True
-
-
-class NoAdminsRoute:
-    """A courier of a platform whose admins the core does not know (Discord, Slack)."""
-
-    async def to_member(self, where: ChannelRef, member: Member, text: str) -> bool:
-        return True
-
-    async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:
         return True
 
 
@@ -106,7 +91,7 @@ async def test_a_care_contact_is_taken_out_of_the_alerts_they_handled(community:
 async def test_the_last_care_contact_forgetting_themselves_tells_the_admins_privately(community: Store) -> None:
     store = community
     route = AdminsRoute()
-    admin = Admin(store, model="m", clock=Clock(T0), couriers={"local": route})
+    admin = Admin(store, model="m", clock=Clock(T0), platforms={"local": route})
     await admin.execute(command("care contacts add Carol"))
 
     await admin.execute(command("forget-me", "Carol", admin=False))
@@ -127,7 +112,8 @@ async def test_the_last_care_contact_forgetting_themselves_tells_the_admins_priv
 
 async def test_where_the_admins_are_unknown_the_notice_waits_in_status_and_the_audit_log(community: Store) -> None:
     store = community
-    admin = Admin(store, model="m", clock=Clock(T0), couriers={"local": NoAdminsRoute()})
+    unknown_admins = SpyPlatform()  # a platform whose admins the core does not know (Discord, Slack)
+    admin = Admin(store, model="m", clock=Clock(T0), platforms={"local": unknown_admins})
     await admin.execute(command("care contacts add Carol"))
     await admin.execute(command("forget-me", "Carol", admin=False))
     notes = [e["what"] for e in await entries(store.redis, "local", "test") if e["who"] == "groupmind"]
@@ -137,7 +123,7 @@ async def test_where_the_admins_are_unknown_the_notice_waits_in_status_and_the_a
 
 async def test_removing_the_last_care_contact_tells_the_admins_and_one_of_two_does_not(community: Store) -> None:
     route = AdminsRoute()
-    admin = Admin(community, model="m", clock=Clock(T0), couriers={"local": route})
+    admin = Admin(community, model="m", clock=Clock(T0), platforms={"local": route})
     await admin.execute(command("care contacts add Carol"))
     await admin.execute(command("care contacts add dave"))
     await admin.execute(command("forget-me", "Carol", admin=False))

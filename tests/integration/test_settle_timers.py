@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import asyncio
 from datetime import datetime, timedelta, timezone
 
@@ -31,7 +33,6 @@ async def test_each_message_rearms_its_conversations_item_and_it_comes_due_after
     rules = settings.model_copy(update={"burst_settle_s": 10, "question_pause_s": 25})
     pipeline = Pipeline(store, None, rules, clock, platforms=[SpyPlatform()], due=MemoryDueWork())
     looked: list[tuple[str, datetime]] = []
-    general, other = msg().where, msg(channel="other").where
 
     async def look(item, now):  # type: ignore[no-untyped-def]
         looked.append((item.key, now))
@@ -57,7 +58,7 @@ async def test_a_listen_only_pipeline_answers_nothing_and_a_platform_it_lacks_wa
 ) -> None:
     clock = Clock(T0)
     due = MemoryDueWork()
-    talking = Pipeline(store, object(), settings, clock, due=due)  # type: ignore[arg-type]
+    talking = Pipeline(store, SimpleNamespace(name="a model"), settings, clock, due=due)  # type: ignore[arg-type]
     await Pipeline(store, None, settings, clock, platforms=[SpyPlatform()], due=due).handle(addressed("ana", 0))
     clock.now = T0 + timedelta(minutes=5)
     assert await talking.scheduler.run_due() == 1
