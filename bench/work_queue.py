@@ -98,7 +98,7 @@ async def main(count: int, rounds: int) -> dict[str, float | int]:
             async with pipeline.scheduler.running():
                 for run in range(rounds):  # interleaved, so drift on a noisy machine hits both
                     await core.store.redis.flushall()
-                    await core.store.set_setting("local", COMMUNITY, "mode:active", "active")
+                    await core.store.settings.set("local", COMMUNITY, "mode:active", "active")
                     active.append(await served_per_s(pipeline, messages("active", count, run)))
                     mention.append(await served_per_s(pipeline, messages("mention", count, run)))
     return {

@@ -1,12 +1,15 @@
-"""Care tests' helper: care contacts set up in a community."""
+"""Care tests' helpers: care contacts set up in a community, and the care work run at a given time."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
+from groupmind.care.service import CARE_KINDS
+
 from groupmind.pipeline import Pipeline
-from groupmind.store.community import CARE_CONTACTS
+from groupmind.store.settings import CARE_CONTACTS
 
 
 async def add_contacts(pipeline: Pipeline, community: str, *names: str, at: datetime) -> None:
@@ -15,4 +18,25 @@ async def add_contacts(pipeline: Pipeline, community: str, *names: str, at: date
 
     for name in names:
         await pipeline.store.append(msg(name, "hi all", community=community, ts=at))
-    await pipeline.store.set_setting("local", community, CARE_CONTACTS, json.dumps([n.casefold() for n in names]))
+    await pipeline.store.settings.set("local", community, CARE_CONTACTS, json.dumps([n.casefold() for n in names]))
+
+
+@dataclass
+class RoundsDone:
+    """What one run of the due care work did, counted."""
+
+    quiet: int = 0
+    follow_ups: int = 0
+    reminders: int = 0
+
+
+async def run_rounds(pipeline: Pipeline, now: datetime) -> RoundsDone:
+    """Run the care work due at `now` through the pipeline's scheduler, as the live job or the room would."""
+    care = pipeline.care
+
+    def counts() -> tuple[int, int, int]:
+        return care.quiet.reported, care.follow_ups, care.escalation.counts["reminders"]
+
+    before = counts()
+    await pipeline.scheduler.run_due(now, kinds=CARE_KINDS)
+    return RoundsDone(*(a - b for a, b in zip(counts(), before)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from groupmind.events import MAX_ARGS, MAX_NAME_CHARS
-from groupmind.store.community import MODES
+from groupmind.store.settings import MODES
 
 PREFIXES = ("/gm", "/groupmind")
 

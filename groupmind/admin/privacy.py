@@ -25,9 +25,10 @@ from datetime import datetime
 from pathlib import Path
 
 from groupmind.admin import audit
-from groupmind.store.care_records import CareRecords
+from groupmind.care.steps import FOLLOW_UP
 from groupmind.events import CommandFile
 from groupmind.store import keyspace
+from groupmind.store.care_records import CareRecords
 from groupmind.store.settings import CARE_CONTACTS
 from groupmind.store.state import Store
 
@@ -84,6 +85,7 @@ async def forget_member(store: Store, platform: str, community: str, member_id: 
     done.alerts, done.alerts_handled = await CareRecords.of(store).alerts.forget_member(
         platform, community, member_id, audit.word(name)
     )
+    await store.due.cancel(FOLLOW_UP, platform, community, member_id)  # their care check-in names them
     done.audit_entries = await audit.redact(store.audit, platform, community, member_id)
     done.optout_kept = await store.settings.is_opted_out(platform, community, member_id)
     return done

@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline as RedisPipeline
 from redis.exceptions import WatchError
 
-from groupmind.store.keys import ROUNDS_LOCK, CommunityKeys
+from groupmind.store.keys import CommunityKeys
 
 RISK_WINDOW = timedelta(days=14)
 """Care state about a member (risk, flags, the conversation) expires this long after it last changed."""
@@ -136,9 +136,6 @@ class CareSignals(Protocol):
         """Remember which silence of each member was reported."""
         ...
 
-    async def claim(self, ttl: timedelta) -> bool:
-        """Claim the care rounds for `ttl`; False while another worker holds them."""
-        ...
 
 
 class RedisCareSignals:
@@ -246,8 +243,6 @@ class RedisCareSignals:
         if markers:
             await self.redis.hset(CommunityKeys(platform, community).care_quiet, mapping=dict(markers))
 
-    async def claim(self, ttl: timedelta) -> bool:
-        return bool(await self.redis.set(ROUNDS_LOCK, "1", nx=True, px=max(1, int(ttl.total_seconds() * 1000))))
 
 
 def queue_flagged(pipe: RedisPipeline, keys: CommunityKeys, member_id: str, now: datetime) -> None:
@@ -269,7 +264,6 @@ class MemoryCareSignals:
         self._rhythm: dict[_MemberKey, tuple[Rhythm, str]] = {}
         self._pulse: dict[tuple[str, str], float] = {}
         self._quiet: dict[tuple[str, str], dict[str, str]] = {}
-        self._claimed_until: datetime | None = None
 
     async def opted_out(self, platform: str, community: str, member_id: str) -> bool:
         return (platform, community, member_id) in self.optout
@@ -326,9 +320,3 @@ class MemoryCareSignals:
     async def mark_quiet(self, platform: str, community: str, markers: Mapping[str, str]) -> None:
         self._quiet.setdefault((platform, community), {}).update(markers)
 
-    async def claim(self, ttl: timedelta) -> bool:
-        now = datetime.now().astimezone()
-        if self._claimed_until is not None and now < self._claimed_until:
-            return False
-        self._claimed_until = now + ttl
-        return True

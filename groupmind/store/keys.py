@@ -162,5 +162,3 @@ class CommunityKeys:
 
 CARE_COMMUNITIES = "gm:care:communities"
 """Sorted set of `platform\\x1fcommunity` -> last message epoch: the communities the care sweep visits."""
-ROUNDS_LOCK = "gm:care:rounds:lock"
-"""Held by the worker running the live care rounds, so the others skip that round."""

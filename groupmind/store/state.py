@@ -317,12 +317,3 @@ class Store:
             pipe.hget(keys.member(member_id), "name")
         return {i: name or i for i, name in zip(ids, await pipe.execute())}
 
-    # --- community settings (delegates of `self.settings`, kept while callers move) -----
-
-    async def get_settings(self, platform: str, community: str) -> dict[str, str]:
-        """Delegate: the community's settings fields as stored (`self.settings.read(...).fields`)."""
-        return dict((await self.settings.read(platform, community)).fields)
-
-    async def set_setting(self, platform: str, community: str, name: str, value: str) -> str | None:
-        """Delegate of `self.settings.set`: set one community setting; returns the previous value."""
-        return await self.settings.set(platform, community, name, value)

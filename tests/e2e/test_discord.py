@@ -428,7 +428,7 @@ async def test_slash_commands_run_the_admin_layer_and_admin_ones_need_manage_ser
     assert "for community admins only; nothing was changed" in refused
     assert "mode in" in admin and "quiet" in admin
     assert usage.startswith("usage: /gm care region CODE")
-    settings = await store.get_settings("discord", str(GUILD_ID))
+    settings = dict((await store.settings.read("discord", str(GUILD_ID))).fields)
     assert settings == {f"mode:{CHANNEL_ID}": "quiet"}
 
 
@@ -473,7 +473,7 @@ async def test_a_care_alert_is_dmed_to_a_care_contact_still_in_the_server(fake: 
 
 async def test_a_contact_who_left_the_server_is_not_reached(fake: FakeDiscord, listening: Core, store: Store) -> None:
     fake.left_guild.add(BOB_ID)
-    await store.set_setting(PLATFORM, str(GUILD_ID), "care.channel", str(CARE_CHANNEL_ID))
+    await store.settings.set(PLATFORM, str(GUILD_ID), "care.channel", str(CARE_CHANNEL_ID))
     async with online(listening) as client:
         courier = client.platform
         delivered = await courier.to_contact(_alert(), BOB, render_alert(_alert()))
@@ -501,7 +501,7 @@ async def test_closed_dms_fall_back_to_the_private_care_channel_once_per_alert(
     posts = [r.body["content"] for r in fake.sent(f"/channels/{CARE_CHANNEL_ID}/messages")]
     assert posts == [text, reminder], "one post per alert message, not one per contact"
     assert _public_posts(fake) == []
-    assert (await store.get_settings(PLATFORM, str(GUILD_ID)))["care.channel"] == str(CARE_CHANNEL_ID)
+    assert (dict((await store.settings.read(PLATFORM, str(GUILD_ID))).fields))["care.channel"] == str(CARE_CHANNEL_ID)
 
 
 async def test_a_public_care_channel_is_refused_when_set_and_never_posted_in(
@@ -513,7 +513,7 @@ async def test_a_public_care_channel_is_refused_when_set_and_never_posted_in(
         await fake.dispatch("INTERACTION_CREATE", payload)
         await fake.wait_for(lambda: fake.sent("/callback"))
         # Set through the words form (or a channel that was made public later): the courier still refuses it.
-        await store.set_setting(PLATFORM, str(GUILD_ID), "care.channel", str(CHANNEL_ID))
+        await store.settings.set(PLATFORM, str(GUILD_ID), "care.channel", str(CHANNEL_ID))
         delivered = await client.platform.to_contact(_alert(), BOB, render_alert(_alert()))
     [answer] = [r.body["data"]["content"] for r in fake.sent("/callback")]
     assert "readable by everyone" in answer and "nothing was changed" in answer
@@ -533,7 +533,7 @@ async def test_care_channel_off_and_non_admins(fake: FakeDiscord, listening: Cor
     assert "admins only" in refused
     assert f"care channel: {CARE_CHANNEL_ID} (was off)" in set_
     assert f"care channel: off (was {CARE_CHANNEL_ID})" in off
-    assert "care.channel" not in await store.get_settings(PLATFORM, str(GUILD_ID))
+    assert "care.channel" not in dict((await store.settings.read(PLATFORM, str(GUILD_ID))).fields)
 
 
 async def test_a_private_message_to_a_member_with_closed_dms_reports_false(fake: FakeDiscord, listening: Core) -> None:

@@ -330,7 +330,7 @@ async def test_groupmind_runs_the_admin_layer_for_workspace_admins_and_refuses_o
     assert "for community admins only; nothing was changed" in refused["text"]
     assert "quiet" in changed["text"]
     assert usage["text"].startswith("usage: /gm care region CODE")
-    assert await store.get_settings("slack", TEAM) == {"mode:C1": "quiet"}
+    assert dict((await store.settings.read("slack", TEAM)).fields) == {"mode:C1": "quiet"}
     path = Path(exported["text"].rsplit("saved on the groupmind host: ", 1)[1])
     assert path.is_relative_to(settings.data_dir) and '"mode:C1": "quiet"' in path.read_text()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
@@ -367,7 +367,7 @@ async def test_a_care_alert_reaches_the_contact_by_dm_and_their_home_tab_lists_i
     fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)  # slack_sdk logs request bodies at DEBUG; groupmind runs at WARNING
-    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    await store.settings.set("slack", TEAM, "care.contacts", json.dumps(["U2"]))
     alert = await alert_about(store)
     async with connected(slack_settings, listener) as adapter:
         delivered = await adapter.platform.to_contact(alert, Member(id="U2", display_name="bob"), render_alert(alert))
@@ -407,7 +407,7 @@ async def test_the_home_tab_shows_a_contact_their_open_alerts_and_nobody_else_an
     fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
 ) -> None:
     fake.add_user("U3", "carol")
-    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2", "U3"]))
+    await store.settings.set("slack", TEAM, "care.contacts", json.dumps(["U2", "U3"]))
     about_alice = await alert_about(store)
     about_carol = await alert_about(store, member="U3", excerpt="nobody would notice if I was gone")
     closed = await alert_about(store, excerpt="an old worry")
@@ -431,7 +431,7 @@ async def test_the_home_tab_shows_a_contact_their_open_alerts_and_nobody_else_an
 async def test_a_members_dm_reaches_care_and_is_answered_by_dm_and_other_dms_are_ordinary_talk(
     fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
 ) -> None:
-    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    await store.settings.set("slack", TEAM, "care.contacts", json.dumps(["U2"]))
     disclosure = dm_event("everyone would be better off without me", ts=fake.next_ts())
     async with connected(slack_settings, listener):
         await fake.send_event(dm_event("what time is the meetup on friday?", ts=fake.next_ts()))
@@ -455,7 +455,7 @@ async def test_a_members_dm_reaches_care_and_is_answered_by_dm_and_other_dms_are
 async def test_an_imminent_message_in_a_channel_alerts_the_care_contact_by_dm_only(
     fake: FakeSlack, slack_settings: Settings, listener: Pipeline, store: Store
 ) -> None:
-    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    await store.settings.set("slack", TEAM, "care.contacts", json.dumps(["U2"]))
     async with connected(slack_settings, listener):
         await fake.send_event(message_event("I want to kill myself tonight", ts=fake.next_ts()))
         alert_dm = await wait_for(lambda: [m for m in fake.posted if m["channel"] == "D2"])
@@ -475,7 +475,7 @@ async def test_a_queue_worker_without_a_gateway_still_reaches_care_contacts(
 ) -> None:
     from adapters.workers import worker_platforms
 
-    await store.set_setting("slack", TEAM, "care.contacts", json.dumps(["U2"]))
+    await store.settings.set("slack", TEAM, "care.contacts", json.dumps(["U2"]))
     async with worker_platforms(slack_settings, Directory(store)) as platforms:
         worker = Pipeline(store, None, slack_settings, platforms=platforms)
         assert "slack" in worker.platforms and "slack" in worker.care.escalation.platforms

@@ -13,7 +13,6 @@ from groupmind.admin.grammar import SPECS
 from groupmind.store.care_alerts import AlertStore
 from groupmind.events import ChannelRef, Member
 from groupmind.store import Store
-from groupmind.store.community import channel_mode, channel_view
 from groupmind.store.keys import CommunityKeys
 from tests.admin_helpers import VALID_ARGS, WHERE, command, snapshot
 from tests.helpers import Clock, msg
@@ -28,7 +27,7 @@ async def admin(store: Store) -> Admin:
 
 
 async def settings_of(store: Store) -> dict[str, str]:
-    return await store.get_settings("local", "test")
+    return dict((await store.settings.read("local", "test")).fields)
 
 
 
@@ -90,14 +89,14 @@ async def test_bad_arguments_get_one_usage_line_and_change_nothing(
 
 async def test_mode_is_stored_per_channel_read_by_channel_mode_and_audited(admin: Admin, store: Store) -> None:
     other = ChannelRef(platform="local", community="test", channel="random")
-    assert await channel_mode(store, WHERE) == "mention"
+    assert (await store.settings.view(WHERE, "")).mode == "mention"
     result = await admin.execute(command("mode QUIET"))
     assert result.ok and "quiet (was mention)" in result.text
     assert (await settings_of(store))["mode:general"] == "quiet"
-    assert await channel_mode(store, WHERE) == "quiet"
-    assert await channel_mode(store, other) == "mention"
+    assert (await store.settings.view(WHERE, "")).mode == "quiet"
+    assert (await store.settings.view(other, "")).mode == "mention"
     await admin.execute(command("mode active"))
-    assert await channel_mode(store, WHERE) == "active"
+    assert (await store.settings.view(WHERE, "")).mode == "active"
     [newest, oldest] = await entries(store.redis, "local", "test")
     assert oldest == {
         "who": "alice", "who_name": "alice", "what": "mode QUIET", "where": "general",
@@ -107,8 +106,8 @@ async def test_mode_is_stored_per_channel_read_by_channel_mode_and_audited(admin
 
 
 async def test_a_garbled_stored_mode_reads_as_mention(store: Store) -> None:
-    await store.set_setting("local", "test", "mode:general", "shouting")
-    assert await channel_mode(store, WHERE) == "mention"
+    await store.settings.set("local", "test", "mode:general", "shouting")
+    assert (await store.settings.view(WHERE, "")).mode == "mention"
 
 
 async def test_persona_falls_back_from_channel_to_community(admin: Admin, store: Store) -> None:
@@ -117,12 +116,12 @@ async def test_persona_falls_back_from_channel_to_community(admin: Admin, store:
     assert (await admin.execute(command("persona show"))).text == "persona (the community's): You are the group's librarian."
     await admin.execute(command("persona set You   love\tpuns."))
     assert (await admin.execute(command("persona show"))).text == "persona in #general: You love puns."
-    assert (await channel_view(store, WHERE, "alice")).persona == "You love puns."
+    assert (await store.settings.view(WHERE, "alice")).persona == "You love puns."
     assert (await settings_of(store))["persona"] == "You are the group's librarian."
     await admin.execute(command("persona reset"))
-    assert (await channel_view(store, WHERE, "alice")).persona == "You are the group's librarian."
+    assert (await store.settings.view(WHERE, "alice")).persona == "You are the group's librarian."
     await admin.execute(command("persona community reset"))
-    assert (await channel_view(store, WHERE, "alice")).persona is None
+    assert (await store.settings.view(WHERE, "alice")).persona is None
     audit = await entries(store.redis, "local", "test")
     assert (audit[0]["old"], audit[0]["new"]) == ("You are the group's librarian.", "")
     assert (audit[1]["old"], audit[1]["new"]) == ("You love puns.", "")
@@ -300,11 +299,11 @@ def test_slow_commands_are_the_ones_adapters_must_defer() -> None:
 
 async def test_care_contacts_handle_alerts_without_being_admins(admin: Admin, store: Store) -> None:
     await AlertStore(store.redis).create(member=Member(id="bob", display_name="Bob"), where=WHERE, why="distress")
-    await store.set_setting("local", "test", "care.contacts", json.dumps(["dana"]))
+    await store.settings.set("local", "test", "care.contacts", json.dumps(["dana"]))
     assert (await admin.execute(command("alerts ack 1", "Dana", admin=False))).text == "alert #1: acknowledged."
     assert (await admin.execute(command("alerts list all", "Dana", admin=False))).ok
     refused = await admin.execute(command("alerts resolve 1", "Eve", admin=False))
     assert not refused.ok and "for community admins and care contacts only" in refused.text
     assert not (await admin.execute(command("care region GB", "Dana", admin=False))).ok  # still not an admin
-    await store.set_setting("local", "test", "care.contacts", "not json")
+    await store.settings.set("local", "test", "care.contacts", "not json")
     assert not (await admin.execute(command("alerts resolve 1", "Dana", admin=False))).ok

@@ -22,7 +22,7 @@ from groupmind.events import Member
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.care_alerts import AlertStore
-from groupmind.store.community import CARE_REGION
+from groupmind.store.settings import CARE_REGION
 from groupmind.store.keys import CommunityKeys
 from tests.care_helpers import add_contacts
 from tests.helpers import Clock, SpyPlatform, msg
@@ -176,7 +176,7 @@ async def test_a_private_message_without_a_talk_is_left_to_the_adapter_unless_it
 
 async def test_the_region_picks_the_one_resource(care, store: Store) -> None:
     pipeline, courier = care
-    await store.set_setting("local", "test", CARE_REGION, "GB")
+    await store.settings.set("local", "test", CARE_REGION, "GB")
     await pipeline.handle(msg("Sam", "i just want to sleep forever", ts=T0))
     await pipeline.handle_private("local", ["test"], SAM, "sometimes", T0)
     await pipeline.handle_private("local", ["test"], SAM, "no", T0)
@@ -189,9 +189,10 @@ async def test_forget_me_deletes_the_care_talk(care, store: Store) -> None:
     await pipeline.handle(msg("Sam", "I want to kill myself tonight", ts=T0))
     keys = CommunityKeys("local", "test")
     assert await store.redis.exists(keys.care_session("sam"))
+    assert await store.due.waiting("care-followup", "local", "test", "sam") is not None
     await forget_member(store, "local", "test", "sam")
     assert not await store.redis.exists(keys.care_session("sam"))
-    assert await store.redis.zscore(keys.care_followups, "sam") is None
+    assert await store.due.waiting("care-followup", "local", "test", "sam") is None, "no check-in left to name them"
     assert await AlertStore(pipeline.store.redis).list("local", "test", include_closed=True) == []
 
 
@@ -206,7 +207,7 @@ async def test_care_contacts_see_open_alerts_and_nobody_else_does(care) -> None:
 
 async def test_contacts_setting_that_is_not_json_means_no_contacts(care, store: Store) -> None:
     pipeline, courier = care
-    await store.set_setting("local", "test", "care.contacts", "dana, eli")
+    await store.settings.set("local", "test", "care.contacts", "dana, eli")
     await pipeline.handle(msg("Sam", "I want to kill myself tonight", ts=T0))
     assert courier.alerts == []
     entries = await audit.entries(store.redis, "local", "test")

@@ -14,7 +14,7 @@ from groupmind.store.care_alerts import FORMER_CONTACT, AlertStore
 from groupmind.events import ChannelRef, Member
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
-from groupmind.store.community import CARE_CONTACTS, care_contact_ids
+from groupmind.store.settings import CARE_CONTACTS, care_contact_ids
 from groupmind.store.keys import CommunityKeys
 from tests.admin_helpers import WHERE, command
 from tests.helpers import Clock, SpyPlatform, msg

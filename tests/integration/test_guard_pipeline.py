@@ -96,7 +96,7 @@ async def test_when_both_tries_are_blocked_an_addressed_bot_says_an_honest_line_
     assert reply.text.removeprefix("@ana ") in HONEST
     assert pipeline.guard.blocks.counts == {"mentions": 1, "identity": 1}
 
-    await store.set_setting("local", "test", "mode:general", "active")
+    await store.settings.set("local", "test", "mode:general", "active")
     quiet, _ = pipeline_with(store, settings, "<i><i><i>", "<b><b>", question_pause_s=0)
     await quiet.handle(at("ben", "does anyone know a good mirror?", 5))
     assert await quiet.tick(msg().where, T0 + timedelta(minutes=10)) == []  # not addressed: silence

@@ -40,7 +40,7 @@ async def test_each_message_rearms_its_conversations_item_and_it_comes_due_after
 
     pipeline.scheduler.handlers[REPLY] = look
     for channel in ("general", "other"):
-        await store.set_setting("local", "test", f"mode:{channel}", "active")
+        await store.settings.set("local", "test", f"mode:{channel}", "active")
     await pipeline.handle(to_the_room("ana", 0))
     await pipeline.handle(to_the_room("ben", 5))  # re-arms: the wait counts from ben's message
     await pipeline.handle(to_the_room("cy", 1, channel="other"))

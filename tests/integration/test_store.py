@@ -76,9 +76,9 @@ async def test_member_activity(store: Store) -> None:
 
 
 async def test_settings_hash_returns_the_old_value(store: Store) -> None:
-    assert await store.set_setting("local", "test", "persona", "kind") is None
-    assert await store.set_setting("local", "test", "persona", "terse") == "kind"
-    assert await store.get_settings("local", "test") == {"persona": "terse"}
+    assert await store.settings.set("local", "test", "persona", "kind") is None
+    assert await store.settings.set("local", "test", "persona", "terse") == "kind"
+    assert dict((await store.settings.read("local", "test")).fields) == {"persona": "terse"}
 
 
 async def test_keys_are_namespaced_per_community(store: Store, redis: Redis) -> None:

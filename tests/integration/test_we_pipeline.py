@@ -63,7 +63,7 @@ async def test_listen_only_pipeline_explains_each_decision(store: Store, setting
 
 
 async def test_quiet_mode_from_the_settings_hash(store: Store, settings: Settings) -> None:
-    await store.set_setting("local", "test", "mode:general", "quiet")
+    await store.settings.set("local", "test", "mode:general", "quiet")
     reasons: list[str] = []
     pipeline = Pipeline(store, None, settings, explain=reasons.append)
     assert await pipeline.handle(at("ana", "Mind, hello?", 0)) == []
