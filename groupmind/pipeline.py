@@ -1,7 +1,7 @@
 """The orchestrator: the one place where the steps of handling a message are sequenced.
 
 store (+ we: link, profile) → settle the burst before it → decide → group model →
-prompt → engine → clean → guard → reply. Whatever happens after the message is stored
+reply (prompt → engine → clean → guard: `groupmind.reply`). Whatever happens after the message is stored
 (a timeout, a model error) costs at most the reply, never the message.
 
 Risk messages are withheld from the transcript the model reads, a question about
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -31,17 +32,14 @@ from groupmind.admin import Admin
 from groupmind.care.service import CARE_KINDS, care_service
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
-from groupmind.guard import CareView, Guard, Scene
-from groupmind.guard.drift import anchored, measure
-from groupmind.guard.method import asks_for_means
+from groupmind.guard import Guard
 from groupmind.guard.privacy import REFUSAL, asks_about_care, untopical, withhold
 from groupmind.guard.scene import read_care
-from groupmind.guard.write import honest_line, write
-from groupmind.llm.engine import Engine, EngineError, Superseded
+from groupmind.llm.engine import Engine
 from groupmind.observe.metrics import PipelineMetrics
 from groupmind.names import is_own, mention
 from groupmind.platform import Platform
-from groupmind.prompt import build_prompt, clean_reply, speaker_labels
+from groupmind.reply import ReplyWriter
 from groupmind.scheduler import Scheduler
 from groupmind.store import Store
 from groupmind.store.due import Due, DueWork
@@ -58,11 +56,6 @@ REPLY = "reply"
 ELSEWHERE = timedelta(seconds=1)
 """When a reply for a platform this process does not serve is offered again, to a process that does."""
 
-_CHARS_PER_TOKEN = 3  # a conservative guess, so the transcript fits n_ctx
-OWN_RECENT = 5
-"""The bot's latest replies a new one must not nearly repeat."""
-JUST_SAID = 3
-"""The members' latest messages a reply must not nearly copy."""
 UNANSWERED = 10
 """Most messages a reply answers that the guard reads for questions about care or means."""
 
@@ -102,6 +95,8 @@ class Pipeline:
         self.metrics = PipelineMetrics()
         self.guard = Guard(store, settings, self.metrics.guard_blocks, self.metrics.drift_corrections, clock)
         """The gate every model text passes, and the drift watch."""
+        self.writer = ReplyWriter(engine, self.guard, settings) if engine is not None else None
+        """Writes the bot's turns; None means listen only."""
         self.due = due if due is not None else store.due
         self.care = care_service(store, engine, settings, self.guard, platforms=self.platforms, due=self.due, clock=clock)
         """The care protocol; it reaches people privately through the platforms."""
@@ -229,7 +224,7 @@ class Pipeline:
         if decision.wait:
             await self._look_again(where, pending.last_ts, now)
             return []
-        if not decision.speak or self.engine is None:
+        if not decision.speak or self.writer is None:
             await self.store.pending.clear(where)
             return []
         targets = whom_to_address(group, recent, self.settings.bot_name)
@@ -240,18 +235,18 @@ class Pipeline:
             text = REFUSAL
         else:
             platform = self.platforms.get(where.platform) if deliver else None
-            if platform is None:
-                text = await self._generate(where, recent, group, view.persona, care, asked, bool(pending.addressed))
-            else:
-                async with platform.typing(where):
-                    text = await self._generate(where, recent, group, view.persona, care, asked, bool(pending.addressed))
+            async with platform.typing(where) if platform is not None else nullcontext():
+                turn = await self.writer.write(where, recent, group, view.persona, care, asked, bool(pending.addressed))
+            if turn.why:
+                self._why(speak.Decision(True, turn.why))
+            text = turn.text
         if not text:
             self._why(speak.Decision(False, "the model declined: it gave no reply"))
             await self.store.pending.clear(where)
             return []
         shown = f"{lead} {text}" if lead else text
         if deliver and await self._send(where, shown, pending.last_id) is False:
-            await speak.clear_pending(self.store.redis, where)  # refused: the reply is lost, kept nowhere
+            await self.store.pending.clear(where)  # refused: the reply is lost, kept nowhere
             return []
         reply = await self._remember(where, text, pending.last_id, now, shown=shown)
         await self.we.addressed_by_bot(where, targets, now)
@@ -291,78 +286,6 @@ class Pipeline:
 
     async def delete(self, where: ChannelRef, message_id: str) -> bool:
         return await self.store.delete(where, message_id)
-
-    async def _generate(
-        self,
-        where: ChannelRef,
-        recent: list[Linked],
-        group: Group,
-        persona: str | None,
-        care: CareView,
-        asked: Sequence[str],
-        addressed: bool,
-    ) -> str:
-        """The bot's next turn in `where` once the guard passed it, an honest line, or "" to stay silent.
-
-        `recent` has its risk messages withheld; `asked` are the messages the reply
-        answers, as written. A blocked reply is written once more; if that
-        is blocked too, an addressed bot says one honest line, any other says nothing.
-        """
-        assert self.engine is not None
-        bot = self.settings.bot_name
-        window = recent[-self.settings.window :]
-        history = [item.msg for item in window]
-        budget = (self.settings.n_ctx - self.settings.max_reply_tokens) * _CHARS_PER_TOKEN
-        prompt = build_prompt(
-            bot,
-            history,
-            channel=where.channel,
-            budget_chars=budget,
-            persona=persona,
-            group=group.render(),
-            max_turns=self.settings.window,
-        )
-        if await self.guard.drift.anchoring(where):
-            prompt = anchored(prompt, bot)
-        labels = set(speaker_labels(history, bot).values())
-        humans = [m for m in history if not m.author_is_bot]
-        scene = Scene(
-            bot_name=bot,
-            speakers=tuple(labels | {m.author_name for m in humans}),
-            own_recent=tuple(m.text for m in history if is_own(m, bot))[-OWN_RECENT:],
-            just_said=tuple(m.text for m in humans[-JUST_SAID:]),
-            instructions=prompt.system,
-            notes=prompt.notes,
-            care=care,
-            means_asked=asks_for_means(tuple(asked)),
-        )
-        key = f"{where.platform}:{where.community}:{where.conversation}"
-        try:
-            written = await write(
-                self.engine,
-                prompt,
-                clean=lambda raw: clean_reply(raw, labels, bot, self.settings.max_reply_chars),
-                judge=lambda text: self.guard.screen(where, text, scene),
-                max_tokens=self.settings.max_reply_tokens,
-                timeout=self.settings.reply_timeout_s,
-                key=key,
-                retry=self.guard.retry,
-            )
-        except Superseded:
-            log.debug("reply in %s superseded by a newer message", where.conversation)
-            return ""
-        except EngineError as exc:
-            log.warning("no reply in %s: %s", where.conversation, exc)
-            return ""
-        if written.first:
-            turn = measure(written.first, window, bot, written.blocked)
-            if correction := await self.guard.drift.observe(where, turn):
-                log.info("%s", correction.describe(where.conversation))
-                self.engine.forget(key)
-        if written.text or not (written.blocked and addressed):
-            return written.text
-        self._why(speak.Decision(True, "no reply passed the guard: an honest line instead"))
-        return honest_line(scene.own_recent, asked[-1] if asked else "")
 
     def _why(self, decision: speak.Decision) -> None:
         log.debug("speak %s: %s", decision.speak, decision.reason)

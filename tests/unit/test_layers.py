@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("groupmind.events", "groupmind.config", "groupmind.platform", "groupmind.names"),
     ("groupmind.store", "groupmind.llm"),
     ("groupmind.we", "groupmind.speak", "groupmind.prompt", "groupmind.guard", "groupmind.care", "groupmind.admin",
-     "groupmind.scheduler"),
+     "groupmind.scheduler", "groupmind.reply"),
     ("groupmind.pipeline", "groupmind.ingress", "groupmind.work", "groupmind.replay", "groupmind.observe",
      "groupmind.runtime"),
     ("adapters",),
