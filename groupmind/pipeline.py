@@ -29,7 +29,8 @@ from typing import Callable, Iterable, Sequence
 
 from groupmind import speak
 from groupmind.admin import Admin
-from groupmind.care.service import CARE_KINDS, care_service
+from groupmind.care.kinds import CARE_KINDS
+from groupmind.care.service import care_service
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
 from groupmind.guard import Guard

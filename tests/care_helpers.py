@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from groupmind.care.service import CARE_KINDS
+from groupmind.care.kinds import CARE_KINDS
 
 from groupmind.pipeline import Pipeline
 from groupmind.store.settings import CARE_CONTACTS

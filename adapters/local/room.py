@@ -63,7 +63,7 @@ from groupmind.events import (
     utcnow,
 )
 from groupmind.names import same_name
-from groupmind.care.service import CARE_KINDS
+from groupmind.care.kinds import CARE_KINDS
 from groupmind.pipeline import Pipeline
 
 PLATFORM = "local"

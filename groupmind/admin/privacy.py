@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from groupmind.admin import audit
-from groupmind.care.steps import FOLLOW_UP
+from groupmind.care.kinds import FOLLOW_UP
 from groupmind.events import CommandFile
 from groupmind.store import keyspace
 from groupmind.store.care_records import CareRecords

@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Mapping, Sequence
 
+from groupmind.care.kinds import REMINDER
 from groupmind.care.courier import render_alert
 from groupmind.events import CareAlert, ChannelRef, Member, Urgency
 from groupmind.platform import Platform
@@ -28,8 +29,6 @@ REMIND_AFTER: dict[Urgency, timedelta] = {
     "medium": timedelta(hours=24), "low": timedelta(hours=48),
 }  # fmt: skip
 """How long an alert may stay open (not acknowledged) before the care contacts are reminded."""
-REMINDER = "care-reminder"
-"""The due-work kind of an alert's next reminder (keyed by alert id)."""
 
 AuditNote = Callable[[ChannelRef, str, datetime], Awaitable[None]]
 """Writes what the bot itself had to report into the community's audit log."""

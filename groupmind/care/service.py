@@ -19,14 +19,15 @@ from typing import Callable, Mapping, Sequence
 from groupmind.admin import audit
 from groupmind.care import machine
 from groupmind.care.config import CareConfig, named, read_config, read_settings
-from groupmind.care.escalation import REMINDER, Escalation
+from groupmind.care.escalation import Escalation
+from groupmind.care.kinds import CARE_KINDS, FOLLOW_UP, QUIET, REMINDER
 from groupmind.care.judge import judge
 from groupmind.care.machine import Heard
 from groupmind.care.monitor import observe
 from groupmind.care.risk import Assessment
 from groupmind.care.signals import RISK_LABELS, Label
-from groupmind.care.steps import FOLLOW_UP, SayPublicFn, Steps
-from groupmind.care.sweep import QUIET, QuietRound
+from groupmind.care.steps import SayPublicFn, Steps
+from groupmind.care.sweep import QuietRound
 from groupmind.care.wording import Voice
 from groupmind.config import Settings
 from groupmind.events import ChannelRef, ChatMessage, Member, utcnow
@@ -40,10 +41,6 @@ from groupmind.store.care_signals import CareSignals
 from groupmind.store.due import Due, DueWork
 
 log = logging.getLogger(__name__)
-
-CARE_KINDS = frozenset({FOLLOW_UP, REMINDER, QUIET})
-"""The kinds of due work `CareService.run_due` runs."""
-
 
 def handles(kind: str) -> bool:
     """Whether due items of `kind` are care's (`CareService.run_due`)."""

@@ -12,6 +12,7 @@ from typing import Awaitable, Callable
 from groupmind.care import machine
 from groupmind.care.config import CareConfig
 from groupmind.care.escalation import Escalation
+from groupmind.care.kinds import FOLLOW_UP
 from groupmind.care.machine import FollowUp, Plan, RaiseAlert, SayPrivate, SayPublic
 from groupmind.care.wording import Voice
 from groupmind.events import ChannelRef, Member
@@ -20,8 +21,6 @@ from groupmind.store.due import Due, DueWork
 
 log = logging.getLogger(__name__)
 
-FOLLOW_UP = "care-followup"
-"""The due-work kind of a member's later check-in (keyed by member id)."""
 SayPublicFn = Callable[[str], Awaitable[None]]
 """Says a care text in the channel the message came from."""
 

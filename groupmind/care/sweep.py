@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from groupmind.care import machine
+from groupmind.care.kinds import QUIET
 from groupmind.care.checks import Step
 from groupmind.care.config import CareConfig
 from groupmind.care.courier import render_digest
@@ -22,8 +23,6 @@ from groupmind.store import Store
 from groupmind.store.care_signals import CareSignals
 from groupmind.store.due import Due, DueWork
 
-QUIET = "care-quiet"
-"""The due-work kind of a community's quiet sweep."""
 _SWEEP = "sweep"
 """The key of a community's one quiet-sweep item."""
 
