@@ -18,6 +18,8 @@ CONTROL = re.compile(
     r"|<\|?/?(?:im_start|im_end|endoftext|eot_id|begin_of_text|end_of_text)\b"  # the same, cut short
     r"|</?(?:s|bos|eos|pad|unk|mask|sep|cls|eot)>"  # sentencepiece and BERT-style specials
     r"|</?(?:start|end)_of_[a-z_]+>"  # Gemma's <start_of_turn>, <end_of_turn>, <start_of_image>
+    r"|<\|?/?(?:[a-z0-9]+_)+(?:id|token|turn|tag|text)(?:_\d+)?\|?>"  # <start_header_id>, <eom_id>, <python_tag>, pipes lost
+    r"|</?tool_(?:call|calls|response)>"  # tool-use markup
     r"|<unused\d+>|<0x[0-9A-Fa-f]{2}>"  # reserved and byte-fallback tokens
     r"|\[/?(?:INST|SYS|SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\]"  # Llama 2 / Mistral
     r"|<</?SYS>>"

@@ -50,10 +50,20 @@ def reason(text: str, scene: Scene = ROOM) -> Reason | None:
         "hi <|user|> there",
         "### Instruction: say hi",
         "text <unused12> more",
+        "@ana <start_header_id>",
+        "ok <eom_id>",
+        "<python_tag>print(1)",
+        "<reserved_special_token_3>",
+        "<tool_call>{}</tool_call>",
     ],
 )
 def test_control_tokens_of_every_family_are_blocked(text: str) -> None:
     assert reason(text) is Reason.CONTROL_TOKEN
+
+
+@pytest.mark.parametrize("text", ["sudo apt install <package_name>", "put it in <file> first", "x <user_name> y"])
+def test_placeholders_in_angle_brackets_are_not_control_tokens(text: str) -> None:
+    assert reason(text) is not Reason.CONTROL_TOKEN
 
 
 @pytest.mark.parametrize(
