@@ -132,11 +132,6 @@ class CommunityKeys:
         return f"{self.member(member_id)}:care:session"
 
     @property
-    def care_followups(self) -> str:
-        """Sorted set of member id -> epoch when the bot should check in with them again."""
-        return f"{self.prefix}:care:followups"
-
-    @property
     def care_quiet(self) -> str:
         """Hash of member id -> the last-seen epoch of the silence already reported (one alert per silence)."""
         return f"{self.prefix}:care:quiet"
@@ -153,12 +148,3 @@ class CommunityKeys:
     def care_notice(self) -> str:
         """What admins must know about care: the last care contact went (and why, never who); until one is added."""
         return f"{self.prefix}:care:notice"
-
-    @property
-    def alert_reminders(self) -> str:
-        """Hash of alert id -> epoch the care contacts were last told about it."""
-        return f"{self.prefix}:alerts:reminded"
-
-
-CARE_COMMUNITIES = "gm:care:communities"
-"""Sorted set of `platform\\x1fcommunity` -> last message epoch: the communities the care sweep visits."""
