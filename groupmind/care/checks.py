@@ -13,7 +13,9 @@ import re
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
+import functools
 from functools import cache
+from typing import Callable
 from pathlib import Path
 
 from groupmind.care.normalize import normalize
@@ -28,6 +30,8 @@ class Resource:
     how: str
     contact: str
     """The number or address that must appear when this resource is given."""
+    emergency: str
+    """The region's emergency number, for when a life may be in danger now."""
 
 
 @cache
@@ -62,6 +66,20 @@ class Step(str, Enum):
     FOLLOW_UP = "follow_up"
     QUIET_CHECKIN = "quiet_checkin"
     CURIOSITY = "curiosity"
+    # Answering what the member said in private (`groupmind.care.replies` reads it):
+    PROBE = "probe"  # after a yes or a maybe to the direct question: ask once about a plan, means and timing
+    BELIEVE = "believe"  # after a no: believe them, and stay
+    SAFE_NOW = "safe_now"  # imminent risk, later turns: someone with them, distance from means, help on its way
+    DECLINE_METHOD = "decline_method"  # a method, dose or goodbye-note request: decline, name the worry
+    SECRECY = "secrecy"  # "is this between us?": what stays private, and the one exception
+    HELP = "help"  # asks for help: the care contact, their own clinician, emergency services, a plan
+    PAUSE = "pause"  # "stop messaging me": stop, say how to reach the bot again
+    REPAIR = "repair"  # "you already said that": own it, listen
+    CONCERN = "concern"  # worried about someone else: support for the helper
+    REFLECT = "reflect"  # anything else: one line that shows it was heard, and stay
+    OFFER_PLAN = "offer_plan"  # offer to make a safety plan together
+    PLAN_STEP = "plan_step"  # one question of the safety plan
+    PLAN_SHOW = "plan_show"  # the member's safety plan, shown back to them
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,8 @@ class CareContext:
     """Display name of the community's care contact, if there is one."""
     disclosure: str = ""
     """What the member said, which a public message must never repeat."""
+    imminent: bool = False
+    """The member said they are not safe now: nothing may sound like 'later'."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,29 @@ _HARMFUL = {
                                  r"you don'?t need (anyone|anybody|other people|a therapist|professionals?)",
                                  r"nobody (else )?understands you like"),
 }
+_PROMISE = _rx(r"\bwon'?t (tell|bring|share|involve|let) (anyone|anybody|someone|a soul|them|people)\b",
+                r"\b(no ?one|nobody) else unless\b", r"\bunless you (want|say|ask)", r"\bstays? (private|with me|confidential)\b",
+                r"\bnot tell (anyone|anybody)\b")
+_EXCEPTION = _rx(r"\b(life|safety)\b.{0,40}\b(danger|risk)\b", r"\bin danger\b")
+_LATER = _rx(r"\bif (things|it) (get|gets) (heavier|worse|too much)", r"\bif you ever\b", r"\bsome ?time\b",
+             r"\bwhen(ever)? you'?re ready\b")
+_WITH_YOU = _rx(r"\b(someone|anyone|somebody|a person)\b.{0,30}\bwith you\b", r"\bdistance\b", r"\bout of reach\b",
+                r"\bsomewhere safe\b")
+_PROBES = _rx(r"\b(a )?plan\b", r"\bhow (or|and) when\b", r"\banything (near|with|around) you\b", r"\bwhen\b")
+_DECLINES = _rx(r"\bwon'?t help with\b", r"\bnot something i'?ll\b", r"\bi can'?t help with that\b",
+                r"\bi'?m not going to help\b", r"\bi won'?t (share|give|write)\b")
+_WORRY = _rx(r"\bworried\b", r"\bcare (about|what happens)\b")
+_HELPERS = {
+    "contact": None,  # the care contact, by name
+    "clinician": _rx(r"\btherapist\b", r"\bdoctor\b", r"\bcounsel+or\b", r"\bgp\b"),
+    "emergency": _rx(r"\bemergency\b", r"\b(911|999|112|000|111)\b"),
+    "line": _rx(r"\b(lifeline|samaritans|helpline|crisis line|988|116 123|13 11 14|1737|3114|findahelpline)\b"),
+    "plan": _rx(r"\bplan\b"),
+}
+_STOPS = _rx(r"\bi'?ll stop\b", r"\bwon'?t (message|write to|text) you\b", r"\bleave you be\b", r"\bgive you (some )?space\b")
+_REACH_BACK = _rx(r"\b(write|message|dm|text) me\b", r"\bany ?time\b", r"\bwhenever you\b")
+_OWNS_IT = _rx(r"\byou'?re right\b", r"\bsorry\b", r"\bi repeated\b")
+_ASK_THEM = _rx(r"\bask (them|him|her)\b", r"\basking (them|him|her)\b")
 _SAYS_AI = _rx(r"\bi'?m an ai\b", r"\bi am an ai\b", r"\bi'?m a bot\b", r"\bi'?m not a (person|human)\b",
                r"\bas an ai\b", r"\bi'?m just a (bot|program|machine)\b")
 _SUGGESTION = _rx(r"\byou (could|might|can) (try|call|text|reach|talk|go)", r"\btry\b", r"\bmaybe\b",
@@ -157,7 +200,7 @@ def _mentions_resource(text: str, resource: Resource) -> bool:
 
 def check(text: str, ctx: CareContext) -> CheckResult:
     """Run every protocol check that applies to this message; return the names of those failed."""
-    risk = ctx.label in RISK_LABELS
+    risk = ctx.label in RISK_LABELS or ctx.step is Step.CONCERN
     failed: list[str] = []
 
     def need(name: str, ok: object) -> None:
@@ -187,8 +230,44 @@ def check(text: str, ctx: CareContext) -> CheckResult:
         need("one_resource", ctx.step is Step.IMMINENT or _OWN_PEOPLE.search(text))
     need("no_method_info", not _METHOD.search(text))
     need("no_harmful_language", not any(rx.search(text) for rx in _HARMFUL.values()))
+    need("honest_promise", not _PROMISE.search(text) or _EXCEPTION.search(text))
     if risk and not ctx.public and not ctx.ai_disclosed and ctx.step in (Step.ASK, Step.IMMINENT):
         need("says_ai", _SAYS_AI.search(text))
-    suggestions = len(_SUGGESTION.findall(text)) + len(_LIST_ITEM.findall(text))
-    need("short", text.count("?") <= MAX_QUESTIONS and suggestions <= MAX_SUGGESTIONS and len(text) <= MAX_CHARS)
+    if ctx.step is not Step.PLAN_SHOW:  # the member's own plan is as long as they made it
+        suggestions = len(_SUGGESTION.findall(text)) + len(_LIST_ITEM.findall(text))
+        questions = functools.reduce(lambda t, r: t.replace(r.name, ""), _resources().values(), text).count("?")
+        need("short", questions <= MAX_QUESTIONS and suggestions <= MAX_SUGGESTIONS and len(text) <= MAX_CHARS)
+    if ctx.imminent:
+        need("present_danger", not _LATER.search(text))
+    _does_its_job(text, ctx, need)
     return CheckResult(tuple(dict.fromkeys(failed)))
+
+
+def _does_its_job(text: str, ctx: CareContext, need: Callable[[str, object], None]) -> None:
+    """The checks for what the message's step is for: a probe asks about a plan, a decline declines, and so on."""
+    step = ctx.step
+    if step in (Step.IMMINENT, Step.SAFE_NOW):
+        need("emergency_number", resource_for(ctx.region).emergency in text)
+        need("someone_with_them", _WITH_YOU.search(text) and "?" in text)
+        if ctx.care_contact:
+            need("contact_coming", ctx.care_contact.casefold() in text.casefold())
+    elif step is Step.PROBE:
+        need("asks_plan_means_time", "?" in text and _PROBES.search(text))
+    elif step is Step.DECLINE_METHOD:
+        need("declines_and_asks", _DECLINES.search(text) and _WORRY.search(text) and "?" in text)
+    elif step is Step.SECRECY:
+        need("honest_about_privacy", _PRIVATE.search(text) or "private" in text.casefold())
+        need("honest_promise", _EXCEPTION.search(text))
+    elif step is Step.HELP:
+        offered = sum(1 for name, rx in _HELPERS.items() if (rx.search(text) if rx else
+                      ctx.care_contact and ctx.care_contact.casefold() in text.casefold()))
+        need("offers_ways_to_help", offered >= 2)
+    elif step is Step.PAUSE:
+        need("stops_and_leaves_door_open", _STOPS.search(text) and _REACH_BACK.search(text))
+    elif step is Step.REPAIR:
+        need("owns_the_repeat", _OWNS_IT.search(text))
+    elif step is Step.CONCERN:
+        need("helps_the_helper", _ASK_THEM.search(text) and not _DIRECT_ASK.search(text))
+        need("one_resource", _mentions_resource(text, resource_for(ctx.region)))
+    elif step in (Step.OFFER_PLAN, Step.PLAN_STEP):
+        need("asks_one_thing", "?" in text)

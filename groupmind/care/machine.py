@@ -14,24 +14,26 @@ a private step moves the conversation on only once the member got it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Mapping, Union
 
 from groupmind.care.checks import Step
+from groupmind.care import replies
 from groupmind.care.config import CareConfig
 from groupmind.care.quiet import QuietMember
+from groupmind.care.replies import HelpKind, Move, Reading
 from groupmind.care.signals import ALERT_LABELS, RANK, RISK_LABELS, Label
 from groupmind.events import ChannelRef, Urgency
 from groupmind.store.care_sessions import Session
+from groupmind.store.safety_plans import STEPS as _PLAN_NAMES
+
+PLAN_STEPS = len(_PLAN_NAMES)
 
 URGENCY: dict[Label, Urgency] = {
     Label.DISTRESS: "low", Label.PANIC: "medium", Label.PASSIVE_IDEATION: "medium",
     Label.MEANS_QUESTION: "high", Label.ACTIVE_IDEATION: "high", Label.PLAN_OR_IMMINENT: "imminent",
 }  # fmt: skip
-_YES = re.compile(r"^\W*(yes|yeah|yep|yup|ok|okay|sure|please|alright|all right|go ahead|do it|y)\b", re.IGNORECASE)
-_NO = re.compile(r"\b(no|nope|don'?t|do not|not now|rather not|nobody|no one)\b", re.IGNORECASE)
 UNREACHED = "could not reach them privately"
 
 
@@ -74,6 +76,10 @@ class SayPrivate:
     changes: Mapping[str, object] = field(default_factory=dict)
     unreached: tuple[Effect, ...] = ()
     """What to do instead when it could not be delivered."""
+    fill: Mapping[str, str] = field(default_factory=dict)
+    """What the step's text says back (`protocol.text_for`): a reflection, a plan step's intro."""
+    variant: int | None = None
+    """Which phrasing to use; None rotates with the talk's turns (a plan step is its own phrasing)."""
 
 
 @dataclass(frozen=True)
@@ -85,13 +91,21 @@ class RaiseAlert:
 
 
 @dataclass(frozen=True)
+class KeepPlanStep:
+    """Keep the member's words as step `step` (0-based) of their safety plan."""
+
+    step: int
+    text: str
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """Check in with the member at `at` (moves a follow-up already waiting)."""
 
     at: datetime
 
 
-Effect = Union[SayPublic, SayPrivate, RaiseAlert, FollowUp]
+Effect = Union[SayPublic, SayPrivate, RaiseAlert, KeepPlanStep, FollowUp]
 
 
 @dataclass(frozen=True)
@@ -179,24 +193,41 @@ def on_channel(session: Session, heard: Heard, config: CareConfig, now: datetime
 def on_private(
     session: Session, heard: Heard, config: CareConfig, now: datetime, follow_up: timedelta
 ) -> Plan | None:
-    """A member's private message; None when it is not care's to answer (no talk going on, no risk in it)."""
-    if not session.active and heard.label not in RISK_LABELS:
+    """A member's private message; None when it is not care's to answer.
+
+    Care answers what the member said (`replies.read`): a plan, means or a time,
+    or "I'm not safe", makes the talk imminent whatever came before; otherwise a
+    method question, a request to stop, a secrecy question, an answer to the
+    bot's last question, a request for help, worry about someone else, or "you
+    said that already" each get their own answer, and anything else is reflected
+    and the protocol's next step follows. A talk begins here too, without any
+    public message first, on a risk signal or worry about someone else.
+    """
+    reading = replies.read(heard.text, after_probe=session.awaiting == _PROBE)
+    unsafe = heard.label is Label.PLAN_OR_IMMINENT or reading.move is Move.UNSAFE
+    concern = reading.move is Move.CONCERN or heard.label.value == "concern"
+    if not session.active and heard.label not in RISK_LABELS and not unsafe and not concern:
         return None
     if not session.active:
-        session = begin(heard)
-    session = seen(session, heard.label, heard.text)
-    if heard.label is Label.PLAN_OR_IMMINENT and not session.imminent:
-        session, steps = _imminent(session, heard.label)
+        session = replace(begin(heard), concern=concern and heard.label not in RISK_LABELS and not unsafe)
+    session = seen(session, Label.PLAN_OR_IMMINENT if unsafe else heard.label, heard.text)
+    session = replace(session, paused=False)  # they wrote again: the talk is open again
+    if unsafe and not session.imminent:
+        session, steps = _imminent(session, Label.PLAN_OR_IMMINENT)
+    elif session.imminent:
+        steps = _still_imminent(session, reading)
     else:
-        steps = _answer(session, config, Label(session.label), heard.text)
-        if session.consent == "pending":  # the answer to the offer of a human, whatever the step it brings
-            session = replace(session, consent=_consent(heard.text))
+        if session.awaiting == _CONSENT and session.consent == "pending" and reading.move in (Move.YES, Move.NO):
+            session = replace(session, consent="yes" if reading.move is Move.YES else "no")
+        steps = _answer(session, config, reading, heard.text)
+    if any(isinstance(e, SayPrivate) and e.step is Step.PAUSE for e in steps):
+        return Plan(session, steps)  # no check-in for someone who asked for quiet
     return Plan(session, (*steps, FollowUp(now + follow_up)))
 
 
 def on_follow_up(session: Session, opted_out: bool) -> Plan:
     """The later check-in, when it falls due: only in a talk still going on with someone still monitored."""
-    if opted_out or not session.active or session.where is None:
+    if opted_out or not session.active or session.where is None or session.paused:
         return Plan(session)
     return Plan(session, (SayPrivate(Step.FOLLOW_UP, Label(session.label)),))
 
@@ -219,44 +250,114 @@ def _imminent(session: Session, label: Label) -> tuple[Session, tuple[Effect, ..
 
     The imminent text asks "are you safe right now?", names the contact and gives the resource.
     """
-    session = replace(session, imminent=True, offered=True)
+    session = replace(session, imminent=True, offered=True, paused=False, awaiting="")
     say = SayPrivate(Step.IMMINENT, label, {"ai_said": True, "asked": True, "resource": True})
     return session, (say, RaiseAlert(label))
 
 
-def _consent(text: str) -> str:
-    """The consent after the member answered the offer of a human ('pending' if the answer is neither)."""
-    if _YES.search(text):
-        return "yes"
-    return "no" if _NO.search(text) else "pending"
+_ASK, _PROBE, _CONSENT, _PLAN_OFFER, _PLAN = "ask", "probe", "consent", "plan_offer", "plan:"
+_HELP_INTRO = {
+    HelpKind.CLINICIAN: "Yes, reaching out to your therapist or doctor is a really good step, and I'd do it today. ",
+    HelpKind.EMERGENCY_ROOM: (
+        "Honest answer: at the emergency room, staff ask what's been happening and whether you're safe, and a "
+        "doctor or counsellor talks with you about what would help. Often that means going home with a plan and "
+        "follow-up. You can bring someone. "
+    ),
+}
 
 
-def _answer(session: Session, config: CareConfig, label: Label, text: str) -> tuple[Effect, ...]:
-    """The next private steps after the member spoke to the bot."""
-    consent = _consent(text) if session.consent == "pending" else ""
-    if consent in ("yes", "no"):
-        if consent == "yes":
-            steps: tuple[Effect, ...] = (*_alert_once(session, label), SayPrivate(Step.INVITED, label))
-        else:
-            steps = (SayPrivate(Step.LISTEN, label),)
-        if not session.resource:
+def _still_imminent(session: Session, reading: Reading) -> tuple[Effect, ...]:
+    """An imminent talk goes on: never 'later', always someone with them, distance from means, help coming."""
+    if reading.move is Move.METHOD:
+        return (SayPrivate(Step.DECLINE_METHOD, Label(session.label)),)
+    return (SayPrivate(Step.SAFE_NOW, Label(session.label)),)
+
+
+def _answer(session: Session, config: CareConfig, reading: Reading, text: str) -> tuple[Effect, ...]:
+    """The next private steps after the member spoke to the bot, answering what they said."""
+    label, move, awaiting = Label(session.label), reading.move, session.awaiting
+    if move is Move.METHOD:
+        return (SayPrivate(Step.DECLINE_METHOD, label, {"awaiting": _ASK, "asked": True}),)
+    if move is Move.STOP:
+        return _pause(session, config, label)
+    if move is Move.SECRECY:
+        return (SayPrivate(Step.SECRECY, label),)
+    if awaiting == _ASK and move in (Move.YES, Move.MAYBE, Move.NO):
+        if move is Move.NO:
+            return (SayPrivate(Step.BELIEVE, label, {"answer": "no", "awaiting": ""}),)
+        return (SayPrivate(Step.PROBE, label, {"answer": move.value, "probed": True, "awaiting": _PROBE}),)
+    if awaiting == _CONSENT and session.consent in ("yes", "no"):
+        if session.consent == "yes":
+            why = "worried about someone else, asked for help" if session.concern else ""
+            steps: tuple[Effect, ...] = (*_alert_once(session, label, why), SayPrivate(Step.INVITED, label, {"awaiting": ""}))
+        else:  # a helper who would rather not is not promised anything about their own safety
+            steps = (SayPrivate(Step.STAY if session.concern else Step.LISTEN, label, {"awaiting": ""}),)
+        if not session.resource and not session.concern:
             steps += (SayPrivate(Step.RESOURCE, label, {"resource": True}),)
         return steps
-    return _next_private(session, config, label)
+    if awaiting == _PLAN_OFFER and move in (Move.YES, Move.NO):
+        if move is Move.YES:
+            return (_plan_step(0, "Okay, let's make it together, one question at a time. "),)
+        return (SayPrivate(Step.STAY, label, {"awaiting": ""}),)
+    if move is Move.HELP:
+        if reading.help is HelpKind.PLAN:
+            return (_plan_step(0, "Yes, let's make one together, one small question at a time. "),)
+        intro = _HELP_INTRO.get(reading.help) if reading.help else None
+        fill = {"intro": intro} if intro else {}
+        return (SayPrivate(Step.HELP, label, {"plan_offered": True, "awaiting": _PLAN_OFFER}, fill=fill),)
+    if move is Move.CONCERN:
+        consent = "pending" if config.contacts else ""
+        return (SayPrivate(Step.CONCERN, label, {"concern": True, "consent": consent, "awaiting": _CONSENT}),)
+    if move is Move.REPEAT:
+        return (SayPrivate(Step.REPAIR, label),)
+    if awaiting.startswith(_PLAN):
+        step = int(awaiting.removeprefix(_PLAN))
+        keep = KeepPlanStep(step, text)
+        if step + 1 < PLAN_STEPS:
+            return (keep, _plan_step(step + 1))
+        return (keep, SayPrivate(Step.PLAN_SHOW, label, {"awaiting": ""}))
+    return _next_private(session, config, label, replies.reflect(text))
 
 
-def _next_private(session: Session, config: CareConfig, label: Label) -> tuple[Effect, ...]:
-    """Ask once, then offer a human, then give the resource, then stay."""
+def _plan_step(step: int, intro: str = "") -> SayPrivate:
+    """Ask step `step` of the safety plan (the variant of PLAN_STEP is the step)."""
+    changes = {"plan_offered": True, "awaiting": f"{_PLAN}{step}"}
+    return SayPrivate(Step.PLAN_STEP, Label.NONE, changes, fill={"intro": intro}, variant=step)
+
+
+def _pause(session: Session, config: CareConfig, label: Label) -> tuple[Effect, ...]:
+    """Stop the private messages, say how to come back, and tell the care contact when risk is still open."""
+    steps: tuple[Effect, ...] = ()
+    after = ""
+    if label in ALERT_LABELS and config.contacts:
+        steps = _alert_once(session, label, "asked the bot to stop messaging them; risk still open")
+        after = f" Because I'm worried about you, I've let {config.contact_name} know quietly, so a person can check in."
+    return (*steps, SayPrivate(Step.PAUSE, label, {"paused": True, "awaiting": ""}, fill={"after": after}))
+
+
+def _next_private(session: Session, config: CareConfig, label: Label, reflection: str = "") -> tuple[Effect, ...]:
+    """The protocol's next step: ask once, probe after a yes, offer a human, give the resource, offer a plan, stay.
+
+    `reflection` (what the member just said, reflected) leads a step that would otherwise ignore it.
+    """
+    lead = {"lead": f"{reflection} "} if reflection and not reflection.startswith("Thank you") else {}
+    if session.concern:
+        return (SayPrivate(Step.REFLECT, label, fill={"reflection": reflection or "Thank you for telling me that."}),)
     if not session.asked:
         # Someone who cannot be reached privately is not left alone: a human is brought in.
         unreached = _alert_once(session, label, UNREACHED) if label in ALERT_LABELS else ()
-        return (SayPrivate(Step.ASK, label, {"asked": True, "ai_said": True}, unreached),)
+        return (SayPrivate(Step.ASK, label, {"asked": True, "ai_said": True, "awaiting": _ASK}, unreached, lead),)
+    if session.answer in ("yes", "maybe") and not session.probed:
+        return (SayPrivate(Step.PROBE, label, {"probed": True, "awaiting": _PROBE}, fill=lead),)
     if not session.offered:
         consent = "pending" if config.contacts else ""
-        return (SayPrivate(Step.OFFER_HUMAN, label, {"offered": True, "consent": consent}),)
+        awaiting = _CONSENT if config.contacts else ""
+        return (SayPrivate(Step.OFFER_HUMAN, label, {"offered": True, "consent": consent, "awaiting": awaiting}, fill=lead),)
     if not session.resource:
-        return (SayPrivate(Step.RESOURCE, label, {"resource": True}),)
-    return (SayPrivate(Step.STAY, label),)
+        return (SayPrivate(Step.RESOURCE, label, {"resource": True, "awaiting": ""}, fill=lead),)
+    if not session.plan_offered:
+        return (SayPrivate(Step.OFFER_PLAN, label, {"plan_offered": True, "awaiting": _PLAN_OFFER}, fill=lead),)
+    return (SayPrivate(Step.REFLECT, label, {"awaiting": ""}, fill={"reflection": reflection or "Thank you for telling me that."}),)
 
 
 def _alert_once(session: Session, label: Label, why: str = "") -> tuple[Effect, ...]:

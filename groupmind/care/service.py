@@ -39,6 +39,7 @@ from groupmind.store.care_records import CareRecords
 from groupmind.store.care_sessions import CareSessions
 from groupmind.store.care_signals import CareSignals
 from groupmind.store.due import Due, DueWork
+from groupmind.store.safety_plans import SafetyPlans
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class CareService:
 
     def __init__(
         self, store: Store, engine: Engine | None, settings: Settings, *, voice: Voice, escalation: Escalation,
-        sessions: CareSessions, signals: CareSignals, due: DueWork, clock: Callable[[], datetime],
+        sessions: CareSessions, signals: CareSignals, due: DueWork, plans: SafetyPlans, clock: Callable[[], datetime],
     ) -> None:  # fmt: skip
         self.store = store
         self.engine = engine
@@ -63,7 +64,7 @@ class CareService:
         self.signals = signals
         self.due = due
         self.clock = clock
-        self.steps = Steps(voice, escalation, sessions, due)
+        self.steps = Steps(voice, escalation, sessions, due, plans)
         self.quiet = QuietRound(store, signals, voice, escalation, due, timedelta(minutes=settings.care_sweep_minutes))
         self.flags: Counter[str] = Counter()
         """Detections by final label, for replays and metrics."""
@@ -213,5 +214,5 @@ def care_service(
     escalation = Escalation(records.alerts, platforms, due, note, clock)
     return CareService(
         store, engine, settings, voice=Voice(engine, settings, guard), escalation=escalation,
-        sessions=records.sessions, signals=records.signals, due=due, clock=clock,
+        sessions=records.sessions, signals=records.signals, due=due, plans=records.plans, clock=clock,
     )  # fmt: skip

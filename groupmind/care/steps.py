@@ -13,11 +13,13 @@ from groupmind.care import machine
 from groupmind.care.config import CareConfig
 from groupmind.care.escalation import Escalation
 from groupmind.care.kinds import FOLLOW_UP
-from groupmind.care.machine import FollowUp, Plan, RaiseAlert, SayPrivate, SayPublic
+from groupmind.care.checks import Step
+from groupmind.care.machine import FollowUp, KeepPlanStep, Plan, RaiseAlert, SayPrivate, SayPublic
 from groupmind.care.wording import Voice
 from groupmind.events import ChannelRef, Member
 from groupmind.store.care_sessions import CareSessions, Session
 from groupmind.store.due import Due, DueWork
+from groupmind.store.safety_plans import SafetyPlans
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +30,14 @@ SayPublicFn = Callable[[str], Awaitable[None]]
 class Steps:
     """Does a plan's steps in order, for one member."""
 
-    def __init__(self, voice: Voice, escalation: Escalation, sessions: CareSessions, due: DueWork) -> None:
+    def __init__(
+        self, voice: Voice, escalation: Escalation, sessions: CareSessions, due: DueWork, plans: SafetyPlans
+    ) -> None:
         self.voice = voice
         self.escalation = escalation
         self.sessions = sessions
         self.due = due
+        self.plans = plans
 
     async def carry_out(
         self, plan: Plan, member: Member, config: CareConfig, here: ChannelRef,
@@ -49,9 +54,13 @@ class Steps:
                     disclosure=effect.disclosure,
                 ))  # fmt: skip
             elif isinstance(effect, SayPrivate):
+                fill = dict(effect.fill)
+                if effect.step is Step.PLAN_SHOW:
+                    fill["plan"] = (await self.plans.load(here.platform, here.community, member.id)).render()
                 text = await self.voice.say(
                     effect.step, effect.label, config, public=False, name=member.display_name, where=where,
-                    asked=session.asked, ai_said=session.ai_said, variant=session.turns,
+                    asked=session.asked, ai_said=session.ai_said, imminent=session.imminent, fill=fill,
+                    variant=session.turns if effect.variant is None else effect.variant,
                 )  # fmt: skip
                 arrived = await self.escalation.to_member(where, member, text)
                 if not arrived:
@@ -64,6 +73,8 @@ class Steps:
                     urgency=machine.urgency(effect.label), excerpt=session.excerpt, bot_said=session.last_said,
                 )  # fmt: skip
                 session = machine.after_alert(session, alert.id)
+            elif isinstance(effect, KeepPlanStep):
+                await self.plans.answer(here.platform, here.community, member.id, effect.step, effect.text)
             elif isinstance(effect, FollowUp):
                 await self.due.schedule(Due(FOLLOW_UP, where.platform, where.community, member.id, effect.at))
         if session != plan.session or any(isinstance(e, FollowUp) for e in plan.effects):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Mapping
 
 from groupmind.care.checks import CareContext, Step, check
 from groupmind.care.config import CareConfig
@@ -44,6 +44,9 @@ def keeps_the_point(candidate: str, original: str) -> bool:
     wanted = words(original)
     return not wanted or len(wanted & words(candidate)) >= KEEP * len(wanted)
 
+
+_VERBATIM = frozenset({Step.PLAN_SHOW, Step.PLAN_STEP})
+"""Steps sent as written: the member's own plan, and its questions, which must stay in order."""
 
 Screen = Callable[[str], Awaitable[Verdict]]
 """The guard's verdict on a wording; it records a block itself."""
@@ -95,16 +98,18 @@ class Voice:
 
     async def say(
         self, step: Step, label: Label, config: CareConfig, *, public: bool, name: str, where: ChannelRef,
-        disclosure: str = "", asked: bool = False, ai_said: bool = False, variant: int = 0,
+        disclosure: str = "", asked: bool = False, ai_said: bool = False, imminent: bool = False, variant: int = 0,
+        fill: Mapping[str, str] | None = None,
     ) -> str:
         """The checked text for one protocol step. `where` is the conversation it belongs to (a guard block is
-        audited there); `asked`, `ai_said` and `variant` say what the talk already holds."""
+        audited there); `asked`, `ai_said`, `imminent` and `variant` say what the talk already holds, and
+        `fill` what the step says back (`protocol.text_for`)."""
         ctx = CareContext(
             step=step, public=public, label=label, asked_directly=asked, ai_disclosed=ai_said,
-            region=config.region, care_contact=config.contact_name, disclosure=disclosure,
+            region=config.region, care_contact=config.contact_name, disclosure=disclosure, imminent=imminent,
         )  # fmt: skip
-        text = text_for(ctx, name=name, variant=variant)
-        if not self.settings.care_wording:
+        text = text_for(ctx, name=name, variant=variant, fill=fill)
+        if not self.settings.care_wording or step in _VERBATIM:
             return text
         scene = Scene(
             bot_name=self.settings.bot_name, public=public, speakers=(name,), instructions=SYSTEM,

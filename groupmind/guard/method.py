@@ -53,7 +53,7 @@ DIGIT = re.compile(r"\d")
 def _without_resources(text: str) -> str:
     """`text` with every crisis line's wording and number taken out: those figures are the help, not a method."""
     for resource in all_resources():
-        text = text.replace(resource.how, " ").replace(resource.contact, " ")
+        text = text.replace(resource.how, " ").replace(resource.contact, " ").replace(resource.emergency, " ")
     return text
 
 

@@ -10,6 +10,7 @@ from groupmind.events import utcnow
 from groupmind.store.care_alerts import AlertStore, CareAlerts, MemoryAlertStore
 from groupmind.store.care_sessions import CareSessions, MemoryCareSessions, RedisCareSessions
 from groupmind.store.care_signals import CareSignals, MemoryCareSignals, RedisCareSignals
+from groupmind.store.safety_plans import MemorySafetyPlans, RedisSafetyPlans, SafetyPlans
 from groupmind.store.state import Store
 
 
@@ -20,13 +21,15 @@ class CareRecords:
     sessions: CareSessions
     alerts: CareAlerts
     signals: CareSignals
+    plans: SafetyPlans
 
     @classmethod
     def of(cls, store: Store, clock: Callable[[], datetime] = utcnow) -> CareRecords:
         """The care records in the store's Redis."""
-        return cls(RedisCareSessions(store.redis), AlertStore(store.redis, clock), RedisCareSignals(store.redis))
+        return cls(RedisCareSessions(store.redis), AlertStore(store.redis, clock), RedisCareSignals(store.redis),
+                   RedisSafetyPlans(store.redis))
 
     @classmethod
     def in_memory(cls, clock: Callable[[], datetime] = utcnow) -> CareRecords:
         """The in-memory twins."""
-        return cls(MemoryCareSessions(), MemoryAlertStore(clock), MemoryCareSignals())
+        return cls(MemoryCareSessions(), MemoryAlertStore(clock), MemoryCareSignals(), MemorySafetyPlans())

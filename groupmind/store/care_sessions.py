@@ -46,6 +46,18 @@ class Session:
     """Private messages the bot sent, so phrasings rotate instead of repeating."""
     last_said: str = ""
     """The bot's last private message, quoted in an alert as what the bot said."""
+    answer: str = ""
+    """The member's answer to the direct question: '', 'yes', 'maybe' or 'no'."""
+    probed: bool = False
+    """After a yes or a maybe, the bot asked once about a plan, means and timing."""
+    awaiting: str = ""
+    """What the bot's last private question asked for ('ask', 'probe', 'consent', 'plan_offer', 'plan:N'),
+    so a short reply ("yes", "no", a few words) is read as its answer."""
+    plan_offered: bool = False
+    paused: bool = False
+    """The member asked the bot to stop messaging: nothing private until they write again (or risk is imminent)."""
+    concern: bool = False
+    """The talk is about someone else the member worries about: the bot supports the helper."""
 
     @property
     def active(self) -> bool:

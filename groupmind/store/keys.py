@@ -131,6 +131,10 @@ class CommunityKeys:
         """Hash of the bot's care conversation with one member: what it asked, offered and gave."""
         return f"{self.member(member_id)}:care:session"
 
+    def safety_plan(self, member_id: str) -> str:
+        """Hash of one member's safety plan, step name -> their words (under `member:`, so forget-me deletes it)."""
+        return f"{self.member(member_id)}:care:plan"
+
     @property
     def care_quiet(self) -> str:
         """Hash of member id -> the last-seen epoch of the silence already reported (one alert per silence)."""

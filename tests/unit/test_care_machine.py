@@ -73,7 +73,7 @@ def test_a_first_risk_message_is_acknowledged_in_public_then_asked_about_private
     assert steps(plan.effects) == ["public:acknowledge", "private:ask", "follow-up"]
     ack, ask, follow_up = plan.effects
     assert isinstance(ack, SayPublic) and ack.disclosure == "i feel like a burden"  # so the text can avoid it
-    assert isinstance(ask, SayPrivate) and ask.changes == {"asked": True, "ai_said": True}
+    assert isinstance(ask, SayPrivate) and ask.changes == {"asked": True, "ai_said": True, "awaiting": "ask"}
     # Someone at real risk who cannot be reached privately gets a human instead.
     assert ask.unreached == ((RaiseAlert(label, machine.UNREACHED),) if label in ALERT_LABELS else ())
     assert follow_up == FollowUp(NOW + DAY)
@@ -88,6 +88,7 @@ def test_imminent_risk_alerts_at_once_and_keeps_talking() -> None:
     assert steps(plan.effects) == ["public:acknowledge", "private:imminent", "alert", "follow-up"]
     imminent = plan.effects[1]
     assert isinstance(imminent, SayPrivate) and imminent.changes == {"ai_said": True, "asked": True, "resource": True}
+    assert plan.session.awaiting == ""
     assert plan.effects[2] == RaiseAlert(Label.PLAN_OR_IMMINENT)  # without consent
     assert plan.session.imminent and plan.session.offered
 
@@ -128,16 +129,18 @@ def test_risk_said_privately_starts_a_talk_with_the_direct_question(label: Label
 
 
 @pytest.mark.parametrize(("session", "config", "expected", "changes"), [
-    (talk(), CONFIG, Step.ASK, {"asked": True, "ai_said": True}),
-    (talk(asked=True), CONFIG, Step.OFFER_HUMAN, {"offered": True, "consent": "pending"}),
-    (talk(asked=True), NO_CONTACTS, Step.OFFER_HUMAN, {"offered": True, "consent": ""}),  # nobody to invite
-    (talk(asked=True, offered=True, consent="no"), CONFIG, Step.RESOURCE, {"resource": True}),
-    (talk(asked=True, offered=True, resource=True), CONFIG, Step.STAY, {}),
+    (talk(), CONFIG, Step.ASK, {"asked": True, "ai_said": True, "awaiting": "ask"}),
+    (talk(asked=True, answer="yes"), CONFIG, Step.PROBE, {"probed": True, "awaiting": "probe"}),
+    (talk(asked=True), CONFIG, Step.OFFER_HUMAN, {"offered": True, "consent": "pending", "awaiting": "consent"}),
+    (talk(asked=True), NO_CONTACTS, Step.OFFER_HUMAN, {"offered": True, "consent": "", "awaiting": ""}),  # nobody to invite
+    (talk(asked=True, offered=True, consent="no"), CONFIG, Step.RESOURCE, {"resource": True, "awaiting": ""}),
+    (talk(asked=True, offered=True, resource=True), CONFIG, Step.OFFER_PLAN, {"plan_offered": True, "awaiting": "plan_offer"}),
+    (talk(asked=True, offered=True, resource=True, plan_offered=True), CONFIG, Step.REFLECT, {"awaiting": ""}),
 ])  # fmt: skip
-def test_the_private_talk_asks_once_offers_a_human_gives_one_resource_then_stays(
+def test_the_private_talk_asks_once_offers_a_human_gives_one_resource_offers_a_plan_then_stays(
     session: Session, config: CareConfig, expected: Step, changes: dict[str, object]
 ) -> None:
-    plan = machine.on_private(session, heard(Label.DISTRESS, "idk", private=True), config, NOW, DAY)
+    plan = machine.on_private(session, heard(Label.DISTRESS, "hmm", private=True), config, NOW, DAY)
     assert plan is not None
     [say, follow_up] = plan.effects
     assert isinstance(say, SayPrivate) and say.step is expected and say.changes == changes
@@ -145,13 +148,16 @@ def test_the_private_talk_asks_once_offers_a_human_gives_one_resource_then_stays
     assert follow_up == FollowUp(NOW + DAY)
 
 
+OFFERED = {"asked": True, "offered": True, "consent": "pending", "awaiting": "consent"}
+
+
 @pytest.mark.parametrize(("session", "answer", "expected", "consent"), [
-    (talk(asked=True, offered=True, consent="pending"), "ok yes please", ["alert", "private:invited", "private:resource"], "yes"),
-    (talk(asked=True, offered=True, consent="pending", alert="4"), "yeah", ["private:invited", "private:resource"], "yes"),
-    (talk(asked=True, offered=True, consent="pending", resource=True), "sure", ["alert", "private:invited"], "yes"),
-    (talk(asked=True, offered=True, consent="pending"), "no. please don't tell anyone", ["private:listen", "private:resource"], "no"),
-    (talk(asked=True, offered=True, consent="pending"), "not now", ["private:listen", "private:resource"], "no"),
-    (talk(asked=True, offered=True, consent="pending"), "i'm just tired", ["private:resource"], "pending"),
+    (talk(**OFFERED), "ok yes please", ["alert", "private:invited", "private:resource"], "yes"),
+    (talk(**OFFERED, alert="4"), "yeah", ["private:invited", "private:resource"], "yes"),
+    (talk(**{**OFFERED, "resource": True}), "sure", ["alert", "private:invited"], "yes"),
+    (talk(**OFFERED), "no. please don't tell anyone", ["private:listen", "private:resource"], "no"),
+    (talk(**OFFERED), "not now", ["private:listen", "private:resource"], "no"),
+    (talk(**OFFERED), "i'm just tired", ["private:resource"], "pending"),
     (talk(asked=True, offered=True, consent=""), "yes", ["private:resource"], ""),  # nothing was asked
 ])  # fmt: skip
 def test_consent_to_invite_the_care_contact(session: Session, answer: str, expected: list[str], consent: str) -> None:
@@ -239,10 +245,11 @@ def test_a_whole_talk_walked_through_the_machine() -> None:
 
     session = run(machine.on_channel(Session(), heard(Label.PASSIVE_IDEATION), CONFIG, NOW, DAY))
     session = run(machine.on_private(session, heard(Label.NONE, "sometimes", private=True), CONFIG, NOW, DAY))
+    session = run(machine.on_private(session, heard(Label.NONE, "no, no plan", private=True), CONFIG, NOW, DAY))
     session = run(machine.on_private(session, heard(Label.NONE, "ok yes", private=True), CONFIG, NOW, DAY))
     session = run(machine.on_private(session, heard(Label.NONE, "thanks", private=True), CONFIG, NOW, DAY))
-    assert said == ["ask", "offer_human", "alert:", "invited", "resource", "stay"]
-    assert (session.turns, session.consent, session.alert, session.last_said) == (5, "yes", "1", "stay")
+    assert said == ["ask", "probe", "offer_human", "alert:", "invited", "resource", "offer_plan"]
+    assert (session.turns, session.consent, session.alert, session.last_said) == (6, "yes", "1", "offer_plan")
 
     said.clear()
     unreached = run(machine.on_channel(Session(), heard(Label.ACTIVE_IDEATION), CONFIG, NOW, DAY), arrived=False)
