@@ -93,6 +93,10 @@ class GroupmindCommands(app_commands.Group):
     async def forget_me(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "forget-me")
 
+    @app_commands.command(name="my-plan", description="The safety plan we made together, shown only to you")
+    async def my_plan(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "my-plan")
+
     @app_commands.command(name="status", description="Model, uptime, stored messages, open care alerts (Manage Server)")
     async def status(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "status")

@@ -419,6 +419,15 @@ async def _forget_me(admin: Admin, cmd: AdminCommand) -> _Outcome:
     return _Outcome(text, private=True)
 
 
+@_handles("my-plan")
+async def _my_plan(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    plan = await admin.store.safety_plans.load(cmd.platform, cmd.community, cmd.invoker.id)
+    if plan.empty:
+        return _Outcome("you haven't made a safety plan with me yet. If you'd like to, write to me privately: "
+                        "\"can we make a plan for bad nights?\"", private=True)  # fmt: skip
+    return _Outcome(f"your safety plan, for you only:\n{plan.render()}", private=True)
+
+
 @_handles("help")
 async def _help(admin: Admin, cmd: AdminCommand) -> _Outcome:
     names = await admin._names(cmd, await admin._contacts(cmd))

@@ -74,6 +74,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("optout", "", "stop care monitoring and profiling of me", admin=False),
     Spec("optin", "", "resume care monitoring and profiling of me", admin=False),
     Spec("forget-me", "", "delete everything stored about me here", admin=False, slow=True),
+    Spec("my-plan", "", "the safety plan we made together, shown only to you", admin=False),
     Spec("help", "", "what I do, what I store, who the care contacts are", admin=False),
 )  # fmt: skip
 

@@ -138,6 +138,8 @@ def urgency(label: Label) -> Urgency:
 
 def reason(label: Label, why: str = "") -> str:
     """Why an alert is raised, as the care contacts read it."""
+    if label not in RISK_LABELS and why:  # worry about someone else: the why is the whole story
+        return why
     return label.value.replace("_", " ") + (f"; {why}" if why else "")
 
 

@@ -9,6 +9,7 @@ picks one, so a long conversation does not read as copy-paste.
 
 from __future__ import annotations
 
+import re
 from typing import Mapping
 
 from groupmind.care.checks import CareContext, Step, resource_for
@@ -109,7 +110,7 @@ _TEXTS: dict[Step, tuple[str, ...]] = {
     Step.CONCERN: (
         "It's hard to carry worry for someone you love, and you're doing the right thing. What helps most: ask "
         "them directly whether they're thinking about suicide, listen without trying to fix it, and stay close. "
-        "{resource} helps people worried about someone else too: {how}. If they may be in danger right now, "
+        "Crisis lines help people worried about someone else too: {resource}, {how}. If they may be in danger now, "
         "call {emergency}. Would you like {contact} to help you think it through?",
     ),
     Step.REFLECT: (
@@ -176,7 +177,7 @@ _NO_CONTACT = {
     Step.CONCERN: (
         "It's hard to carry worry for someone you love, and you're doing the right thing. What helps most: ask "
         "them directly whether they're thinking about suicide, listen without trying to fix it, and stay close. "
-        "{resource} helps people worried about someone else too: {how}. If they may be in danger right now, "
+        "Crisis lines help people worried about someone else too: {resource}, {how}. If they may be in danger now, "
         "call {emergency}. Is there someone you trust who could help you with this?",
     ),
 }
@@ -204,3 +205,19 @@ def text_for(ctx: CareContext, *, name: str = "", variant: int = 0, fill: Mappin
 def variants(step: Step, *, with_contact: bool = True) -> int:
     """How many phrasings a step has (for tests and for rotating them)."""
     return len(_TEXTS[step] if with_contact or step not in _NO_CONTACT else _NO_CONTACT[step])
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A protocol template as a regex: each `{field}` is any text, and a lead line may come first."""
+    parts = re.split(r"\{\w+\}", template)
+    return re.compile(r"(?:.*? )?" + ".*?".join(map(re.escape, parts)), re.DOTALL)
+
+
+_PATTERNS = tuple(
+    (step, _pattern(t)) for table in (_TEXTS, _NO_CONTACT) for step, texts in table.items() for t in texts
+)
+
+
+def step_of(text: str) -> Step | None:
+    """Which protocol step a deterministic care text is (for evaluating conversations turn by turn)."""
+    return next((step for step, rx in _PATTERNS if rx.fullmatch(text)), None)

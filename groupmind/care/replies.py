@@ -55,6 +55,8 @@ _UNSAFE = _rx(
     r"\b(i'?m|i am|im) not (safe|ok(ay)? to be alone)\b", r"\bdon'?t (feel|think i'?m) safe\b",
     r"\bcan'?t keep (myself|me) safe\b", r"\bnot safe (with|from) (myself|me)\b", r"\bscared (of|i'?ll hurt) myself\b",
     r"\bi (might|will|could) (do something|hurt myself) tonight\b",
+    r"\b(have|got|holding|hold|found)\b.{0,25}\b(pills|meds|gun|rope|noose|knife|blade|razor)s?\b.{0,25}"
+    r"\b(in front of me|with me|in my hand|right here|next to me|ready|on the (table|desk|bed))\b",
 )
 _MEANS = _rx(
     r"\b(pills?|meds|medication|tablets|gun|pistol|rifle|firearm|rope|noose|knife|knives|blades?|razors?|bridge|"
@@ -109,7 +111,8 @@ _SOMEONE = (r"(friend|son|daughter|kid|child|teen|partner|boyfriend|girlfriend|h
 _CONCERN = _rx(
     rf"\b(worried|scared|afraid|concerned|terrified|frightened|freaking out) (about|for) (my|a|our) {_SOMEONE}\b",
     rf"\b(my|our) {_SOMEONE}\b.{{0,60}}\b(said|says|told me|keeps saying|talks about|talking about|posted|texted|"
-    rf"wants to|is going to|might|tried|cut|cuts|cutting|has been|hurting|suicid)\b.{{0,40}}\b(die|dying|kill|suicid|"
+    rf"wants to|is going to|might|tried|cut|cuts|cutting|has been|hurting|suicid|keeps|posting|saying|talking|texting|"
+    rf"writing|giving)\b.{{0,40}}\b(die|dying|kill|suicid|"
     rf"end (it|his|her|their)|hurt|cut|harm|not (want|wanting) to (live|be here)|better off|overdos|pills|goodbye)",
     rf"\b(how|what) (can|should|do) i (help|say to|do for) (my|a) {_SOMEONE}\b",
 )
