@@ -49,11 +49,15 @@ class SpyPlatform:
     """A `groupmind.platform.Platform` that remembers what the core asked it to deliver.
 
     Members listed in `unreachable` cannot be reached privately (closed DMs, left).
+    With `knows_admins` it reaches the admins, as the local room does; without, it cannot, as Discord and Slack.
     """
 
-    def __init__(self, name: str = "local", *, unreachable: Iterable[str] = ()) -> None:
+    def __init__(self, name: str = "local", *, unreachable: Iterable[str] = (), knows_admins: bool = False) -> None:
         self.name = name
         self.unreachable = set(unreachable)
+        self.knows_admins = knows_admins
+        self.to_admin: list[str] = []
+        """Every text delivered to the admins."""
         self.sent: list[tuple[ChannelRef, str, str | None]] = []
         """Posts in conversations: where, text, the message answered."""
         self.private: list[tuple[str, str]] = []
@@ -92,7 +96,9 @@ class SpyPlatform:
         return True
 
     async def to_admins(self, where: ChannelRef, text: str) -> bool:
-        return False
+        if self.knows_admins:
+            self.to_admin.append(text)
+        return self.knows_admins
 
     async def member(self, community: str, member_id: str) -> Member | None:
         return None
