@@ -8,6 +8,7 @@ from itertools import count
 from typing import Iterable, Any, AsyncIterator
 
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
+from groupmind.llm.engine import Engine, GenerationTimeout, Prompt
 
 _ids = count(1)
 
@@ -102,3 +103,29 @@ class SpyPlatform:
 
     async def member(self, community: str, member_id: str) -> Member | None:
         return None
+
+
+class Scripted(Engine):
+    """A fake model that always streams `reply`, word by word (or times out with None): for tests that vary
+    what the model says, not whether it can say it."""
+
+    def __init__(self, reply: str | None) -> None:
+        self.reply = reply
+
+    @property
+    def name(self) -> str:
+        return "scripted"
+
+    @property
+    def ready(self) -> bool:
+        return True
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def stream(self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None) -> AsyncIterator[str]:
+        if self.reply is None:
+            raise GenerationTimeout("no reply within 1s")
+        for word in self.reply.split(" "):
+            yield word + " "
