@@ -8,7 +8,7 @@ from itertools import count
 from typing import Iterable, Any, AsyncIterator
 
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
-from groupmind.llm.engine import Engine, GenerationTimeout, Prompt
+from groupmind.llm.engine import Engine, GenerationTimeout, Prompt, Sampling
 
 _ids = count(1)
 
@@ -124,7 +124,10 @@ class Scripted(Engine):
 
     async def close(self) -> None: ...
 
-    async def stream(self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None) -> AsyncIterator[str]:
+    async def stream(
+        self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None,
+        sampling: Sampling | None = None,
+    ) -> AsyncIterator[str]:  # fmt: skip
         if self.reply is None:
             raise GenerationTimeout("no reply within 1s")
         for word in self.reply.split(" "):
