@@ -54,7 +54,7 @@ WRAPPED = [
 
 UNCLEAN = [
     f"Dear Sam I hear you and {CLEAN}",  # a salutation that runs into the message
-    f'I\'m here, "take your time. There\'s no rush at all, and I\'m not going anywhere.',  # a quote left open inside
+    'I\'m here, "take your time. There\'s no rush at all, and I\'m not going anywhere.',  # a quote left open inside
     f"{CLEAN}\nBest,\nMind\n\nP.S. {CLEAN}",  # a sign-off in the middle of the text
     f"{CLEAN} Regards, [Your Name]. Dear Sam,",
     "Dear friend,",
