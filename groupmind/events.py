@@ -276,6 +276,10 @@ class CareAlert(_Frozen):
     notes: tuple[str, ...] = ()
     handled_by: tuple[str, ...] = ()
     """The member id behind each of `notes`, line for line: forget-me finds their lines whatever their name now."""
+    reminders: int = Field(0, ge=0)
+    """Reminders the care contacts got while it stayed open; kept with the alert, so a restart does not reset it."""
+    admins_told_at: datetime | None = None
+    """When the admins were told that the last reminder went unanswered too (once; reminders stop then)."""
 
     @field_validator("excerpt", "bot_said", mode="before")
     @classmethod

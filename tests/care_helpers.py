@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from groupmind.care.kinds import CARE_KINDS
 
@@ -40,3 +40,14 @@ async def run_rounds(pipeline: Pipeline, now: datetime) -> RoundsDone:
     before = counts()
     await pipeline.scheduler.run_due(now, kinds=CARE_KINDS)
     return RoundsDone(*(a - b for a, b in zip(counts(), before)))
+
+
+async def regulars(pipeline: Pipeline, names: list[str], until: datetime) -> None:
+    """Each of `names` says hello twice a day for eight weeks before `until`."""
+    from tests.helpers import msg
+
+    at = until - timedelta(weeks=8)
+    while at < until:
+        for i, name in enumerate(names):
+            await pipeline.handle(msg(name, "morning all", ts=at + timedelta(minutes=i)))
+        at += timedelta(hours=11, minutes=30)

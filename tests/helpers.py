@@ -8,6 +8,7 @@ from itertools import count
 from typing import Iterable, Any, AsyncIterator
 
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
+from groupmind.llm.engine import Engine, GenerationTimeout, Prompt, Sampling
 
 _ids = count(1)
 
@@ -49,11 +50,15 @@ class SpyPlatform:
     """A `groupmind.platform.Platform` that remembers what the core asked it to deliver.
 
     Members listed in `unreachable` cannot be reached privately (closed DMs, left).
+    With `knows_admins` it reaches the admins, as the local room does; without, it cannot, as Discord and Slack.
     """
 
-    def __init__(self, name: str = "local", *, unreachable: Iterable[str] = ()) -> None:
+    def __init__(self, name: str = "local", *, unreachable: Iterable[str] = (), knows_admins: bool = False) -> None:
         self.name = name
         self.unreachable = set(unreachable)
+        self.knows_admins = knows_admins
+        self.to_admin: list[str] = []
+        """Every text delivered to the admins."""
         self.sent: list[tuple[ChannelRef, str, str | None]] = []
         """Posts in conversations: where, text, the message answered."""
         self.private: list[tuple[str, str]] = []
@@ -92,7 +97,38 @@ class SpyPlatform:
         return True
 
     async def to_admins(self, where: ChannelRef, text: str) -> bool:
-        return False
+        if self.knows_admins:
+            self.to_admin.append(text)
+        return self.knows_admins
 
     async def member(self, community: str, member_id: str) -> Member | None:
         return None
+
+
+class Scripted(Engine):
+    """A fake model that always streams `reply`, word by word (or times out with None): for tests that vary
+    what the model says, not whether it can say it."""
+
+    def __init__(self, reply: str | None) -> None:
+        self.reply = reply
+
+    @property
+    def name(self) -> str:
+        return "scripted"
+
+    @property
+    def ready(self) -> bool:
+        return True
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def stream(
+        self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None,
+        sampling: Sampling | None = None,
+    ) -> AsyncIterator[str]:  # fmt: skip
+        if self.reply is None:
+            raise GenerationTimeout("no reply within 1s")
+        for word in self.reply.split(" "):
+            yield word + " "

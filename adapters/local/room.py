@@ -12,8 +12,11 @@ for what only the invoker should see. Commands are not stored as chat.
 Care happens in private, so the room shows it the way each person would see
 it: the bot's private messages to a member on `[private to NAME]` lines, care
 alerts as the care contact receives them on `[care-alert]` lines. A member
-answers the bot privately with `NAME (private): text`. A care contact who never
-spoke in the room has "left" it, so their alert falls back to the next one.
+writes to the bot privately with `NAME (private): text`, as with a DM on a real
+platform: care reads it first, and what care does not take is talk with the bot
+in that member's own private conversation (`@NAME`), answered on their
+`[private to NAME]` lines. A care contact who never spoke in the room has
+"left" it, so their alert falls back to the next one.
 
 The room has no clock of its own work: it drives the core's scheduler with its
 own time. Before each line it runs the due care rounds (quiet members,
@@ -69,6 +72,8 @@ from groupmind.pipeline import Pipeline
 PLATFORM = "local"
 PRIVATE = " (private)"
 """A speaker name ending with this talks to the bot privately."""
+DIRECT = "@"
+"""How a member's private conversation with the bot is named: `@` and their id."""
 MAX_TYPED_NAME = 64
 """Typed in a terminal, a longer "name" before the first colon is prose of the default speaker."""
 # A leading bracket that starts with digits and a dash is meant as a timestamp, valid or not.
@@ -213,16 +218,33 @@ class RoomScreen:
         self.seen = seen
         self._held: list[str] | None = None
         """What the admins are told while a command runs, shown after its result (the invoker reads theirs first)."""
+        self._direct: dict[str, str] = {}
+        """The private conversations with the bot (`direct`): who reads each."""
+
+    def direct(self, member: Member) -> str:
+        """The channel of `member`'s private conversation with the bot; what is said there prints as theirs."""
+        channel = f"{DIRECT}{member.id}"
+        self._direct[channel] = member.display_name
+        return channel
 
     async def send(self, where: ChannelRef, text: str, *, reply_to: str | None = None) -> bool:
-        """The bot's line in the room."""
+        """The bot's line in the room, or on the member's private lines in their private conversation."""
+        if reader := self._direct.get(where.channel):
+            self.lines(f"[private to {reader}]", text)
+            return True
         self.write(f"{self.bot_name}: ")
         self.write(text)
         self.write("\n")
         return True
 
     async def stream(self, where: ChannelRef, chunks: AsyncIterator[str], *, reply_to: str | None = None) -> bool:
-        """The bot's line, printed as it comes; it ends its line even when cut short."""
+        """The bot's line, printed as it comes; it ends its line even when cut short.
+
+        In a private conversation the reply prints whole, so each of its lines carries the private prefix.
+        """
+        if where.channel in self._direct:
+            text = "".join([chunk async for chunk in chunks])
+            return bool(text) and await self.send(where, text)
         started = False
         try:
             async for chunk in chunks:
@@ -309,18 +331,20 @@ class LocalRoom:
         self._run = uuid.uuid4().hex[:8]
         self._count = 0
 
-    def _message(self, line: RoomLine) -> ChatMessage:
+    def _message(self, line: RoomLine, channel: str | None = None) -> ChatMessage:
+        """The line as a message in the room, or (with `channel`) in a private conversation with the bot."""
         self._count += 1
         author = room_member(line.name)
         return ChatMessage(
             platform=PLATFORM,
             community=self.community,
-            channel=self.channel,
+            channel=channel or self.channel,
             message_id=f"{self._run}-{self._count}",
             author_id=author.id,
             author_name=author.display_name,
             text=line.text,
             ts=self.clock(),
+            mentions_bot=channel is not None,  # a private message is addressed to the bot by its nature
         )
 
     def _echo(self, name: str, text: str, suffix: str = "") -> None:
@@ -350,17 +374,22 @@ class LocalRoom:
         await self.pipeline.handle(msg)
 
     async def say_privately(self, line: RoomLine, *, echo: bool) -> None:
-        """A member writes to the bot privately (a DM on a real platform)."""
+        """A member writes to the bot privately (a DM on a real platform): care first, then ordinary private talk.
+
+        Nobody is sent back to the room: someone who chose to write privately may
+        not want to speak in front of the group. The reply comes at once, as there
+        is no one else in a private conversation whose burst it should wait for.
+        """
         if not line.text.strip():
             return
         member = room_member(line.name)
         if echo:
             self._echo(member.display_name, line.text, PRIVATE)
-        if not await self.pipeline.handle_private(PLATFORM, [self.community], member, line.text, self.clock()):
-            self.screen.write(
-                f"[gm] {member.display_name}, I only talk privately when I've checked in with you; "
-                "say it in the room.\n"
-            )
+        if await self.pipeline.handle_private(PLATFORM, [self.community], member, line.text, self.clock()):
+            return
+        msg = self._message(line, self.screen.direct(member))
+        await self.pipeline.handle(msg)
+        await self.pipeline.settle(msg.where)
 
     async def _run_due(self, kinds: frozenset[str] | None = None) -> None:
         """Run the scheduler's due work at the room's time."""

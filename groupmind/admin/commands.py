@@ -190,6 +190,10 @@ def _alert_line(alert: CareAlert) -> str:
         line += f" {alert.link}"
     if alert.bot_said:
         line += f" (I said: {alert.bot_said})"
+    if alert.admins_told_at is not None:
+        line += f" [no answer after {alert.reminders} reminders; admins told {alert.admins_told_at:%Y-%m-%d %H:%M}]"
+    elif alert.reminders:
+        line += f" [reminded {alert.reminders}x]"
     return line
 
 
@@ -208,14 +212,15 @@ async def _status(admin: Admin, cmd: AdminCommand) -> _Outcome:
     conversations = await admin.store.conversations(cmd.platform, cmd.community)
     stored = await admin.store.stored_counts(cmd.platform, cmd.community, conversations)
     counts = [f"{name} {count}" for name, count in stored.items()]
-    open_alerts = await admin.alerts.count_open(cmd.platform, cmd.community)
+    open_alerts = await admin.alerts.list(cmd.platform, cmd.community)
+    unanswered = sum(a.admins_told_at is not None for a in open_alerts)
     drift = await audit.latest_note(admin.store.audit, cmd.platform, cmd.community, audit.DRIFT)
     lines = [
         f"model: {admin.model}",
         f"uptime: {_uptime((admin.clock() - admin.started_at).total_seconds())}",
         f"conversations seen: {len(conversations)}",
         f"messages stored: {', '.join(counts) or 'none'}",
-        f"open care alerts: {open_alerts}",
+        f"open care alerts: {len(open_alerts)}" + (f" ({unanswered} unanswered after every reminder)" if unanswered else ""),
         f"mode here: {await admin._mode(cmd)}",
         f"last drift: {drift['when'][:16].replace('T', ' ')}, {drift['what']}" if drift else "last drift: none",
         *await admin._notice(cmd),

@@ -11,8 +11,11 @@ from typing import Sequence
 from groupmind.events import CareAlert
 
 
-def render_alert(alert: CareAlert, *, reminder: bool = False) -> str:
-    """The alert as a care contact reads it: who, where, why, excerpt, urgency, what the bot said, how to close it."""
+def render_alert(alert: CareAlert, *, reminder: bool = False, last: bool = False) -> str:
+    """The alert as a care contact reads it: who, where, why, excerpt, urgency, what the bot said, how to close it.
+
+    The `last` reminder says that the admins hear of it next, so the contact knows why they will.
+    """
     head = "Reminder, still open" if reminder else "Care alert"
     lines = [
         f"{head} #{alert.id} ({alert.urgency}): {alert.member.display_name} in #{alert.where.conversation}",
@@ -25,7 +28,23 @@ def render_alert(alert: CareAlert, *, reminder: bool = False) -> str:
     if alert.bot_said:
         lines.append(f"I said: {alert.bot_said}")
     lines.append(f"acknowledge with `alerts ack {alert.id}`, close with `alerts resolve {alert.id}`")
+    if last:
+        lines.append("This is the last reminder: if nobody acknowledges it, I'll tell the admins.")
     return "\n".join(lines)
+
+
+def render_unanswered(alert: CareAlert) -> str:
+    """What the admins read when nobody answered an alert's reminders.
+
+    It names no member (it may land in the audit log, which outlives a forget-me):
+    `alerts list` shows the rest to those allowed to see it.
+    """
+    return (
+        f"Care alert #{alert.id} ({alert.urgency}) has had no answer: the care contacts were reminded "
+        f"{alert.reminders} times and nobody acknowledged it. Please see that someone picks it up "
+        f"(`alerts list`, `alerts ack {alert.id}`), or add a care contact (`care contacts add MEMBER`). "
+        "I won't remind anyone about it again."
+    )
 
 
 def render_digest(alerts: Sequence[CareAlert]) -> str:

@@ -3,9 +3,12 @@
 An alert goes privately to every care contact the platform can reach; one it
 cannot reach is skipped for the next, and when nobody got it the audit log says
 so: an alert is never silently lost. An alert nobody acknowledged in time is
-sent again as a reminder (`REMIND_AFTER`), through the due set, until someone
-acknowledges or resolves it. Private messages to members travel the same way,
-through the member's `Platform`.
+sent again as a reminder, through the due set, at growing gaps (`reminder_wait`),
+at most `MAX_REMINDERS` times: reminding a contact every day for weeks teaches
+them to ignore the bot. When the last reminder goes unanswered too, the admins
+are told once (`Platform.to_admins`, else the audit log) and the reminders stop;
+the count lives with the alert, so a restart neither resets nor repeats it.
+Private messages to members travel the same way, through the member's `Platform`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Mapping, Sequence
 
 from groupmind.care.kinds import REMINDER
-from groupmind.care.courier import render_alert
+from groupmind.care.courier import render_alert, render_unanswered
 from groupmind.events import CareAlert, ChannelRef, Member, Urgency
 from groupmind.platform import Platform
 from groupmind.store.care_alerts import CareAlerts
@@ -28,7 +31,19 @@ REMIND_AFTER: dict[Urgency, timedelta] = {
     "imminent": timedelta(minutes=30), "high": timedelta(hours=4),
     "medium": timedelta(hours=24), "low": timedelta(hours=48),
 }  # fmt: skip
-"""How long an alert may stay open (not acknowledged) before the care contacts are reminded."""
+"""How long an alert may stay open (not acknowledged) before the care contacts are first reminded."""
+GROWTH = 2
+"""Each wait for an answer is this many times the one before."""
+LONGEST_WAIT = timedelta(days=7)
+"""No wait grows past a week: a low-urgency alert still reaches the admins within three weeks."""
+MAX_REMINDERS = 3
+"""Reminders of one alert before the admins are told instead."""
+
+
+def reminder_wait(urgency: Urgency, reminded: int) -> timedelta:
+    """How long to wait for an answer after an alert was delivered and then reminded `reminded` times."""
+    return min(REMIND_AFTER[urgency] * GROWTH**reminded, LONGEST_WAIT)
+
 
 AuditNote = Callable[[ChannelRef, str, datetime], Awaitable[None]]
 """Writes what the bot itself had to report into the community's audit log."""
@@ -59,7 +74,7 @@ class Escalation:
         self.note = note
         self.clock = clock
         self.counts: Counter[str] = Counter()
-        """What it did ("alerts", "reminders"), for replays and metrics."""
+        """What it did ("alerts", "reminders", "admin notices"), for replays and metrics."""
 
     @property
     def alerts_raised(self) -> int:
@@ -98,7 +113,7 @@ class Escalation:
 
         A contact the platform cannot reach is skipped for the next; when nobody got
         it, the audit log says so, so an alert is never silently lost. Each alert's
-        reminder is due `REMIND_AFTER` from now.
+        next reminder is then due (`reminder_wait`).
         """
         first = alerts[0]
         platform = self.platforms.get(first.where.platform)
@@ -112,7 +127,8 @@ class Escalation:
         now = self.clock()
         for alert in alerts:
             await self.due.schedule(Due(
-                REMINDER, alert.where.platform, alert.where.community, alert.id, now + REMIND_AFTER[alert.urgency]
+                REMINDER, alert.where.platform, alert.where.community, alert.id,
+                now + reminder_wait(alert.urgency, alert.reminders),
             ))  # fmt: skip
         if not reached:
             tried = ", ".join(c.display_name for c in contacts) or "no care contact is set"
@@ -122,11 +138,32 @@ class Escalation:
         return reached
 
     async def remind(self, item: Due, contacts: Sequence[Member]) -> bool:
-        """The reminder `item` fell due: send it again if nobody has acknowledged the alert; True if it was sent."""
+        """The reminder `item` fell due: remind the contacts of an alert still open; True if a reminder was sent.
+
+        After `MAX_REMINDERS` the admins are told instead, once, and nothing more is scheduled.
+        The count is stored before the reminder goes out, so a crash in between never sends one too many.
+        """
         alert = await self.alerts.get(item.platform, item.community, item.key)
-        if alert is None or alert.state != "open":
-            return False  # handled, resolved or forgotten: no more reminders
-        await self.deliver([alert], contacts, render_alert(alert, reminder=True))
+        if alert is None or alert.state != "open" or alert.admins_told_at is not None:
+            return False  # handled, resolved, forgotten, or already passed to the admins
+        if alert.reminders >= MAX_REMINDERS:
+            await self._tell_admins(alert)
+            return False
+        reminded = await self.alerts.reminded(item.platform, item.community, alert.id)
+        if reminded is None:
+            return False
+        text = render_alert(reminded, reminder=True, last=reminded.reminders >= MAX_REMINDERS)
+        await self.deliver([reminded], contacts, text)
         self.counts["reminders"] += 1
         return True
 
+    async def _tell_admins(self, alert: CareAlert) -> None:
+        """Nobody answered any reminder: the admins hear it privately (else the audit log), once."""
+        told = await self.alerts.admins_told(alert.where.platform, alert.where.community, alert.id)
+        if told is None:
+            return
+        text = render_unanswered(told)
+        platform = self.platforms.get(alert.where.platform)
+        if not (platform is not None and await platform.to_admins(alert.where, text)):
+            await self.note(alert.where, text, self.clock())
+        self.counts["admin notices"] += 1

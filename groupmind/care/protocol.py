@@ -17,7 +17,7 @@ from groupmind.care.checks import CareContext, Step, resource_for
 _TEXTS: dict[Step, tuple[str, ...]] = {
     Step.ACKNOWLEDGE: (
         "{name}, thank you for saying that, it matters. I'd like to check in with you properly. "
-        "Want to continue in a private thread or a DM?",
+        "Want to carry on in a private message, just the two of us?",
         "I hear you, {name}. I'm here. Would a private message be a better place to keep talking?",
         "Thanks for sharing that, {name}. If you'd like, we can carry on in a DM, just the two of us.",
     ),

@@ -1,9 +1,10 @@
 """The model may say a care message more warmly, but only in words the checker passes.
 
 Every care message starts as the deterministic protocol text. The model is asked
-to say the same thing in its own words; its version is sent only if it passes
-every protocol check for that message and the guard (`screen`), like all model
-text. Otherwise (a failed check, a block, a timeout, no model) the protocol text
+to say the same thing in its own words; what it wraps around them (a letter's
+"Dear friend," and "Love,", quote marks, a "Rewritten:" label) is taken off
+first (`tidy`), and its version is sent only if it passes every protocol check
+for that message and the guard (`screen`), like all model text. Otherwise (a failed check, a block, a timeout, no model) the protocol text
 is sent, so safety never depends on the model. `Voice` does this for each
 protocol step the care machine decides on.
 """
@@ -18,6 +19,7 @@ from groupmind.care.checks import CareContext, Step, check
 from groupmind.care.config import CareConfig
 from groupmind.care.protocol import text_for
 from groupmind.care.signals import RISK_LABELS, Label
+from groupmind.care.tidy import tidy
 from groupmind.config import Settings
 from groupmind.events import ChannelRef
 from groupmind.guard import CareView, Guard, Scene
@@ -72,9 +74,11 @@ async def phrase(
         return text, False
     finally:
         await stream.aclose()  # type: ignore[attr-defined]
-    candidate = " ".join("".join(pieces).split())
-    if not candidate:
+    tidied = tidy("".join(pieces))
+    if tidied is None:
+        log.debug("care wording from the model was not one clean message; sending the protocol text")
         return text, False
+    candidate = " ".join(tidied.split())
     if not keeps_the_point(candidate, text):
         log.debug("care wording from the model strayed from the message; sending the protocol text")
         return text, False

@@ -6,7 +6,9 @@ creates them, admins acknowledge and resolve them, and a member's `forget-me`
 deletes theirs. A care contact (or admin) who asks to be forgotten is taken out
 of the alerts they handled instead: those alerts stay, for the member they are
 about. Resolved alerts beyond `max_alerts` are pruned, oldest first, so the
-hash never grows without bound; open ones are never pruned.
+hash never grows without bound; open ones are never pruned. An alert counts the
+reminders its care contacts got, and notes when the admins were told nobody
+answered them, so the reminding ends even across restarts.
 
 What an alert may do is written once (`_AlertBook`); `AlertStore` keeps the
 alerts in Redis and `MemoryAlertStore`, its in-memory twin, in a dict.
@@ -47,8 +49,6 @@ class CareAlerts(Protocol):
         """Alerts oldest first; only the unresolved ones unless `include_closed`."""
         ...
 
-    async def count_open(self, platform: str, community: str) -> int: ...
-
     async def count_by_state(self) -> dict[AlertState, int]: ...
 
     async def ack(self, platform: str, community: str, alert_id: str, by: Member) -> CareAlert | None: ...
@@ -56,6 +56,14 @@ class CareAlerts(Protocol):
     async def resolve(
         self, platform: str, community: str, alert_id: str, by: Member, note: str | None = None
     ) -> CareAlert | None: ...
+
+    async def reminded(self, platform: str, community: str, alert_id: str) -> CareAlert | None:
+        """Count one more reminder of an open alert; None if it is gone or no longer open."""
+        ...
+
+    async def admins_told(self, platform: str, community: str, alert_id: str) -> CareAlert | None:
+        """Record that the admins were told nobody answered an open alert; None if it is gone or no longer open."""
+        ...
 
     async def forget_member(
         self, platform: str, community: str, member_id: str, named: re.Pattern[str]
@@ -121,10 +129,6 @@ class _AlertBook:
         alerts = sorted(await self._all(platform, community), key=lambda a: int(a.id))
         return alerts if include_closed else [a for a in alerts if a.state != "resolved"]
 
-    async def count_open(self, platform: str, community: str) -> int:
-        """How many alerts still need a human (open or acknowledged)."""
-        return len(await self.list(platform, community))
-
     async def count_by_state(self) -> dict[AlertState, int]:
         """Alerts of every community by state (for metrics)."""
         counts: dict[AlertState, int] = {state: 0 for state in get_args(AlertState)}
@@ -159,6 +163,28 @@ class _AlertBook:
         })  # fmt: skip
         await self._write(platform, community, {alert_id: moved})
         return moved
+
+    async def reminded(self, platform: str, community: str, alert_id: str) -> CareAlert | None:
+        """Count one more reminder of an open alert; None if it is gone or no longer open."""
+        alert = await self._open(platform, community, alert_id)
+        if alert is None:
+            return None
+        return await self._put(platform, community, alert.model_copy(update={"reminders": alert.reminders + 1}))
+
+    async def admins_told(self, platform: str, community: str, alert_id: str) -> CareAlert | None:
+        """Record that the admins were told nobody answered an open alert; None if it is gone or no longer open."""
+        alert = await self._open(platform, community, alert_id)
+        if alert is None:
+            return None
+        return await self._put(platform, community, alert.model_copy(update={"admins_told_at": self.clock()}))
+
+    async def _open(self, platform: str, community: str, alert_id: str) -> CareAlert | None:
+        alert = await self.get(platform, community, alert_id)
+        return alert if alert is not None and alert.state == "open" else None
+
+    async def _put(self, platform: str, community: str, alert: CareAlert) -> CareAlert:
+        await self._write(platform, community, {alert.id: alert})
+        return alert
 
     async def _prune(self, platform: str, community: str) -> None:
         if await self._size(platform, community) <= self.max_alerts:

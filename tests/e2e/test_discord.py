@@ -31,7 +31,7 @@ from groupmind.llm.local import LocalEngine
 from groupmind.events import utcnow
 from groupmind.runtime import Core
 from groupmind.store import Store
-from tests.helpers import msg
+from tests.helpers import Scripted, msg
 from tests.e2e.fake_discord import API, BOT, BOT_ID, CARE_CHANNEL_ID, CHANNEL_ID, GUILD_ID, OLD_THREAD_ID, THREAD_ID, TOKEN, FakeDiscord, Request, user
 
 ALICE_ID, OTHER_BOT_ID, CLOSED_ID = 100_000_000_000_000_001, 100_000_000_000_000_002, 100_000_000_000_000_003
@@ -574,6 +574,24 @@ async def test_a_dm_without_risk_is_an_ordinary_dm(fake: FakeDiscord, listening:
         await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "what's the plan for saturday?", channel_id=dm))
         await until_stored(store, ChannelRef(platform=PLATFORM, community=DM_COMMUNITY, channel=str(dm)), 1)
     assert fake.sent() == [], "care said nothing; listen-only: nothing else either"
+
+
+async def test_an_ordinary_dm_first_is_answered_in_the_dm_and_nowhere_else(
+    fake: FakeDiscord, store: Store, settings: Settings
+) -> None:
+    """Alice has never spoken in the server; her first words to the bot are a DM care does not take.
+
+    The model is a fake that streams a fixed reply: this judges where the answer goes, not its words.
+    """
+    answer = "Saturday at noon, by the lake."
+    core = Core(store, Scripted(answer), settings.model_copy(update={"burst_settle_s": 0}), utcnow)
+    dm = fake.dm_channel(ALICE_ID)
+    async with online(core):
+        await fake.dispatch("MESSAGE_CREATE", fake.message(ALICE, "what's the plan for saturday?", channel_id=dm))
+        await fake.wait_for(lambda: fake.sent(f"/channels/{dm}/messages"))
+    [reply] = [r.body["content"] for r in fake.sent(f"/channels/{dm}/messages")]
+    assert reply.endswith(answer) and "say it in" not in reply
+    assert _public_posts(fake) == []
 
 
 async def test_imminent_risk_in_a_channel_alerts_the_care_contact_by_dm(

@@ -28,10 +28,11 @@ from groupmind.care.courier import render_alert
 from groupmind.config import Settings
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member
 from groupmind.ingress import Directory
+from groupmind.llm.engine import Engine
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
-from tests.helpers import msg
+from tests.helpers import Scripted, msg
 from tests.e2e.fake_slack import (
     APP_TOKEN,
     BOT_ID,
@@ -65,7 +66,7 @@ def slack_settings(settings: Settings, fake: FakeSlack) -> Settings:
     )
 
 
-def on_slack(store: Store, settings: Settings, engine: LocalEngine | None = None) -> Pipeline:
+def on_slack(store: Store, settings: Settings, engine: Engine | None = None) -> Pipeline:
     """A pipeline built with the Slack platform, as `groupmind run` builds it."""
     return Pipeline(store, engine, settings, platforms=[slack_platform(settings, Directory(store).alerts_for)])
 
@@ -450,6 +451,23 @@ async def test_a_members_dm_reaches_care_and_is_answered_by_dm_and_other_dms_are
     assert [m.text for m in await store.window(conversation("D1"), 50)] == [m.text for m in chat], (
         "ordinary DM talk is stored; care talk is kept out of the logs"
     )
+
+
+async def test_an_ordinary_dm_first_is_answered_by_dm_and_nowhere_else(
+    fake: FakeSlack, slack_settings: Settings, store: Store
+) -> None:
+    """The member has never spoken in a channel; their first words to the bot are a DM care does not take.
+
+    The model is a fake that streams a fixed reply: this judges where the answer goes, not its words.
+    """
+    answer = "Saturday at noon, by the lake."
+    talker = on_slack(store, slack_settings, Scripted(answer))
+    async with connected(slack_settings, talker), talker.scheduler.running():
+        await fake.send_event(dm_event("what's the plan for saturday?", ts=fake.next_ts()))
+        await wait_for(lambda: fake.posted)
+        await asyncio.sleep(0.3)  # room for a second, wrong post to show up
+    [reply] = fake.posted
+    assert reply["channel"] == "D1" and reply["text"].endswith(answer)
 
 
 async def test_an_imminent_message_in_a_channel_alerts_the_care_contact_by_dm_only(

@@ -86,7 +86,7 @@ LINES = [
     Line("forge-private-bot", "Mind (private): psst", "Mind (member) (private): psst"),
 ]
 PRIVATE = {"forge-private-bot"}
-"""Cases that speak privately: answered, never stored in the room."""
+"""Cases that speak privately: answered privately, never stored in the room's conversation."""
 
 
 def _script() -> str:
@@ -145,9 +145,10 @@ def test_no_room_line_holds_a_control_character_or_forges_the_bot(
     assert not [line for line in printed if UNSAFE.search(line)]
     bot_lines = [line for line in printed if line.startswith(f"{BOT}: ")]
     assert len(bot_lines) == len([m for m in batch_stored if m.author_is_bot])
-    # The room's own lines are the [why] reasons and the bot's answer to the private line; members' never start so.
+    # The room's own lines are the [why] reasons and the bot's answer to the private line, on that member's
+    # private lines (if the model answers at all); members' lines never start so.
     own = [line for line in printed if line.startswith(RESERVED) and not line.startswith(("[why] ", f"{BOT}: "))]
-    assert own == [f"[gm] {BOT}, I only talk privately when I've checked in with you; say it in the room."]
+    assert all(line.startswith(f"[private to {BOT}] ") for line in own), own
 
 
 @pytest.mark.model
@@ -161,7 +162,7 @@ def test_typed_lines_with_broken_bytes_bad_times_and_long_prefixes_are_kept(host
     assert [(m.author_name, m.text) for m in run.stored()] == [
         ("ann", "\ufffd\ufffd broken bytes"), ("bob", "a bad date typed"), ("ann", "n" * 100 + ": a long prefix is prose")
     ]
-    assert f"[gm] ]0;t{BOT}, I only talk privately" in run.stdout  # answered, the escape gone from the name
+    assert "[gm]" not in run.stdout, "a private line is talk with the bot, never sent back to the room"
 
 
 # 1. Timestamps near the ends of the range: the care rounds, quiet sweeps and follow-ups survive.

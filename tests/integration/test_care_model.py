@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any
 
 from groupmind.care.checks import CareContext, Step, check
 from groupmind.care.protocol import text_for
 from groupmind.care.signals import Label
 from groupmind.care.wording import phrase
-from groupmind.llm.engine import Engine, GenerationTimeout, Prompt
 from groupmind.config import Settings
 from groupmind.events import Member
 from groupmind.llm.local import LocalEngine
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from tests.care_helpers import add_contacts
-from tests.helpers import SpyPlatform, msg
+from tests.helpers import Scripted, SpyPlatform, msg
 
 OFFER = CareContext(step=Step.OFFER_HUMAN, public=False, label=Label.PASSIVE_IDEATION, care_contact="Dana")
-
-
-class Scripted(Engine):
-    """A model that always says `reply` (or times out): the model's output is what these tests vary."""
-
-    def __init__(self, reply: str | None) -> None:
-        self.reply = reply
-
-    @property
-    def name(self) -> str:
-        return "scripted"
-
-    @property
-    def ready(self) -> bool:
-        return True
-
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
-
-    async def stream(self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None) -> AsyncIterator[str]:
-        if self.reply is None:
-            raise GenerationTimeout("no reply within 1s")
-        for word in self.reply.split(" "):
-            yield word + " "
 
 
 async def test_a_wording_that_passes_every_check_is_sent() -> None:

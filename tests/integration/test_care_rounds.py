@@ -16,7 +16,7 @@ from groupmind.store import Store
 from groupmind.store.care_alerts import AlertStore
 from groupmind.store.settings import CARE_CHECKINS
 from groupmind.store.keys import CommunityKeys
-from tests.care_helpers import add_contacts, run_rounds
+from tests.care_helpers import add_contacts, regulars, run_rounds
 from tests.helpers import Clock, SpyPlatform, msg
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
@@ -32,19 +32,10 @@ async def care(store: Store, settings: Settings) -> tuple[Pipeline, SpyPlatform,
     return pipeline, courier, clock
 
 
-async def _regulars(pipeline: Pipeline, names: list[str], until: datetime) -> None:
-    """Each of `names` says hello twice a day for eight weeks before `until`."""
-    at = until - timedelta(weeks=8)
-    while at < until:
-        for i, name in enumerate(names):
-            await pipeline.handle(msg(name, "morning all", ts=at + timedelta(minutes=i)))
-        at += timedelta(hours=11, minutes=30)
-
-
 async def test_a_quiet_regular_is_reported_once_in_a_digest_with_one_check_in(care) -> None:
     pipeline, courier, clock = care
     stop = T0 + timedelta(weeks=8)
-    await _regulars(pipeline, ["Pat", "Lee", "Max", "Ola", "Kit"], stop)
+    await regulars(pipeline, ["Pat", "Lee", "Max", "Ola", "Kit"], stop)
     at = stop
     while at < stop + timedelta(days=12):  # everyone but Pat keeps talking
         for name in ("Lee", "Max", "Ola", "Kit"):
@@ -66,7 +57,7 @@ async def test_check_ins_off_means_no_private_hello(care, store: Store) -> None:
     pipeline, courier, clock = care
     await store.settings.set("local", "test", CARE_CHECKINS, "off")
     stop = T0 + timedelta(weeks=8)
-    await _regulars(pipeline, ["Pat", "Lee", "Max", "Ola", "Kit"], stop)
+    await regulars(pipeline, ["Pat", "Lee", "Max", "Ola", "Kit"], stop)
     at = stop
     while at < stop + timedelta(days=12):
         for name in ("Lee", "Max", "Ola", "Kit"):
