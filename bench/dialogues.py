@@ -57,8 +57,9 @@ def script(dialogues: list[dict]) -> str:
             at += timedelta(minutes=2)
             where = "" if turn["public"] else " (private)"
             lines.append(f"[{at:%Y-%m-%d %H:%M}] {speaker(i)}{where}: {turn['say']}")
-        # The next day the care contact speaks: the bot's follow-up check-in comes out after that line.
-        lines.append(f"[{at + timedelta(days=1, hours=1):%Y-%m-%d %H:%M}] {CONTACT}: afternoon all")
+        # The care contact speaks before the follow-up falls due, so the check-in (printed when the next
+        # line comes, days later) is not taken for an answer to this conversation's last turn.
+        lines.append(f"[{at + timedelta(hours=1):%Y-%m-%d %H:%M}] {CONTACT}: afternoon all")
     return "\n".join(lines) + "\n"
 
 

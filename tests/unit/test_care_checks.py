@@ -94,3 +94,40 @@ def test_no_reask_after_an_answer_but_ask_is_allowed_once() -> None:
     ask = text_for(_ctx(Step.ASK))
     assert check(ask, _ctx(Step.ASK)).passed
     assert "asks_directly_once" in check(ask, _ctx(Step.ASK, asked_directly=True)).failed
+
+
+@pytest.mark.parametrize(("text", "passes"), [
+    ("I won't bring anyone in unless you want me to. I'm here.", False),
+    ("That's okay, no one else unless you say so. I'm listening.", False),
+    ("What you say here stays private. I'm here.", False),
+    ("I won't tell anyone unless you want me to, except if your life were in danger right now. I'm here.", True),
+    ("I'm here and I'm listening, take your time.", True),
+])  # fmt: skip
+def test_every_promise_of_privacy_carries_the_safety_exception(text: str, passes: bool) -> None:
+    ctx = CareContext(step=Step.LISTEN, public=False, label=Label.PASSIVE_IDEATION, asked_directly=True, ai_disclosed=True)
+    assert ("honest_promise" not in check(text, ctx).failed) is passes
+
+
+def test_someone_not_safe_now_never_hears_later() -> None:
+    ctx = CareContext(step=Step.SAFE_NOW, public=False, label=Label.PLAN_OR_IMMINENT, asked_directly=True,
+                      ai_disclosed=True, care_contact="Dana", imminent=True)  # fmt: skip
+    later = "If things get heavier, you can reach the 988 Lifeline: call or text 988. Dana knows. Is anyone with you?"
+    assert "present_danger" in check(later, ctx).failed
+    assert "emergency_number" in check(later, ctx).failed  # and 911 is missing
+    now = "I'm still right here. Dana has been asked to reach you. Is someone able to be with you? If you're in danger, call 911."
+    assert check(now, ctx).passed
+
+
+@pytest.mark.parametrize(("step", "text", "failed"), [
+    (Step.PROBE, "Thank you for telling me. I'm here.", "asks_plan_means_time"),
+    (Step.DECLINE_METHOD, "Good question, what got you curious?", "declines_and_asks"),
+    (Step.SECRECY, "Yes, this stays private. I'm here.", "honest_promise"),
+    (Step.PAUSE, "Okay, I'll stop messaging you.", "stops_and_leaves_door_open"),
+    (Step.REPAIR, "I'm here, take your time.", "owns_the_repeat"),
+    (Step.CONCERN, "I'm glad you told me. Are you thinking about suicide? Reach 988.", "helps_the_helper"),
+    (Step.HELP, "I'm here for you.", "offers_ways_to_help"),
+])  # fmt: skip
+def test_a_message_must_do_what_its_step_is_for(step: Step, text: str, failed: str) -> None:
+    ctx = CareContext(step=step, public=False, label=Label.ACTIVE_IDEATION, asked_directly=True, ai_disclosed=True,
+                      care_contact="Dana")  # fmt: skip
+    assert failed in check(text, ctx).failed

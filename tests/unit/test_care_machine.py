@@ -254,3 +254,51 @@ def test_a_whole_talk_walked_through_the_machine() -> None:
     said.clear()
     unreached = run(machine.on_channel(Session(), heard(Label.ACTIVE_IDEATION), CONFIG, NOW, DAY), arrived=False)
     assert said == ["", "alert:could not reach them privately"] and unreached.alert == "1" and not unreached.asked
+
+
+# -- answering what the member said --------------------------------------------------
+
+
+@pytest.mark.parametrize(("session", "text", "expected"), [
+    (talk(asked=True, awaiting="ask"), "yeah sometimes", ["private:probe"]),
+    (talk(asked=True, awaiting="ask"), "not really", ["private:believe"]),
+    (talk(asked=True, answer="yes", probed=True, awaiting="probe"), "yes", ["private:imminent", "alert"]),
+    (talk(asked=True, answer="yes", probed=True, awaiting="probe"), "no, no plan", ["private:offer_human"]),
+    (talk(asked=True), "how many pills would it take", ["private:decline_method"]),
+    (talk(asked=True), "is this just between us?", ["private:secrecy"]),
+    (talk(asked=True), "should i call my therapist?", ["private:help"]),
+    (talk(asked=True), "can we make a plan for bad nights", ["private:plan_step"]),
+    (talk(asked=True), "you already said that", ["private:repair"]),
+    (talk(asked=True, offered=True, resource=True, imminent=True, alert="1"), "whatever", ["private:safe_now"]),
+])  # fmt: skip
+def test_a_private_reply_is_answered_for_what_it_says(session: Session, text: str, expected: list[str]) -> None:
+    plan = machine.on_private(session, heard(Label.NONE, text, private=True), CONFIG, NOW, DAY)
+    assert plan is not None and steps(plan.effects) == [*expected, "follow-up"]
+
+
+def test_stop_pauses_the_talk_tells_the_contact_while_risk_is_open_and_skips_the_check_in() -> None:
+    plan = machine.on_private(talk(asked=True), heard(Label.NONE, "stop messaging me", private=True), CONFIG, NOW, DAY)
+    assert plan is not None and steps(plan.effects) == ["alert", "private:pause"]
+    pause = plan.effects[1]
+    assert isinstance(pause, SayPrivate) and "Dana" in pause.fill["after"] and pause.changes["paused"]
+    paused = replace(plan.session, paused=True)
+    assert machine.on_follow_up(paused, opted_out=False).effects == ()
+    back = machine.on_private(paused, heard(Label.NONE, "sorry, i'm back", private=True), CONFIG, NOW, DAY)
+    assert back is not None and not back.session.paused  # writing again opens the talk again
+
+
+def test_worry_for_someone_else_in_private_first_is_support_for_the_helper() -> None:
+    text = "i'm worried about my son, he said he wants to die"
+    plan = machine.on_private(Session(), heard(Label.NONE, text, private=True), CONFIG, NOW, DAY)
+    assert plan is not None and steps(plan.effects) == ["private:concern", "follow-up"]
+    assert plan.session.concern and plan.session.label == "none"  # the member is not the one at risk
+
+
+def test_the_safety_plan_is_asked_one_step_at_a_time_and_kept() -> None:
+    session = talk(asked=True, awaiting="plan:0", plan_offered=True)
+    plan = machine.on_private(session, heard(Label.NONE, "when i stop sleeping", private=True), CONFIG, NOW, DAY)
+    assert plan is not None and plan.effects[0] == machine.KeepPlanStep(0, "when i stop sleeping")
+    ask = plan.effects[1]
+    assert isinstance(ask, SayPrivate) and ask.step is Step.PLAN_STEP and ask.variant == 1
+    last = machine.on_private(talk(awaiting="plan:5"), heard(Label.NONE, "lock the meds away", private=True), CONFIG, NOW, DAY)
+    assert last is not None and steps(last.effects)[1:] == ["private:plan_show", "follow-up"]
