@@ -74,13 +74,14 @@ class Judging(Scripted):
 
 
 async def _talk(store: Store, settings: Settings, judged: str, final: str) -> SpyPlatform:
-    """Sam discloses, the model judges it `judged` (bounded to `final`), Sam agrees to bring in the care contact."""
+    """Sam discloses, the model judges it `judged` (bounded to `final`), has no plan, agrees to bring in the care contact."""
     courier = SpyPlatform()
     pipeline = Pipeline(store, Judging(judged), settings.model_copy(update={"care_wording": False}), platforms=[courier])
     await add_contacts(pipeline, "test", "Dana", at=msg().ts)
     sam = Member(id="sam", display_name="Sam")
     await pipeline.handle(msg("Sam", "i just want to sleep forever"))
-    await pipeline.handle_private("local", ["test"], sam, "sometimes")
+    await pipeline.handle_private("local", ["test"], sam, "sometimes")  # the bot asks about a plan
+    await pipeline.handle_private("local", ["test"], sam, "no, no plan")  # then offers the care contact
     assert courier.alerts == [], "no alert before consent"
     await pipeline.handle_private("local", ["test"], sam, "yes please")
     assert pipeline.care.flags == {final: 1}

@@ -67,6 +67,9 @@ async def test_the_private_talk_offers_the_care_contact_and_alerts_only_with_con
     pipeline, courier = care
     await pipeline.handle(msg("Sam", "i just want to sleep forever", ts=T0))
     assert await pipeline.handle_private("local", ["test"], SAM, "yeah sometimes. i don't know", T0)
+    probe = courier.said_to("sam")[-1]
+    assert "plan" in probe and probe.endswith("?")  # a yes or a maybe: asked once about a plan, means, a time
+    assert await pipeline.handle_private("local", ["test"], SAM, "no, no plan", T0)
     offer = courier.said_to("sam")[-1]
     assert "Dana" in offer and "?" in offer
     assert courier.alerts == []
@@ -89,9 +92,12 @@ async def test_no_to_the_contact_is_respected_and_the_bot_stays(care) -> None:
     pipeline, courier = care
     await pipeline.handle(msg("Sam", "everyone would be better off without me", ts=T0))
     await pipeline.handle_private("local", ["test"], SAM, "no police, no doctors, just listen", T0)
+    assert "believe you" in courier.said_to("sam")[-1]  # a no to the direct question is believed
+    await pipeline.handle_private("local", ["test"], SAM, "it's just a lot", T0)
     await pipeline.handle_private("local", ["test"], SAM, "no. please don't tell anyone", T0)
     listen, resource = courier.said_to("sam")[-2:]
     assert "won't bring anyone in" in listen or "no one else" in listen.casefold()
+    assert "danger" in listen  # the promise carries its one exception
     assert "988" in resource
     assert courier.alerts == []
 
@@ -178,8 +184,8 @@ async def test_the_region_picks_the_one_resource(care, store: Store) -> None:
     pipeline, courier = care
     await store.settings.set("local", "test", CARE_REGION, "GB")
     await pipeline.handle(msg("Sam", "i just want to sleep forever", ts=T0))
-    await pipeline.handle_private("local", ["test"], SAM, "sometimes", T0)
-    await pipeline.handle_private("local", ["test"], SAM, "no", T0)
+    for answer in ("sometimes", "no", "no"):  # the question, the plan, the care contact
+        await pipeline.handle_private("local", ["test"], SAM, answer, T0)
     resource = courier.said_to("sam")[-1]
     assert "116 123" in resource and "988" not in resource
 
