@@ -34,7 +34,7 @@ RISK = {
     "Lee": ("i don't want to be here anymore", Label.PASSIVE_IDEATION),
 }
 PRIVATE_REPLIES = {
-    "Sam": ["yeah sometimes. i don't know", "ok yes please", "thanks"],
+    "Sam": ["yeah sometimes. i don't know", "no plan", "ok yes please", "thanks"],
     "Kai": ["idk. maybe", "not really"],
     "Jo": ["i don't know"],
     "Lee": ["no police, no doctors. just listen", "no"],
@@ -145,7 +145,8 @@ def test_imminent_risk_alerts_at_once_and_the_bot_stays(transcript: Transcript) 
     reminders = [a for a in transcript.alerts if "Reminder, still open" in a and ": Jo in #" in a]
     assert reminders, "nobody acknowledged it, so the care contact is reminded"
     urgent, stay, *later = transcript.private["Jo"]
-    assert CONTACT in urgent and "988" in urgent and "here" in stay
+    assert CONTACT in urgent and "988" in urgent and "911" in urgent
+    assert "911" in stay and "if things get heavier" not in stay.casefold()  # still now, never 'later'
     assert [t for t in later if "checking in" in t.casefold()], "a day later the bot checks in"
 
 
