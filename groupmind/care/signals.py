@@ -153,7 +153,7 @@ _PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:rope|noose|gun|pils|razor|blade) (?:is|are) (?:ready|right here|in front of me|next to me|in my hand)\b|\b(?:tied|tying) (?:a|the) nose\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:have|got) (?:the |my |al the |al my |al of my )?(?:pils|sleping pils|nose) (?:ready|laid out|lined up|counted out|set out)\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:going to|gona|gonna|wil|il|about to) (?:take|swalow) (?:al (?:of )?(?:the|my|those|these) (?:pils|sleping pils|tablets)|them al(?: at once)?(?= tonight| now| today|$|[.!,]))"),
-    (Kind.MEANS, Label.NONE, 1, r"\b(?:bought|got|have|own|found|kep|keps|hid|hidden|saved|saving) (?:a |the |some |my |a bunch of |a stash of |a box of )?(?:(?:dads|moms|grandpas|fathers|brothers) )?(?:rope|gun|guns|razor blades|razors|blades?|pils|sleping pils|pistol|rifle|revolver|shotgun|tablets)\b|\b(?:gun|guns|pistol|rifle|rope|pils|blades?|razors?) (?:at home|in the house|in my (?:rom|drawer|closet|car|bag|dresser)|saved|hidden|stashed)\b|\bacces to (?:a |my |the )?(?:gun|guns|firearm|pils|meds|rope)\b"),
+    (Kind.MEANS, Label.NONE, 1, r"\b(?:bought|got|have|own|found|kep|keps|hid|hidden|saved|saving|saving up|saved up) (?:a |the |some |my |a bunch of |a stash of |a box of )?(?:(?:dads|moms|grandpas|fathers|brothers) )?(?:rope|gun|guns|razor blades|razors|blades?|pils|sleping pils|pistol|rifle|revolver|shotgun|tablets|meds|medication)\b|\b(?:gun|guns|pistol|rifle|rope|pils|meds|blades?|razors?) (?:are |is )?(?:at home|in the house|in (?:my|the|our) (?:\w+ )?(?:rom|drawer|closet|car|bag|dresser|garage|shed|safe|cabinet|nightstand)|saved|hidden|stashed)\b|\bacces to (?:a |my |the )?(?:\w+ )?(?:gun|guns|firearms?|pils|meds|rope)\b"),
     # A timeframe with intent ("going to do it tonight") is strength 2; a bare one only joins active ideation.
     (Kind.TIMEFRAME, Label.NONE, 2, r"\b(?:going to|gonna|gona|wil|il|ready to|about to|plan to|planning to) (?:\w+ ){0,4}(?:tonight|tonite|today|tomorow|this weekend|in an hour|by morning|right now)\b|\b(?:tonight|tonite|today|tomorow)(?: is|s) the (?:night|day)\b"),
     (Kind.TIMEFRAME, Label.NONE, 1, r"\b(?:tonight|tonite|today|tomorow|this weekend|next week|in an hour|by morning|before morning|soon|right now|after work|at midnight)\b"),
@@ -168,7 +168,7 @@ _PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
     (Kind.EXPLICIT, Label.PASSIVE_IDEATION, 3, r"\b(?:hope|pray|praying|hoping) (?:that )?i (?:dont|wont|do not|never) wake up\b|\b(?:hope|wish) (?:a|the|some) (?:car|bus|truck|train) (?:hits|would hit|runs over) me\b|\bdont care if i live or die\b|\blife (?:isnt|is not|aint) worth living\b|\b(?:welcome|would welcome) death\b"),
     (Kind.HOPELESSNESS, Label.DISTRESS, 3, r"\bno light at the end\b|\brunning out of reasons\b|\bcant (?:se|imagine) (?:a|any) future\b|\bgiven up on (?:everything|life|my ?self)\b|\bnothing left for me\b|\bat the end of my rope\b|\bcant kep going like this\b|\bdont know how (?:much )?longer i can (?:hold on|do this|kep going)\b"),
     (Kind.PROJECTED, Label.NONE, 2, r"\b(?:(?:who is|whos|definitely|totaly|obviously|its) not me|that friend is (?:me|actualy me)|(?:ok|okay|fine) its me|not for me obviously|for a (?:buddy|mate))\b"),
-    (Kind.FAREWELL, Label.NONE, 1, r"\b(?:godbye|bye|farewel|thanks for everything|thank you for everything|just in case|gave away|giving away|made up my mind|my mind is made up|its (?:decided|setled|hapening)|decision is made|decisions made|set the date|picked the day|last (?:mesage|night|weekend|time)|leters?|notes?)\b"),
+    (Kind.FAREWELL, Label.NONE, 1, r"\b(?:godbye|bye|farewel|thanks for everything|thank you for everything|just in case|gave away|giving away|made up my mind|my mind is made up|its (?:decided|setled|hapening)|decision is made|decisions made|set the date|picked the day|my last (?:mesage|night|weekend|day)|leters?|notes?)\b"),
     # lethality / means questions (curiosity unless distress is around)
     (Kind.MEANS, Label.CURIOSITY, 2, r"\b(?:ldso|ld50|ld so|ld 50)\b|\b(?:lethal|fatal|toxic|deadly) (?:dose|amount|level)\b"),
     (Kind.MEANS, Label.CURIOSITY, 2, r"\bhow (?:many|much) .{0,40}\b(?:to|would|wil|does it take to|could|can) (?:kil|die|be (?:fatal|lethal|deadly)|overdose|od)\b"),
@@ -395,16 +395,16 @@ def _cue(detection: Detection, norm: str) -> bool:
 def combine(rules: Detection, score: learned.Score, norm: str) -> Detection:
     """The rules' detection, raised where the learned scorer saw risk the rules missed.
 
-    Deterministic code still carries safety: the scorer never lowers a label, never speaks
+    Deterministic code still carries safety: the scorer never changes a risk label the rules gave, never speaks
     over banter, game talk, idiom, tech or a signal an exclusion weakened, turns worry about someone else into `concern`
     (unless the "friend" is a projection), and an imminent from it alone needs a
     deterministic cue (a time, means, a preparation or goodbye), else the scorer's next likeliest.
     """
     projected = any(s.kind is Kind.PROJECTED and s.strength >= 1 for s in rules.signals)
-    if rules.label is Label.PLAN_OR_IMMINENT:
+    if rules.is_risk:  # the scorer speaks only where the rules saw no risk
         return rules
     about_someone = score.flagged or any(s.label in RISK_LABELS or s.excluded_by == "others" for s in rules.signals)
-    if not projected and not rules.is_risk and (score.label == "concern" or (about_someone and _CONCERN.search(norm))):
+    if not projected and (score.label == "concern" or (about_someone and _CONCERN.search(norm))):
         return Detection(Label.CONCERN, rules.signals)
     if not score.flagged or norm.count(" ") < _LEARNED_MIN_WORDS - 1 or any(x.search(norm) for x in _NOT_SERIOUS) or any(s.excluded_by for s in rules.signals):
         return rules
@@ -413,8 +413,6 @@ def combine(rules: Detection, score: learned.Score, norm: str) -> Detection:
         raised = _LEARNED_LABEL[score.runner_up]
     if rules.label is Label.CURIOSITY:
         raised = max(raised, Label.MEANS_QUESTION, key=RANK.__getitem__)
-    if RANK[raised] <= RANK[rules.label]:
-        return rules
     signal = Signal(Kind.LEARNED, raised, 3, f"{score.worst} p={score.risk:.2f}")
     return Detection(raised, (*rules.signals, signal), imminent=raised is Label.PLAN_OR_IMMINENT)
 
