@@ -158,7 +158,7 @@ _PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
     (Kind.TIMEFRAME, Label.NONE, 2, r"\b(?:going to|gonna|gona|wil|il|ready to|about to|plan to|planning to) (?:\w+ ){0,4}(?:tonight|tonite|today|tomorow|this weekend|in an hour|by morning|right now)\b|\b(?:tonight|tonite|today|tomorow)(?: is|s) the (?:night|day)\b"),
     (Kind.TIMEFRAME, Label.NONE, 1, r"\b(?:tonight|tonite|today|tomorow|this weekend|next week|in an hour|by morning|before morning|soon|right now|after work|at midnight)\b"),
     # means in front of them, not feeling safe, letters "just in case", farewells, belongings
-    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:pils|tablets|meds|rope|nose|gun|pistol|knife|blade|razor|bottle)s? (?:\w+ ){0,3}(?:is |are )?(?:in front of me|on my lap|in my hand|(?:counted|lined|poured) (?:out|up) (?:on|next to|in front))"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:pils|tablets|meds|rope|nose|gun|pistol|knife|blade|razor|bottle)s? (?:\w+ ){0,5}(?:in front of me|on my lap|in my hand|(?:counted|lined|poured) (?:out|up) (?:on|next to|in front))"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:im|i am|i feel|feeling) (?:not|un) ?safe(?: (?:right now|tonight|anymore|at home|alone|with my ?self|around my ?self))?(?! (?:to|driving|walking|on|in|at|here|there|with (?!my ?self)))\b(?! \w)"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:dont|do not) (?:feel safe|trust my ?self) (?:with|around|alone|tonight|right now|anymore)|\b(?:cant|can not|cannot|dont think i can|not sure i can) kep my ?self safe\b|\b(?:scared|afraid|terified) (?:of )?what i (?:might|wil|could|am going to) do to my ?self\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:wrote|writen|writing|left|finished|recorded) (?:\w+ ){0,3}(?:leters?|notes?|video|mesages?|emails?)\b.{0,40}\b(?:just in case|in case (?:something hapens|im gone|i dont make it)|for (?:when|after) im gone|for whoever finds me|so they know it wasnt)"),
@@ -220,7 +220,8 @@ _ACCIDENT = _exclusion(
 # A third-person subject right before a match: news, stories, other people.
 _OTHERS = _exclusion(
     r"\b(?:he|she|they|his|her|their|hes|shes|theyre|someone|somebody|people|character|guy|girl|man|woman|actor|actress|"
-    r"singer|rapper|celebrity|player|author|article|report|reportedly|news|movie|show|book|song|film|victim|patient|students?)"
+    r"singer|rapper|celebrity|player|author|article|report|reportedly|news|movie|show|book|song|film|victim|patient|students?|"
+    r"friend|friends|son|daughter|kid|child|brother|sister|mom|mum|dad|wife|husband|partner|roommate|coworker|cousin|who|whos)"
     r"(?: \w+){0,3} ?$"
 )
 
@@ -230,6 +231,8 @@ _TECH_KMS = _exclusion(
     r"\bkms (?:driver|mode|support|enabled|disabled|is|on|of|kernel|framebufer|and|or)\b"
 )
 _NEVER_WEAKENED = {Kind.PLAN, Kind.PREPARATION}
+_PROJECTION = _exclusion(*(source for kind, _, _, source in _PATTERNS if kind is Kind.PROJECTED and "what if" not in source))
+"""Any projection marker; the scan only looks for it once something matched."""
 
 
 # Every pattern needs a word starting with one of these (squashed) anchors, so the common
@@ -297,9 +300,16 @@ def _anchors_in(text: str) -> set[str]:
     return present
 
 
-def _weaken(kind: Kind, strength: int, start: int, text: str, banter: bool, gaming: bool, hyperbole: bool) -> tuple[int, str | None]:
-    """How much an exclusion weakens a signal, and which exclusion it was."""
-    if kind is not Kind.PROJECTED and _OTHERS.search(text[max(0, start - 40):start]):
+def _weaken(
+    kind: Kind, strength: int, start: int, text: str, banter: bool, gaming: bool, hyperbole: bool, projected: bool
+) -> tuple[int, str | None]:
+    """How much an exclusion weakens a signal, and which exclusion it was.
+
+    A projection ("asking for a friend", "totally not me") undoes the third-person exclusion.
+    A means question stays curiosity unless distress is around (`classify`), so it is not weakened here either.
+    """
+    # Means within reach count whoever owns them ("my dad keeps a gun in the house").
+    if kind not in (Kind.PROJECTED, Kind.MEANS) and not projected and _OTHERS.search(text[max(0, start - 40):start]):
         return 3, "others"
     if kind in _NEVER_WEAKENED:
         return 0, None
@@ -330,7 +340,8 @@ def scan(text: str) -> tuple[Signal, ...]:
             banter = bool(_BANTER.search(text))
             gaming = bool(_GAMING.search(text))
             hyperbole = bool(_HYPERBOLE.search(text))
-        penalty, why = _weaken(p.kind, p.strength, match.start(), text, banter, gaming, hyperbole)
+            projected = bool(_PROJECTION.search(text))
+        penalty, why = _weaken(p.kind, p.strength, match.start(), text, banter, gaming, hyperbole, projected)
         found.append(Signal(p.kind, p.label, max(0, p.strength - penalty), match.group(0), why))
     return tuple(found)
 
@@ -387,6 +398,15 @@ _CONCERN = _exclusion(
 )
 
 
+# Someone's safety is the topic, whoever's it is: with a projection marker it is the speaker's.
+_RISK_TOPIC = _exclusion(
+    r"\b(?:die|dying|suicid\w*|kil+(?:ing)? (?:him|her|them|my)sel\w*|end (?:it|things|his life|her life|their life)|"
+    r"ending (?:it|things)|hurt(?:ing)? (?:him|her|them)sel\w*|self ?harm\w*|cut+ing|(?:dont|doesnt|not) (?:want|wanna) to live|"
+    r"beter of+ without|godbye|overdos\w*|not safe|disapear forever)\b"
+)
+_MEANS_ASKED = _exclusion(r"\bhow (?:many|much|high|long|far)\b.{0,40}\b(?:pils|tablets|meds|insulin|paracetamol|bridge|flor|fal|take)\b")
+
+
 def _cue(detection: Detection, norm: str) -> bool:
     return any(s.kind in _CUE_KINDS or (s.kind is Kind.MEANS and s.label is Label.NONE) for s in detection.signals) \
         or bool(_MEANS_NOUN.search(norm))
@@ -404,8 +424,12 @@ def combine(rules: Detection, score: learned.Score, norm: str) -> Detection:
     if rules.is_risk:  # the scorer speaks only where the rules saw no risk
         return rules
     about_someone = score.flagged or any(s.label in RISK_LABELS or s.excluded_by == "others" for s in rules.signals)
-    if not projected and (score.label == "concern" or (about_someone and _CONCERN.search(norm))):
+    if not projected and (score.label == "concern" or ((about_someone or _RISK_TOPIC.search(norm)) and _CONCERN.search(norm))):
         return Detection(Label.CONCERN, rules.signals)
+    if projected and (_RISK_TOPIC.search(norm) or _MEANS_ASKED.search(norm)):  # the "friend" is the speaker
+        raised = Label.MEANS_QUESTION if _MEANS_ASKED.search(norm) else min(
+            _LEARNED_LABEL[score.worst], Label.ACTIVE_IDEATION, key=RANK.__getitem__)
+        return Detection(raised, (*rules.signals, Signal(Kind.PROJECTED, raised, 3, "projected risk topic")))
     if not score.flagged or norm.count(" ") < _LEARNED_MIN_WORDS - 1 or any(x.search(norm) for x in _NOT_SERIOUS) or any(s.excluded_by for s in rules.signals):
         return rules
     raised = _LEARNED_LABEL[score.worst]
