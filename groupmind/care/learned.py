@@ -80,8 +80,6 @@ class Score:
     """The likeliest class."""
     worst: str
     """The likeliest risk class (distress and up)."""
-    runner_up: str
-    """The next likeliest risk class: what an imminent without deterministic evidence falls back to."""
     flagged: bool
     """`risk` reached the model's threshold."""
 
@@ -110,9 +108,8 @@ def score_normalised(norm: str, m: Model | None = None) -> Score:
 
 def from_probabilities(p: np.ndarray, threshold: float) -> Score:
     """A score from class probabilities (in `CLASSES` order) and a threshold."""
-    order = 2 + np.argsort(-p[2:], kind="stable")
     risk = float(p[2:].sum())
-    return Score(risk, CLASSES[int(np.argmax(p))], CLASSES[order[0]], CLASSES[order[1]], risk >= threshold)
+    return Score(risk, CLASSES[int(np.argmax(p))], CLASSES[2 + int(np.argmax(p[2:]))], risk >= threshold)
 
 
 def score(text: str) -> Score:

@@ -384,8 +384,9 @@ _LEARNED_LABEL = {
 _NOT_SERIOUS = (_BANTER, _GAMING, _HYPERBOLE, _TECH_KMS)
 _LEARNED_MIN_WORDS = 3
 """Shorter messages ("iiii", "kms") are the rules' alone: n-grams of one word say too little."""
-_CUE_KINDS = {Kind.TIMEFRAME, Kind.PREPARATION, Kind.PLAN, Kind.FAREWELL}
-"""Deterministic evidence that a learned imminent needs (a time, a preparation, a goodbye); means count too."""
+_CUE_KINDS = {Kind.PREPARATION, Kind.PLAN, Kind.FAREWELL}
+"""Deterministic evidence that a learned imminent needs (a preparation, a goodbye, a decision); means count too.
+A bare time does not: it is everywhere in ordinary talk."""
 _MEANS_NOUN = _exclusion(r"\b(?:pils|tablets|meds|rope|nose|gun|pistol|rifle|knife|blade|razor|bridge|rof|ledge|tracks|clif|overpas|garage)s?\b")
 # Worry about someone else: a relative or friend is the subject, or the speaker asks how to help them.
 _CONCERN = _exclusion(
@@ -418,7 +419,7 @@ def combine(rules: Detection, score: learned.Score, norm: str) -> Detection:
     Deterministic code still carries safety: the scorer never changes a risk label the rules gave, never speaks
     over banter, game talk, idiom, tech or a signal an exclusion weakened, turns worry about someone else into `concern`
     (unless the "friend" is a projection), and an imminent from it alone needs a
-    deterministic cue (a time, means, a preparation or goodbye), else the scorer's next likeliest.
+    deterministic cue (means, a preparation, a goodbye or a decision), else it raises nothing.
     """
     projected = any(s.kind is Kind.PROJECTED and s.strength >= 1 for s in rules.signals)
     if rules.is_risk:  # the scorer speaks only where the rules saw no risk
@@ -434,7 +435,7 @@ def combine(rules: Detection, score: learned.Score, norm: str) -> Detection:
         return rules
     raised = _LEARNED_LABEL[score.worst]
     if raised is Label.PLAN_OR_IMMINENT and not _cue(rules, norm):
-        raised = _LEARNED_LABEL[score.runner_up]
+        return rules  # "I'm going to do it tonight" alone may be the garage: context (`risk.assess`) decides
     if rules.label is Label.CURIOSITY:
         raised = max(raised, Label.MEANS_QUESTION, key=RANK.__getitem__)
     signal = Signal(Kind.LEARNED, raised, 3, f"{score.worst} p={score.risk:.2f}")
