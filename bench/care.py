@@ -1,14 +1,17 @@
 """Care detection benchmark: recall, false alarms, per-category results, speed, real chatter.
 
 Run from the project root:
-    PYTHONPATH=$PWD python bench/care.py [--sensitivity normal] [--show-irc] [--sweep 100000] [--judge 5]
+    PYTHONPATH=$PWD python bench/care.py [--sensitivity normal] [--show-irc] [--sweep 100000] [--judge 5] [--skip-cv]
 
 Reads the team-written evaluation set in bench/data/care/ (messages.tsv:
 `label<TAB>category<TAB>text`; sequences.jsonl: messages of one member with
 minute offsets and the label expected for the last one) and replays the ten
 `#ubuntu` IRC logs in ../shared/data/ubuntu-irc/dev through stage one and the
 per-member risk core, counting what would alert a care contact. The last line
-is a JSON object.
+is a JSON object. It also reports stage one (rules OR the learned scorer) on phrasing
+families held out of the scorer's training (grouped cross-validation over
+bench/data/care/train.tsv, see bench/train_care.py; needs scikit-learn), and
+`imminent_recall`: the share of sequences expected imminent whose last message is.
 """
 
 from __future__ import annotations
@@ -129,13 +132,19 @@ def main() -> int:
     parser.add_argument("--sweep", type=int, default=100_000, metavar="N", help="time a quiet sweep of N members (0 skips)")
     parser.add_argument("--judge", type=int, default=0, metavar="N", help="time N stage-two judgements with the default model")
     parser.add_argument("--show-misses", action="store_true", help="print every wrong item of the evaluation set")
+    parser.add_argument("--skip-cv", action="store_true", help="skip the held-out-family cross-validation (a minute)")
     args = parser.parse_args()
 
     cases: list[tuple[str, Label, Label, str]] = []  # category, expected, got, text
     for expected, category, text in load_messages():
         cases.append((category, expected, detect(text, args.sensitivity).label, text))
+    seq_imminent = seq_imminent_hit = 0
     for seq in load_sequences():
-        cases.append((f"seq:{seq['category']}", Label(seq["expect"]), run_sequence(seq, args.sensitivity), seq["name"]))
+        got = run_sequence(seq, args.sensitivity)
+        cases.append((f"seq:{seq['category']}", Label(seq["expect"]), got, seq["name"]))
+        if seq["expect"] == Label.PLAN_OR_IMMINENT.value:
+            seq_imminent += 1
+            seq_imminent_hit += got is Label.PLAN_OR_IMMINENT
 
     per_cat: dict[str, Counter[str]] = defaultdict(Counter)
     risk_hit = risk_n = benign_alarm = benign_n = imm_hit = imm_n = exact = 0
@@ -185,8 +194,15 @@ def main() -> int:
         print(f"irc replay skipped: {IRC_DEV} not found", file=sys.stderr)
 
     speed = stage1_speed(texts or [text for *_, text in cases], args.sensitivity)
-    print(f"stage 1: {speed:,.0f} msgs/s on one core")
-    figures: dict[str, float] = {}
+    print(f"stage 1: {speed:,.0f} msgs/s on one core ({1e6 / speed:.0f} µs a message)")
+    figures: dict[str, float] = {"imminent_recall": round(seq_imminent_hit / seq_imminent, 4)}
+    print(f"sequences expected imminent: {seq_imminent_hit}/{seq_imminent} imminent at their last message")
+    if not args.skip_cv:
+        from bench.train_care import heldout, load  # scikit-learn: only this part needs it
+
+        cv = heldout(load())
+        print(f"held-out families (rules OR scorer): {cv}")
+        figures |= {k: v for k, v in cv.items() if k in ("heldout_family_recall", "heldout_family_false_alarm")}
     if args.sweep:
         seconds, flagged = sweep_speed(args.sweep)
         print(f"quiet sweep: {args.sweep:,} members in {seconds:.2f}s ({flagged:,} flagged)")

@@ -1,7 +1,7 @@
 """Text normalisation for the care detector: one canonical form for many spellings.
 
 People hide or soften what they say: "K1LL  mys3lf", "k i l l  m y s e l f",
-"s.u.i.c.i.d.e", "kiiiill", emoji instead of words. The detector runs on one
+"s.u.i.c.i.d.e", "su!c!de", "kiiiill", "d💀i💀e", emoji instead of words. The detector runs on one
 canonical form, and its patterns are compiled through `squash` so both sides
 agree: lowercase NFKC text, emoji as words, leetspeak inside words undone,
 punctuation inside words and apostrophes dropped, spaced-out letters joined,
@@ -26,10 +26,14 @@ _EMOJI_WORDS = {
 _HOMOGLYPHS = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i", "ѕ": "s", "к": "k",
                "м": "m", "т": "t", "ο": "o", "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v"}
 _EMOJI_TABLE = str.maketrans(_EMOJI_WORDS | _HOMOGLYPHS)
+# Emoji wedged between letters ("d💀i💀e") hide a word rather than add one: they are dropped.
+_INNER_EMOJI = re.compile(r"(?<=\w)[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]+(?=\w)")
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 # A word that starts with a letter (or @/$) and mixes in leet digits: "k1ll", "$uicide", "d13".
 _LEET_WORD = re.compile(r"(?<![\w@$])[a-z@$][a-z0-9@$]*[0-9@$][a-z0-9@$]*")
+_INNER_BANG = re.compile(r"(?<=[a-z])!+(?=[a-z])")
+"""'!' for 'i' inside a word: "su!c!de", "k!ll"."""
 _INNER_PUNCT = re.compile(r"(?<=[a-z0-9])[.\-_*'’`´·|/\\]+(?=[a-z0-9])")
 _SPACED_LETTERS = re.compile(r"\b[a-z](?: [a-z]\b){2,}")
 _NON_WORD = re.compile(r"[^a-z0-9 ]+")
@@ -58,13 +62,13 @@ def normalize(text: str) -> str:
     else:
         text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
-        text = text.translate(_EMOJI_TABLE)
+        text = _INNER_EMOJI.sub("", text).translate(_EMOJI_TABLE)
         # Accents and remaining symbols: keep the base letters, drop the rest.
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = text.replace("\n", " ").replace("\t", " ")
     if any(ch in text for ch in "013457@$"):
         text = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
-    text = _INNER_PUNCT.sub("", text)
+    text = _INNER_PUNCT.sub("", _INNER_BANG.sub("i", text))
     text = _NON_WORD.sub(" ", text)
     # Spaced-out letters: join each run of single letters; double spaces split words.
     if _SPACED_LETTERS.search(text):

@@ -2,6 +2,9 @@
 
 "I lost my job" on Monday and "what's the tallest bridge around here" on
 Tuesday are each harmless alone; together they are an indirect means question.
+Likewise means in hand ("there's a gun at home") with a time ("tonight") or a
+preparation (a goodbye, things given away), in separate messages within the
+window and with distress around, is imminent.
 Each message adds a weight to the member's score, which halves every
 `HALF_LIFE`; a means question asked while the score is above `CONTEXT_FLOOR` is
 risk, not trivia, and repeated distress that piles up reads as passive ideation.
@@ -30,7 +33,7 @@ IDEATION_FLOOR = 1.5
 """A score this high means recent suicidal thoughts: a stated intent and timeframe is then a plan."""
 
 WEIGHT = {
-    Label.NONE: 0.0, Label.CURIOSITY: 0.0, Label.DISTRESS: 1.0, Label.PANIC: 1.0,
+    Label.NONE: 0.0, Label.CURIOSITY: 0.0, Label.CONCERN: 0.0, Label.DISTRESS: 1.0, Label.PANIC: 1.0,
     Label.PASSIVE_IDEATION: 2.0, Label.MEANS_QUESTION: 3.0, Label.ACTIVE_IDEATION: 3.0,
     Label.PLAN_OR_IMMINENT: 5.0,
 }
@@ -57,13 +60,38 @@ class Assessment:
     score: float
     imminent: bool
     escalated: str | None = None
-    """Why context changed the label ("indirect", "accumulated"), if it did."""
+    """Why context changed the label ("indirect", "accumulated", "means+time", "means+preparation"), if it did."""
     state: RiskState = RiskState()
 
     @property
     def alert(self) -> bool:
         """Whether a care contact should hear about it."""
         return self.label in ALERT_LABELS
+
+
+def _cues(state: RiskState, detection: Detection, stamp: float, distress: bool) -> RiskState:
+    """`state` with the means, time and preparation this message shows stamped at `stamp`.
+
+    A time counts only with distress around: "tonight" in ordinary talk is everywhere.
+    """
+    live = [s for s in detection.signals if s.strength >= 1]
+    means = any(s.kind is Kind.MEANS and s.label is Label.NONE for s in live)
+    time = distress and any(s.kind is Kind.TIMEFRAME for s in live)
+    prep = any(s.kind in (Kind.PREPARATION, Kind.FAREWELL, Kind.PLAN) for s in live)
+    return replace(state, means_at=stamp if means else state.means_at, time_at=stamp if time else state.time_at,
+                   prep_at=stamp if prep else state.prep_at)
+
+
+def _means_with(state: RiskState, stamp: float) -> str | None:
+    """"means+time" or "means+preparation" when both lie within the window before `stamp`."""
+    def recent(at: float) -> bool:
+        return at > 0 and stamp - at <= WINDOW.total_seconds()
+
+    if not recent(state.means_at):
+        return None
+    if recent(state.time_at):
+        return "means+time"
+    return "means+preparation" if recent(state.prep_at) else None
 
 
 def assess(state: RiskState, detection: Detection, now: datetime) -> Assessment:
@@ -81,8 +109,17 @@ def assess(state: RiskState, detection: Detection, now: datetime) -> Assessment:
     score = before + added
     if label is Label.DISTRESS and score >= ACCUMULATED:
         label, why = Label.PASSIVE_IDEATION, "accumulated"
+    recent_risk = state.last_risk > 0 and stamp - state.last_risk <= WINDOW.total_seconds()
+    distress = RANK[label] > 0 or before >= CONTEXT_FLOOR or recent_risk
+    cued = _cues(state, detection, stamp, distress)
+    if label is not Label.PLAN_OR_IMMINENT and distress and cued != state and (combo := _means_with(cued, stamp)):
+        label, why = Label.PLAN_OR_IMMINENT, combo
+        score += WEIGHT[label] - added
     last_risk = stamp if RANK[label] > 0 else state.last_risk
-    new = replace(state, score=round(score, 4), updated=stamp, last_risk=last_risk) if score else state
+    if score or cued != state:
+        new = replace(cued, score=round(score, 4), updated=stamp, last_risk=last_risk)
+    else:
+        new = state
     return Assessment(label, detection.label, round(score, 4), label is Label.PLAN_OR_IMMINENT, why, new)
 
 

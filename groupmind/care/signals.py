@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from groupmind.care import learned
 from groupmind.care.normalize import normalize, squash
 
 
@@ -26,6 +27,8 @@ class Label(str, Enum):
 
     NONE = "none"
     CURIOSITY = "curiosity"
+    CONCERN = "concern"
+    """Worry about someone else ("my son said he wants to die"): not risk about the speaker."""
     DISTRESS = "distress"
     PANIC = "panic"
     PASSIVE_IDEATION = "passive_ideation"
@@ -34,7 +37,7 @@ class Label(str, Enum):
     PLAN_OR_IMMINENT = "plan_or_imminent"
 
 
-RISK_LABELS = frozenset(Label) - {Label.NONE, Label.CURIOSITY}
+RISK_LABELS = frozenset(Label) - {Label.NONE, Label.CURIOSITY, Label.CONCERN}
 """Labels that mean the author may be at risk."""
 
 ALERT_LABELS = frozenset(
@@ -43,7 +46,7 @@ ALERT_LABELS = frozenset(
 """Labels that warrant telling a care contact (suicidal thoughts, means, plans)."""
 
 RANK = {
-    Label.NONE: 0, Label.CURIOSITY: 0, Label.DISTRESS: 1, Label.PANIC: 1,
+    Label.NONE: 0, Label.CURIOSITY: 0, Label.CONCERN: 0, Label.DISTRESS: 1, Label.PANIC: 1,
     Label.PASSIVE_IDEATION: 2, Label.MEANS_QUESTION: 3, Label.ACTIVE_IDEATION: 3,
     Label.PLAN_OR_IMMINENT: 4,
 }
@@ -66,6 +69,10 @@ class Kind(str, Enum):
     BURDEN = "burden"
     DISTRESS = "distress"
     STRESSOR = "stressor"
+    FAREWELL = "farewell"
+    """A weak cue (a goodbye, a decision, things given away): flags nothing alone, licenses a learned imminent."""
+    LEARNED = "learned"
+    """The learned scorer raised the label (`groupmind.care.learned`)."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,7 @@ _PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:wrote|writen|writing|finished|left) (?:my|a) (?:goodbye|suicide|last|final) (?:note|leter|mesage)s?\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\bgiving (?:away )?(?:al )?(?:of )?my (?:stuf|things|belongings|posesions|games|cat|dog|clothes|plants)\b.{0,60}\b(?:wont|wil not|dont|not going to|no longer) (?:be needing|ned)"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:wont|wil not|dont) ned (?:it|them|any of (?:it|this)|my stuf|these|this stuf) (?:where im going|after tonight|much longer)\b"),
-    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:this is|my) (?:final |last )?goodbye\b|\bgoodbye (?:everyone|al|world|forever) (?:forever|for good)\b|\b(?:said|saying) my (?:final |last )?goodbyes\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:this is|my) (?:final |last )?goodbye\b(?! to (?:my|the|our|this) (?!family|friends))|\bgoodbye (?:everyone|al|world|forever) (?:forever|for good)\b|\b(?:said|saying) my (?:final |last )?goodbyes\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:stockpiling|stockpiled|saving up|saved up|colecting|hoarding|hoarded) (?:my |al my |some |the )?(?:pils|meds|medication|tablets|sleping pils)\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:have|got) (?:enough|al the|a bunch of) (?:pils|meds|tablets) (?:to|saved|ready|right here)\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:standing|sitting|am) (?:on|at) (?:the|a) (?:bridge|ledge|edge|rof|rooftop|tracks|cliff)\b"),
@@ -146,10 +153,22 @@ _PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:rope|noose|gun|pils|razor|blade) (?:is|are) (?:ready|right here|in front of me|next to me|in my hand)\b|\b(?:tied|tying) (?:a|the) nose\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:have|got) (?:the |my |al the |al my |al of my )?(?:pils|sleping pils|nose) (?:ready|laid out|lined up|counted out|set out)\b"),
     (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:going to|gona|gonna|wil|il|about to) (?:take|swalow) (?:al (?:of )?(?:the|my|those|these) (?:pils|sleping pils|tablets)|them al(?: at once)?(?= tonight| now| today|$|[.!,]))"),
-    (Kind.MEANS, Label.NONE, 1, r"\b(?:bought|got|have|own|found) (?:a |the |some )?(?:rope|gun|razor blades|pils|sleping pils|pistol|rifle)\b"),
+    (Kind.MEANS, Label.NONE, 1, r"\b(?:bought|got|have|own|found|kep|keps|hid|hidden|saved|saving|saving up|saved up) (?:a |the |some |my |a bunch of |a stash of |a box of )?(?:(?:dads|moms|grandpas|fathers|brothers) )?(?:rope|gun|guns|razor blades|razors|blades?|pils|sleping pils|pistol|rifle|revolver|shotgun|tablets|meds|medication)\b|\b(?:gun|guns|pistol|rifle|rope|pils|meds|blades?|razors?) (?:are |is )?(?:at home|in the house|in (?:my|the|our) (?:\w+ )?(?:rom|drawer|closet|car|bag|dresser|garage|shed|safe|cabinet|nightstand)|saved|hidden|stashed)\b|\bacces to (?:a |my |the )?(?:\w+ )?(?:gun|guns|firearms?|pils|meds|rope)\b"),
     # A timeframe with intent ("going to do it tonight") is strength 2; a bare one only joins active ideation.
-    (Kind.TIMEFRAME, Label.NONE, 2, r"\b(?:going to|gonna|gona|wil|il|ready to|about to|plan to|planning to) (?:\w+ ){0,4}(?:tonight|today|tomorow|this weekend|in an hour|by morning|right now)\b|\b(?:tonight|today|tomorow)(?: is|s) the (?:night|day)\b"),
-    (Kind.TIMEFRAME, Label.NONE, 1, r"\b(?:tonight|today|tomorow|this weekend|in an hour|by morning|before morning|soon|right now)\b"),
+    (Kind.TIMEFRAME, Label.NONE, 2, r"\b(?:going to|gonna|gona|wil|il|ready to|about to|plan to|planning to) (?:\w+ ){0,4}(?:tonight|tonite|today|tomorow|this weekend|in an hour|by morning|right now)\b|\b(?:tonight|tonite|today|tomorow)(?: is|s) the (?:night|day)\b"),
+    (Kind.TIMEFRAME, Label.NONE, 1, r"\b(?:tonight|tonite|today|tomorow|this weekend|next week|in an hour|by morning|before morning|soon|right now|after work|at midnight)\b"),
+    # means in front of them, not feeling safe, letters "just in case", farewells, belongings
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:pils|tablets|meds|rope|nose|gun|pistol|knife|blade|razor|bottle)s? (?:\w+ ){0,5}(?:in front of me|on my lap|in my hand|(?:counted|lined|poured) (?:out|up) (?:on|next to|in front))"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:im|i am|i feel|feeling) (?:not|un) ?safe(?: (?:right now|tonight|anymore|at home|alone|with my ?self|around my ?self))?(?! (?:to|driving|walking|on|in|at|here|there|with (?!my ?self)))\b(?! \w)"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:dont|do not) (?:feel safe|trust my ?self) (?:with|around|alone|tonight|right now|anymore)|\b(?:cant|can not|cannot|dont think i can|not sure i can) kep my ?self safe\b|\b(?:scared|afraid|terified) (?:of )?what i (?:might|wil|could|am going to) do to my ?self\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:wrote|writen|writing|left|finished|recorded) (?:\w+ ){0,3}(?:leters?|notes?|video|mesages?|emails?)\b.{0,40}\b(?:just in case|in case (?:something hapens|im gone|i dont make it)|for (?:when|after) im gone|for whoever finds me|so they know it wasnt)"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:gave|give|giving|given|handing out|sold) (?:away )?(?:al )?(?:of )?my \w+(?: \w+)?\b.{0,60}\b(?:wont|wil not|dont|not going to|no longer) (?:be )?(?:ned|neding|be around|be here|use it|play)"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:you (?:were|have ben|guys were) (?:al )?(?:god|great|the best|amazing|real) friends|(?:it was|its ben) nice knowing (?:you|al|everyone)|(?:please )?dont blame your ?selves|(?:this is|this wil be) the last (?:time )?you(?:l| wil)? (?:ever )?hear from me|(?:wont|never) hear from me again|signing off for (?:god|ever)|remember me as i was)\b"),
+    (Kind.PREPARATION, Label.PLAN_OR_IMMINENT, 3, r"\b(?:tel|let) my (?:mom|mum|dad|parents|family|sister|brother|kids|wife|husband) (?:that )?i (?:love|loved)\b|\bthis is my last (?:mesage|post)\b(?! (?:before|until|for|of the|here for))"),
+    (Kind.EXPLICIT, Label.PASSIVE_IDEATION, 3, r"\b(?:hope|pray|praying|hoping) (?:that )?i (?:dont|wont|do not|never) wake up\b|\b(?:hope|wish) (?:a|the|some) (?:car|bus|truck|train) (?:hits|would hit|runs over) me\b|\bdont care if i live or die\b|\blife (?:isnt|is not|aint) worth living\b|\b(?:welcome|would welcome) death\b"),
+    (Kind.HOPELESSNESS, Label.DISTRESS, 3, r"\bno light at the end\b|\brunning out of reasons\b|\bcant (?:se|imagine) (?:a|any) future\b|\bgiven up on (?:everything|life|my ?self)\b|\bnothing left for me\b|\bat the end of my rope\b|\bcant kep going like this\b|\bdont know how (?:much )?longer i can (?:hold on|do this|kep going)\b"),
+    (Kind.PROJECTED, Label.NONE, 2, r"\b(?:(?:who is|whos|definitely|totaly|obviously|its) not me|that friend is (?:me|actualy me)|(?:ok|okay|fine) its me|not for me obviously|for a (?:buddy|mate))\b"),
+    (Kind.FAREWELL, Label.NONE, 1, r"\b(?:godbye|bye|farewel|thanks for everything|thank you for everything|just in case|gave away|giving away|made up my mind|my mind is made up|its (?:decided|setled|hapening)|decision is made|decisions made|set the date|picked the day|my last (?:mesage|night|weekend|day)|leters?|notes?)\b"),
     # lethality / means questions (curiosity unless distress is around)
     (Kind.MEANS, Label.CURIOSITY, 2, r"\b(?:ldso|ld50|ld so|ld 50)\b|\b(?:lethal|fatal|toxic|deadly) (?:dose|amount|level)\b"),
     (Kind.MEANS, Label.CURIOSITY, 2, r"\bhow (?:many|much) .{0,40}\b(?:to|would|wil|does it take to|could|can) (?:kil|die|be (?:fatal|lethal|deadly)|overdose|od)\b"),
@@ -201,7 +220,8 @@ _ACCIDENT = _exclusion(
 # A third-person subject right before a match: news, stories, other people.
 _OTHERS = _exclusion(
     r"\b(?:he|she|they|his|her|their|hes|shes|theyre|someone|somebody|people|character|guy|girl|man|woman|actor|actress|"
-    r"singer|rapper|celebrity|player|author|article|report|reportedly|news|movie|show|book|song|film|victim|patient|students?)"
+    r"singer|rapper|celebrity|player|author|article|report|reportedly|news|movie|show|book|song|film|victim|patient|students?|"
+    r"friend|friends|son|daughter|kid|child|brother|sister|mom|mum|dad|wife|husband|partner|roommate|coworker|cousin|who|whos)"
     r"(?: \w+){0,3} ?$"
 )
 
@@ -211,6 +231,8 @@ _TECH_KMS = _exclusion(
     r"\bkms (?:driver|mode|support|enabled|disabled|is|on|of|kernel|framebufer|and|or)\b"
 )
 _NEVER_WEAKENED = {Kind.PLAN, Kind.PREPARATION}
+_PROJECTION = _exclusion(*(source for kind, _, _, source in _PATTERNS if kind is Kind.PROJECTED and "what if" not in source))
+"""Any projection marker; the scan only looks for it once something matched."""
 
 
 # Every pattern needs a word starting with one of these (squashed) anchors, so the common
@@ -229,6 +251,11 @@ painles easiest easy quickest quick fastest best surest least peaceful friend cu
 panic panicking breathe heart chest shaking spinning way cant cannot out tired burden devastated worthles empty numb
 broken miserable alone desperate lost apart crying hate much overwhelmed fired laid left dumped broke died pased evicted
 divorced homeles comit
+tablets knife bottle lap hand safe trust scared afraid terified wrote writen writing recorded leters notes video
+mesage mesages email emails case gave give given handing sold friends knowing blame hear signing remember pray
+praying hoping car bus truck train worth welcome light runing reasons imagine future hold totaly definitely obviously
+whos buddy mate bye farewel thanks thank made decision decisions setled hapening date picked night time kep keps
+hid hidden saved saving guns razors blades revolver shotgun home house acces tonite next work midnight tel
 """.split())
 _ANCHORS = frozenset(map(squash, _ANCHOR_WORDS)) | {"kil", "suic", "unal", "sewe", "hopel", "depres", "overdo", "lethal", "hyperv", "hypothe"}
 
@@ -273,9 +300,16 @@ def _anchors_in(text: str) -> set[str]:
     return present
 
 
-def _weaken(kind: Kind, strength: int, start: int, text: str, banter: bool, gaming: bool, hyperbole: bool) -> tuple[int, str | None]:
-    """How much an exclusion weakens a signal, and which exclusion it was."""
-    if kind is not Kind.PROJECTED and _OTHERS.search(text[max(0, start - 40):start]):
+def _weaken(
+    kind: Kind, strength: int, start: int, text: str, banter: bool, gaming: bool, hyperbole: bool, projected: bool
+) -> tuple[int, str | None]:
+    """How much an exclusion weakens a signal, and which exclusion it was.
+
+    A projection ("asking for a friend", "totally not me") undoes the third-person exclusion.
+    A means question stays curiosity unless distress is around (`classify`), so it is not weakened here either.
+    """
+    # Means within reach count whoever owns them ("my dad keeps a gun in the house").
+    if kind not in (Kind.PROJECTED, Kind.MEANS) and not projected and _OTHERS.search(text[max(0, start - 40):start]):
         return 3, "others"
     if kind in _NEVER_WEAKENED:
         return 0, None
@@ -306,7 +340,8 @@ def scan(text: str) -> tuple[Signal, ...]:
             banter = bool(_BANTER.search(text))
             gaming = bool(_GAMING.search(text))
             hyperbole = bool(_HYPERBOLE.search(text))
-        penalty, why = _weaken(p.kind, p.strength, match.start(), text, banter, gaming, hyperbole)
+            projected = bool(_PROJECTION.search(text))
+        penalty, why = _weaken(p.kind, p.strength, match.start(), text, banter, gaming, hyperbole, projected)
         found.append(Signal(p.kind, p.label, max(0, p.strength - penalty), match.group(0), why))
     return tuple(found)
 
@@ -339,13 +374,87 @@ def classify(signals: tuple[Signal, ...], threshold: int) -> Detection:
     return Detection(best, signals)
 
 
+# --- the learned scorer's place -----------------------------------------------------------
+
+_LEARNED_LABEL = {
+    "distress": Label.DISTRESS, "passive_ideation": Label.PASSIVE_IDEATION,
+    "active_ideation": Label.ACTIVE_IDEATION, "plan_or_imminent": Label.PLAN_OR_IMMINENT,
+}
+# Context in which the scorer may not raise what the rules did not: banter, games, idiom, tech.
+_NOT_SERIOUS = (_BANTER, _GAMING, _HYPERBOLE, _TECH_KMS)
+_LEARNED_MIN_WORDS = 3
+"""Shorter messages ("iiii", "kms") are the rules' alone: n-grams of one word say too little."""
+_CUE_KINDS = {Kind.PREPARATION, Kind.PLAN, Kind.FAREWELL}
+"""Deterministic evidence that a learned imminent needs (a preparation, a goodbye, a decision); means count too.
+A bare time does not: it is everywhere in ordinary talk."""
+_MEANS_NOUN = _exclusion(r"\b(?:pils|tablets|meds|rope|nose|gun|pistol|rifle|knife|blade|razor|bridge|rof|ledge|tracks|clif|overpas|garage)s?\b")
+# Worry about someone else: a relative or friend is the subject, or the speaker asks how to help them.
+_CONCERN = _exclusion(
+    r"\b(?:worried|scared|concerned|afraid|terrified|frightened) (?:about|for) (?:my|a|our|this|one of|someone)\b|"
+    r"\bhow (?:do|can|should) (?:i|we) (?:help|talk to|support|handle|bring it up)\b|\bwhat (?:do|should) (?:i|we) (?:say|do)\b|"
+    r"\b(?:my|our|a) (?:\w+ )?(?:friend|son|daughter|kid|child|teenager|brother|sister|mom|mum|dad|mother|father|wife|husband|"
+    r"partner|boyfriend|girlfriend|roommate|coworker|cousin|grandfather|grandmother|grandpa|grandma|ex|student|students|uncle|aunt)s?\b"
+    r"(?: \w+){0,6} (?:said|says|told|keeps|kep|talks|talking|has|hasnt|posted|texted|left|wrote|searched|is|isnt|thinks|might|wants|gave)\b|"
+    r"\b(?:a|one) (?:guy|girl|kid|person|student) (?:in|at|from) my\b|\bsomeone (?:in|at|from) my\b"
+)
+
+
+# Someone's safety is the topic, whoever's it is: with a projection marker it is the speaker's.
+_RISK_TOPIC = _exclusion(
+    r"\b(?:die|dying|suicid\w*|kil+(?:ing)? (?:him|her|them|my)sel\w*|end (?:it|things|his life|her life|their life)|"
+    r"ending (?:it|things)|hurt(?:ing)? (?:him|her|them)sel\w*|self ?harm\w*|cut+ing|(?:dont|doesnt|not) (?:want|wanna) to live|"
+    r"beter of+ without|godbye|overdos\w*|not safe|disapear forever)\b"
+)
+_MEANS_ASKED = _exclusion(r"\bhow (?:many|much|high|long|far)\b.{0,40}\b(?:pils|tablets|meds|insulin|paracetamol|bridge|flor|fal|take)\b")
+
+
+def _cue(detection: Detection, norm: str) -> bool:
+    return any(s.kind in _CUE_KINDS or (s.kind is Kind.MEANS and s.label is Label.NONE) for s in detection.signals) \
+        or bool(_MEANS_NOUN.search(norm))
+
+
+def combine(rules: Detection, score: learned.Score, norm: str) -> Detection:
+    """The rules' detection, raised where the learned scorer saw risk the rules missed.
+
+    Deterministic code still carries safety: the scorer never changes a risk label the rules gave, never speaks
+    over banter, game talk, idiom, tech or a signal an exclusion weakened, turns worry about someone else into `concern`
+    (unless the "friend" is a projection), and an imminent from it alone needs a
+    deterministic cue (means, a preparation, a goodbye or a decision), else it raises nothing.
+    """
+    projected = any(s.kind is Kind.PROJECTED and s.strength >= 1 for s in rules.signals)
+    if rules.is_risk:  # the scorer speaks only where the rules saw no risk
+        return rules
+    about_someone = score.flagged or any(s.label in RISK_LABELS or s.excluded_by == "others" for s in rules.signals)
+    if not projected and (score.label == "concern" or ((about_someone or _RISK_TOPIC.search(norm)) and _CONCERN.search(norm))):
+        return Detection(Label.CONCERN, rules.signals)
+    if projected and (_RISK_TOPIC.search(norm) or _MEANS_ASKED.search(norm)):  # the "friend" is the speaker
+        raised = Label.MEANS_QUESTION if _MEANS_ASKED.search(norm) else min(
+            _LEARNED_LABEL[score.worst], Label.ACTIVE_IDEATION, key=RANK.__getitem__)
+        return Detection(raised, (*rules.signals, Signal(Kind.PROJECTED, raised, 3, "projected risk topic")))
+    if not score.flagged or norm.count(" ") < _LEARNED_MIN_WORDS - 1 or any(x.search(norm) for x in _NOT_SERIOUS) or any(s.excluded_by for s in rules.signals):
+        return rules
+    raised = _LEARNED_LABEL[score.worst]
+    if raised is Label.PLAN_OR_IMMINENT and not _cue(rules, norm):
+        return rules  # "I'm going to do it tonight" alone may be the garage: context (`risk.assess`) decides
+    if rules.label is Label.CURIOSITY:
+        raised = max(raised, Label.MEANS_QUESTION, key=RANK.__getitem__)
+    signal = Signal(Kind.LEARNED, raised, 3, f"{score.worst} p={score.risk:.2f}")
+    return Detection(raised, (*rules.signals, signal), imminent=raised is Label.PLAN_OR_IMMINENT)
+
+
+def rules_only(norm: str, sensitivity: str = "normal") -> Detection:
+    """The deterministic rules alone on normalised text (training picks the scorer's threshold against them)."""
+    signals = scan(norm)
+    if not signals:
+        return NO_DETECTION
+    return classify(signals, SENSITIVITY_THRESHOLD.get(sensitivity, 2))
+
+
 def detect(text: str, sensitivity: str = "normal") -> Detection:
-    """Stage one on raw message text: normalise, scan, classify.
+    """Stage one on raw message text: normalise, scan and classify by rule, then let the scorer raise.
 
     `sensitivity` is the community's `care.sensitivity` (low|normal|high);
     an unknown value is treated as normal.
     """
-    signals = scan(normalize(text))
-    if not signals:
-        return NO_DETECTION
-    return classify(signals, SENSITIVITY_THRESHOLD.get(sensitivity, 2))
+    norm = normalize(text)
+    return combine(rules_only(norm, sensitivity), learned.score_normalised(norm), norm)

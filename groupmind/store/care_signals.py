@@ -38,6 +38,12 @@ class RiskState:
     """Epoch seconds of the last update."""
     last_risk: float = 0.0
     """Epoch seconds of the last risk-labelled message; 0 when none."""
+    means_at: float = 0.0
+    """Epoch seconds they last spoke of means in hand (a gun at home, pills saved); 0 when never."""
+    time_at: float = 0.0
+    """Epoch seconds they last named a time ("tonight") with distress around; 0 when never."""
+    prep_at: float = 0.0
+    """Epoch seconds of their last preparation or goodbye; 0 when never."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,12 @@ class Rhythm:
 
 
 _RHYTHM = tuple(Rhythm.__dataclass_fields__)
+_RISK = tuple(RiskState.__dataclass_fields__)
 
 
 def _risk(fields: Mapping[str, str]) -> RiskState:
     try:
-        return RiskState(float(fields.get("score", 0)), float(fields.get("updated", 0)), float(fields.get("last_risk", 0)))
+        return RiskState(*(float(fields.get(name, 0)) for name in _RISK))  # fields added later read as 0
     except ValueError:  # a hand-edited or corrupt hash: start over rather than fail the message
         return RiskState()
 

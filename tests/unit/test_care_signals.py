@@ -30,6 +30,9 @@ EVAL = Path(__file__).resolve().parents[2] / "bench" / "data" / "care" / "messag
         ("💊 ready", "pils ready"),
         ("won't", "wont"),
         ("at 3am in 2 hours, call 988", "at 3am in 2 hours cal 988"),
+        ("su!c!dal", "suicidal"),
+        ("k!ll myself!!", "kil myself"),
+        ("i want to d💀i💀e", "i want to die"),
         ("", ""),
     ],
 )
