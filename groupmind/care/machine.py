@@ -207,7 +207,7 @@ def on_private(
     """
     reading = replies.read(heard.text, after_probe=session.awaiting == _PROBE)
     unsafe = heard.label is Label.PLAN_OR_IMMINENT or reading.move is Move.UNSAFE
-    concern = reading.move is Move.CONCERN or heard.label.value == "concern"
+    concern = reading.move is Move.CONCERN or heard.label is Label.CONCERN
     if not session.active and heard.label not in RISK_LABELS and not unsafe and not concern:
         return None
     if not session.active:
