@@ -307,3 +307,16 @@ async def test_care_contacts_handle_alerts_without_being_admins(admin: Admin, st
     assert not (await admin.execute(command("care region GB", "Dana", admin=False))).ok  # still not an admin
     await store.settings.set("local", "test", "care.contacts", "not json")
     assert not (await admin.execute(command("alerts resolve 1", "Dana", admin=False))).ok
+
+
+async def test_my_plan_shows_a_member_their_own_plan_privately_and_forget_me_deletes_it(admin: Admin, store: Store) -> None:
+    none = await admin.execute(command("my-plan", "Bob", admin=False))
+    assert none.private and "haven't made a safety plan" in none.text
+    await store.safety_plans.answer("local", WHERE.community, "bob", 0, "when i stop   answering my phone")
+    await store.safety_plans.answer("local", WHERE.community, "bob", 3, "my brother")
+    shown = await admin.execute(command("my-plan", "Bob", admin=False))
+    assert shown.private and "1. Warning signs: when i stop answering my phone" in shown.text
+    assert "4. People to ask for help: my brother" in shown.text
+    assert "my brother" not in (await admin.execute(command("my-plan", "carol", admin=False))).text  # only their own
+    await admin.execute(command("forget-me", "Bob", admin=False))
+    assert "haven't made a safety plan" in (await admin.execute(command("my-plan", "Bob", admin=False))).text
