@@ -128,6 +128,8 @@ def test_ordinary_replies_pass(text: str) -> None:
         "I live in Ohio",
         "Tom here, hello",
         "I'm ana",
+        "Hello, my name is [the AI]: I'm [the AI]",  # a template's placeholder for a name is not the bot's name
+        "you can call me <your name>",
     ],
 )
 def test_claims_to_be_a_person_are_blocked(text: str) -> None:
