@@ -12,6 +12,8 @@ is a JSON object. It also reports stage one (rules OR the learned scorer) on phr
 families held out of the scorer's training (grouped cross-validation over
 bench/data/care/train.tsv, see bench/train_care.py; needs scikit-learn), and
 `imminent_recall`: the share of sequences expected imminent whose last message is.
+Finally it scores an independently written held-out set (heldout.tsv, same format, and
+heldout_sequences.jsonl) that the rules and the scorer were not tuned on.
 """
 
 from __future__ import annotations
@@ -45,17 +47,17 @@ IRC_DEV = ROOT.parent / "shared" / "data" / "ubuntu-irc" / "dev"
 _T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
-def load_messages() -> list[tuple[Label, str, str]]:
+def load_messages(name: str = "messages.tsv") -> list[tuple[Label, str, str]]:
     rows = []
-    for line in (DATA / "messages.tsv").read_text(encoding="utf-8").splitlines():
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
         if line.strip():
             label, category, text = line.split("\t", 2)
             rows.append((Label(label), category, text))
     return rows
 
 
-def load_sequences() -> list[dict]:
-    return [json.loads(line) for line in (DATA / "sequences.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_sequences(name: str = "sequences.jsonl") -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def run_sequence(seq: dict, sensitivity: str) -> Label:
@@ -123,6 +125,40 @@ async def _judge_latency(calls: int) -> list[float]:
                 for i in range(calls)]
     finally:
         await engine.close()
+
+
+def heldout_figures(sensitivity: str) -> dict[str, float]:
+    """Recall, false alarms and imminent recall on the independently written held-out set, per class."""
+    not_risk = {Label.NONE, Label.CURIOSITY, Label.CONCERN}
+    per_class: dict[str, Counter[str]] = defaultdict(Counter)
+    misses: list[str] = []
+    for expected, category, text in load_messages("heldout.tsv"):
+        got = detect(text, sensitivity).label
+        ok = (got in RISK_LABELS) == (expected not in not_risk)
+        per_class[f"{expected.value}/{category}"].update(n=1, ok=ok, imm=expected is Label.PLAN_OR_IMMINENT,
+                                                           imm_ok=expected is got is Label.PLAN_OR_IMMINENT)
+        if not ok:
+            misses.append(f"  heldout miss [{category}] expected={expected.value} got={got.value}: {text}")
+    seq_n = seq_hit = 0
+    for seq in load_sequences("heldout_sequences.jsonl"):
+        got = run_sequence(seq, sensitivity)
+        imminent = seq["expect"] == Label.PLAN_OR_IMMINENT.value
+        ok = got is Label.PLAN_OR_IMMINENT if imminent else got not in RISK_LABELS
+        seq_n += imminent
+        seq_hit += imminent and ok
+        per_class[f"seq:{seq['expect']}/{seq['category']}"].update(n=1, ok=ok)
+        if not ok:
+            misses.append(f"  heldout miss [seq:{seq['category']}] expected={seq['expect']} got={got.value}: {seq['name']}")
+    print("held-out set (risk/benign call; sequences: imminent at the last message, or no risk):")
+    for key in sorted(per_class):
+        print(f"  {key:38} {per_class[key]['ok']:4}/{per_class[key]['n']}")
+    print("\n".join(misses))
+    risk = sum((c for k, c in per_class.items() if not k.startswith(("seq:", "none/", "curiosity/", "concern/"))), Counter())
+    benign = sum((c for k, c in per_class.items() if k.startswith(("none/", "curiosity/", "concern/"))), Counter())
+    return {"heldout_recall": round(risk["ok"] / risk["n"], 4),
+            "heldout_false_alarm": round(1 - benign["ok"] / benign["n"], 4),
+            "heldout_imminent_recall": round(risk["imm_ok"] / risk["imm"], 4),
+            "heldout_seq_imminent_recall": round(seq_hit / seq_n, 4)}
 
 
 def main() -> int:
@@ -197,6 +233,7 @@ def main() -> int:
     print(f"stage 1: {speed:,.0f} msgs/s on one core ({1e6 / speed:.0f} µs a message)")
     figures: dict[str, float] = {"imminent_recall": round(seq_imminent_hit / seq_imminent, 4)}
     print(f"sequences expected imminent: {seq_imminent_hit}/{seq_imminent} imminent at their last message")
+    figures |= heldout_figures(args.sensitivity)
     if not args.skip_cv:
         from bench.train_care import heldout, load  # scikit-learn: only this part needs it
 
