@@ -127,20 +127,25 @@ async def _judge_latency(calls: int) -> list[float]:
         await engine.close()
 
 
-def heldout_figures(sensitivity: str) -> dict[str, float]:
-    """Recall, false alarms and imminent recall on the independently written held-out set, per class."""
+def heldout_figures(sensitivity: str, name: str = "heldout", sequences: str | None = "heldout_sequences.jsonl",
+                    show: bool = True) -> dict[str, float]:
+    """Recall, false alarms and imminent recall on an independently written held-out set, per class.
+
+    `heldout` was written by someone who never saw the rules, then used to broaden them; `heldout2` was written
+    the same way afterwards and is scored only (its misses are not printed unless asked), so it stays held out.
+    """
     not_risk = {Label.NONE, Label.CURIOSITY, Label.CONCERN}
     per_class: dict[str, Counter[str]] = defaultdict(Counter)
     misses: list[str] = []
-    for expected, category, text in load_messages("heldout.tsv"):
+    for expected, category, text in load_messages(f"{name}.tsv"):
         got = detect(text, sensitivity).label
         ok = (got in RISK_LABELS) == (expected not in not_risk)
         per_class[f"{expected.value}/{category}"].update(n=1, ok=ok, imm=expected is Label.PLAN_OR_IMMINENT,
                                                            imm_ok=expected is got is Label.PLAN_OR_IMMINENT)
         if not ok:
-            misses.append(f"  heldout miss [{category}] expected={expected.value} got={got.value}: {text}")
+            misses.append(f"  {name} miss [{category}] expected={expected.value} got={got.value}: {text}")
     seq_n = seq_hit = 0
-    for seq in load_sequences("heldout_sequences.jsonl"):
+    for seq in load_sequences(sequences) if sequences else ():
         got = run_sequence(seq, sensitivity)
         imminent = seq["expect"] == Label.PLAN_OR_IMMINENT.value
         ok = got is Label.PLAN_OR_IMMINENT if imminent else got not in RISK_LABELS
@@ -149,16 +154,17 @@ def heldout_figures(sensitivity: str) -> dict[str, float]:
         per_class[f"seq:{seq['expect']}/{seq['category']}"].update(n=1, ok=ok)
         if not ok:
             misses.append(f"  heldout miss [seq:{seq['category']}] expected={seq['expect']} got={got.value}: {seq['name']}")
-    print("held-out set (risk/benign call; sequences: imminent at the last message, or no risk):")
+    print(f"{name} set (risk/benign call; sequences: imminent at the last message, or no risk):")
     for key in sorted(per_class):
         print(f"  {key:38} {per_class[key]['ok']:4}/{per_class[key]['n']}")
-    print("\n".join(misses))
+    if show:
+        print("\n".join(misses))
     risk = sum((c for k, c in per_class.items() if not k.startswith(("seq:", "none/", "curiosity/", "concern/"))), Counter())
     benign = sum((c for k, c in per_class.items() if k.startswith(("none/", "curiosity/", "concern/"))), Counter())
-    return {"heldout_recall": round(risk["ok"] / risk["n"], 4),
-            "heldout_false_alarm": round(1 - benign["ok"] / benign["n"], 4),
-            "heldout_imminent_recall": round(risk["imm_ok"] / risk["imm"], 4),
-            "heldout_seq_imminent_recall": round(seq_hit / seq_n, 4)}
+    figures = {f"{name}_recall": round(risk["ok"] / risk["n"], 4),
+               f"{name}_false_alarm": round(1 - benign["ok"] / benign["n"], 4),
+               f"{name}_imminent_recall": round(risk["imm_ok"] / risk["imm"], 4)}
+    return {**figures, f"{name}_seq_imminent_recall": round(seq_hit / seq_n, 4)} if seq_n else figures
 
 
 def main() -> int:
@@ -234,6 +240,7 @@ def main() -> int:
     figures: dict[str, float] = {"imminent_recall": round(seq_imminent_hit / seq_imminent, 4)}
     print(f"sequences expected imminent: {seq_imminent_hit}/{seq_imminent} imminent at their last message")
     figures |= heldout_figures(args.sensitivity)
+    figures |= heldout_figures(args.sensitivity, "heldout2", None, show=args.show_misses)
     if not args.skip_cv:
         from bench.train_care import heldout, load  # scikit-learn: only this part needs it
 

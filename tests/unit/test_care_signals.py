@@ -9,7 +9,7 @@ import pytest
 
 from groupmind.care import signals
 from groupmind.care.normalize import normalize
-from groupmind.care.signals import Label, detect
+from groupmind.care.signals import RISK_LABELS, Label, detect
 from groupmind.replay import read_irc
 from tests.conftest import IRC_DEV
 
@@ -142,3 +142,35 @@ def test_prefilter_changes_no_result() -> None:
 def test_every_pattern_names_an_anchor() -> None:
     assert all(p.anchors for p in signals._COMPILED)
     assert all(isinstance(p.regex, re.Pattern) for p in signals._COMPILED)
+
+
+@pytest.mark.parametrize("text", [
+    "i swallowed about 30 of my sleeping pills an hour ago",
+    "drank the bleach under the sink, feeling weird",
+    "sat here with the pills counted out on my desk",
+    "i dont trust myself to be on my own tonight",
+    "someone please stop me",
+    "logging off for good. thank you for putting up with me, bye",
+    "by the time anyone reads this it'll be over",
+    "who wants my ps5? not gonna be around to use it",
+    "the letters are in my nightstand drawer",
+    "after the exam on friday i'm ending it",
+])  # fmt: skip
+def test_imminent_said_without_a_suicide_word(text: str) -> None:
+    assert detect(text).label is Label.PLAN_OR_IMMINENT
+
+
+@pytest.mark.parametrize("text", [
+    "took a whole bottle of water to the gym",
+    "logging off forever (until lunch)",
+    "i don't feel safe walking home alone at night",
+    "im not safe from my mom's cooking lmao",
+    "tonight is the night the new season drops",
+    "giving away my old textbooks, won't need em after graduation",
+    "i just want to disappear under a blanket this weekend",
+    "nobody would notice if i skipped the meeting right?",
+    "we decided on pizza tonight",
+    "gonna cut my hair short this weekend",
+])  # fmt: skip
+def test_the_look_alikes_of_those_stay_quiet(text: str) -> None:
+    assert detect(text).label not in RISK_LABELS
