@@ -141,7 +141,7 @@ def judge(dialogues: list[dict], out: str) -> list[Turn]:
                 failed += [f"{(step or Step.STAY).value} fails {name}" for name in check(text, ctx).failed]
                 asked = asked or step in _STARTED_BY_ASKING
                 imminent = imminent or step is Step.IMMINENT
-            if turn["public"] and "ask" in turn["expect"]:
+            if turn["public"] and turn["expect"]:  # a talk that begins in the room is acknowledged there, once
                 ack = CareContext(step=Step.ACKNOWLEDGE, public=True, label=label, disclosure=turn["say"])
                 if len(seg.public) != 1 or not check(seg.public[0], ack).passed:
                     failed.append(f"public acknowledgement {seg.public}")

@@ -62,6 +62,8 @@ class SpyPlatform:
         self.sent: list[tuple[ChannelRef, str, str | None]] = []
         """Posts in conversations: where, text, the message answered."""
         self.private: list[tuple[str, str]] = []
+        self.called: dict[str, str] = {}
+        """The display name each member was last reached privately by."""
         """(member id, text) of every private message delivered."""
         self.alerts: list[tuple[str, CareAlert, str]] = []
         """(contact id, alert, text) of every alert delivered."""
@@ -88,6 +90,7 @@ class SpyPlatform:
         if member.id in self.unreachable:
             return False
         self.private.append((member.id, text))
+        self.called[member.id] = member.display_name
         return True
 
     async def to_contact(self, alert: CareAlert, contact: Member, text: str) -> bool:

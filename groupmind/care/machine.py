@@ -52,6 +52,8 @@ class Heard:
     private: bool = False
     addressed: bool = False
     """In a channel: the message spoke to the bot."""
+    name: str = ""
+    """The member's display name, kept with a talk for when nothing else knows it (one begun privately)."""
 
 
 # -- what comes out ----------------------------------------------------------------
@@ -151,7 +153,7 @@ def seen(session: Session, label: Label, text: str) -> Session:
 
 def begin(heard: Heard) -> Session:
     """A new talk, begun by `heard`."""
-    return Session(started=heard.at.timestamp(), origin=heard.where.model_dump_json())
+    return Session(started=heard.at.timestamp(), origin=heard.where.model_dump_json(), name=heard.name)
 
 
 def after_say(session: Session, say: SayPrivate, text: str, arrived: bool) -> tuple[Session, tuple[Effect, ...]]:
@@ -171,10 +173,17 @@ def on_channel(session: Session, heard: Heard, config: CareConfig, now: datetime
     A risk message starting a talk is acknowledged once, in public (before
     anything private), and the private talk begins; later ones only move the
     talk on if they make it imminent. A curious question put to the bot gets a
-    calm public answer.
+    calm public answer. Worry about someone else is acknowledged the same way, and
+    the private talk that follows supports the helper.
     """
     if heard.label is Label.CURIOSITY:
         return Plan(session, (SayPublic(Step.CURIOSITY, heard.label),) if heard.addressed else ())
+    if heard.label is Label.CONCERN and not session.active:  # worry for someone else: support for the helper
+        session = replace(begin(heard), concern=True)
+        consent = "pending" if config.contacts else ""
+        helper = SayPrivate(Step.CONCERN, heard.label, {"consent": consent, "awaiting": "consent"})
+        return Plan(session, (SayPublic(Step.ACKNOWLEDGE, heard.label, disclosure=heard.text), helper,
+                              FollowUp(now + follow_up)))  # fmt: skip
     if heard.label not in RISK_LABELS:
         return Plan(session)
     first = not session.active

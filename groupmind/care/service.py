@@ -92,7 +92,7 @@ class CareService:
         if assessment.label in RISK_LABELS:  # before any reply can read it: the model never sees its text
             await self.signals.flag(msg.platform, msg.community, msg.author_id, msg.message_id, msg.ts)
         session = await self.sessions.load(msg.platform, msg.community, msg.author_id)
-        heard = Heard(assessment.label, msg.text, msg.where, msg.ts, addressed=addressed)
+        heard = Heard(assessment.label, msg.text, msg.where, msg.ts, addressed=addressed, name=msg.author.display_name)
         plan = machine.on_channel(session, heard, config, self.clock(), self._follow_up)
         await self.steps.carry_out(plan, msg.author, config, msg.where, say_public)
         if assessment.label is Label.CURIOSITY:
@@ -142,7 +142,7 @@ class CareService:
         if assessment is None:
             return False  # opted out, or nothing said
         config = await named(self.store, platform, community, settings)
-        heard = Heard(assessment.label, text, where, when, private=True)
+        heard = Heard(assessment.label, text, where, when, private=True, name=member.display_name)
         plan = machine.on_private(session, heard, config, self.clock(), self._follow_up)
         if plan is None:
             return False
@@ -167,8 +167,8 @@ class CareService:
         session = await self.sessions.load(platform, community, member_id)
         plan = machine.on_follow_up(session, await self.signals.opted_out(platform, community, member_id))
         if plan.effects and session.where is not None:
-            names = await self.store.member_names(platform, community, [member_id])
-            member = Member(id=member_id, display_name=names[member_id])
+            stored = (await self.store.member_names(platform, community, [member_id]))[member_id]
+            member = Member(id=member_id, display_name=session.name if stored == member_id and session.name else stored)
             self.follow_ups += await self.steps.carry_out(plan, member, config, session.where) != session
 
     # -- doing what the machine decided --------------------------------------------

@@ -58,6 +58,8 @@ class Session:
     """The member asked the bot to stop messaging: nothing private until they write again (or risk is imminent)."""
     concern: bool = False
     """The talk is about someone else the member worries about: the bot supports the helper."""
+    name: str = ""
+    """The member's display name when the talk began (a member who only wrote privately has no other)."""
 
     @property
     def active(self) -> bool:

@@ -24,7 +24,7 @@ from groupmind.store import Store
 from groupmind.store.care_alerts import AlertStore
 from groupmind.store.settings import CARE_REGION
 from groupmind.store.keys import CommunityKeys
-from tests.care_helpers import add_contacts
+from tests.care_helpers import add_contacts, run_rounds
 from tests.helpers import Clock, SpyPlatform, msg
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
@@ -218,3 +218,14 @@ async def test_contacts_setting_that_is_not_json_means_no_contacts(care, store: 
     assert courier.alerts == []
     entries = await audit.entries(store.redis, "local", "test")
     assert any("no care contact is set" in e["what"] for e in entries)
+
+
+async def test_a_member_who_only_wrote_privately_is_checked_in_on_by_name(care, clock: Clock) -> None:
+    pipeline, courier = care
+    kim = Member(id="u8812", display_name="Kim")
+    assert await pipeline.handle_private("local", ["test"], kim, "i don't want to be alive anymore", T0)
+    clock.now = T0 + timedelta(hours=25)
+    await run_rounds(pipeline, T0 + timedelta(hours=25))
+    follow_up = courier.said_to("u8812")[-1]
+    assert "since we spoke" in follow_up or "checking in" in follow_up
+    assert courier.called["u8812"] == "Kim"  # not the id: the name they wrote with

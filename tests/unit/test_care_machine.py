@@ -302,3 +302,11 @@ def test_the_safety_plan_is_asked_one_step_at_a_time_and_kept() -> None:
     assert isinstance(ask, SayPrivate) and ask.step is Step.PLAN_STEP and ask.variant == 1
     last = machine.on_private(talk(awaiting="plan:5"), heard(Label.NONE, "lock the meds away", private=True), CONFIG, NOW, DAY)
     assert last is not None and steps(last.effects)[1:] == ["private:plan_show", "follow-up"]
+
+
+def test_worry_for_someone_else_said_in_a_channel_is_acknowledged_then_supported_privately() -> None:
+    plan = machine.on_channel(Session(), heard(Label.CONCERN, "my brother says he wants to die"), CONFIG, NOW, DAY)
+    assert steps(plan.effects) == ["public:acknowledge", "private:concern", "follow-up"]
+    helper = plan.effects[1]
+    assert plan.session.concern and isinstance(helper, SayPrivate) and helper.changes["awaiting"] == "consent"
+    assert machine.on_channel(plan.session, heard(Label.CONCERN, "again"), CONFIG, NOW, DAY).effects == ()
