@@ -34,13 +34,16 @@ from groupmind.replay import read_irc
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "bench" / "data" / "care" / "train.tsv"
+OUTSIDE = tuple(ROOT / "bench" / "data" / "care" / f"{name}.tsv" for name in ("heldout", "dev_a", "dev_b"))
+"""Sets written outside the team by three writers who never saw the rules (label, class, text); heldout2.tsv,
+by a fourth, is never trained on: bench/care.py scores it."""
 IRC_TRAIN = ROOT.parent / "shared" / "data" / "ubuntu-irc" / "train"
-IRC_PER_LOG = 16
+IRC_PER_LOG = 40
 IRC_FAMILIES = 10
 TARGET_FA = 0.02
 """Most false alarms allowed on the team-written benign families (training folds)."""
 FOLDS = 5
-ALPHA = 5e-4
+ALPHA = 1e-5
 EPOCHS = 50
 _CLASS = {
     Label.NONE: 0, Label.CURIOSITY: 0, Label.CONCERN: 1, Label.DISTRESS: 2, Label.PANIC: 2,
@@ -70,6 +73,12 @@ def load() -> Data:
         if line.strip():
             label, _category, family, text = line.split("\t", 3)
             norms.append(normalize(text)), labels.append(Label(label)), families.append(family), written.append(True)
+    for path in OUTSIDE:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                label, category, text = line.split("\t", 2)
+                norms.append(normalize(text)), labels.append(Label(label)), families.append(f"{path.stem}:{category}")
+                written.append(True)
     if IRC_TRAIN.is_dir():
         for i, path in enumerate(sorted(IRC_TRAIN.glob("*.raw.txt"))):
             msgs = [m for m in read_irc(path) if len(m.text.split()) >= 3]
@@ -91,7 +100,9 @@ def load() -> Data:
 
 def fit(X: csr_matrix, y: np.ndarray) -> SGDClassifier:
     """One-vs-rest logistic regression by SGD: seconds, where lbfgs over 2^18 buckets took minutes."""
-    return SGDClassifier(loss="log_loss", alpha=ALPHA, max_iter=EPOCHS, tol=None, random_state=0).fit(X, y)
+    return SGDClassifier(
+        loss="log_loss", alpha=ALPHA, max_iter=EPOCHS, tol=None, random_state=0, class_weight="balanced"
+    ).fit(X, y)
 
 
 def probabilities(clf: SGDClassifier, X: csr_matrix) -> np.ndarray:

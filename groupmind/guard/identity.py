@@ -14,12 +14,14 @@ from groupmind.guard.verdict import PASS, Reason, Verdict, block
 
 _I = r"(?:i'?m|i\s+am|im)"
 HUMAN = re.compile(
-    rf"\b{_I}\s+(?:(?!not\b|no\b|never\b|an?\s+ai\b)[\w-]+\s+){{0,3}}?(?:human(?:\s+being)?|person|people person"
+    rf"\b{_I}\s+(?:(?!not\b|no\b|never\b|an?\s+ai\b|the\b|your\b|their\b|his\b|her\b|our\b|that\b|this\b|every\b|any\b|some\b|to\b|you\b)[\w-]+\s+){{0,3}}?(?:human(?:\s+being)?|person|people person"
     r"|guy|girl|man|woman|dude|lady|boy|mom|mum|dad|mother|father|wife|husband|teenager|kid|student|nurse|doctor"
     r"|teacher|engineer|developer|programmer|volunteer|moderator|admin|counsel+or|therapist)\b"
+    rf"|\b{_I}\s+(?:now|actually|really|just|basically|literally|officially)\s+(?:a|an)\s+(?:[\w-]+\s+){{0,3}}?(?:human|person"
+    r"|guy|girl|man|woman|mom|mum|dad|teenager|student|nurse|doctor|teacher|engineer|developer|programmer)\b"
     rf"|\b{_I}\s+not\s+(?:a|an)\s+(?:ai|bot|robot|machine|program|chatbot|language model|computer)\b"
     r"|\bnot\s+(?:a|an)\s+(?:ai|bot|robot|chatbot)\b,?\s+(?:i'?m|just)\b"
-    rf"|\b{_I}\s+(?:a\s+|an\s+)?(?:\d{{1,3}}|twenty|thirty|forty|fifty|sixty)[\s-]*(?:years?|yrs?|yo)\b"
+    rf"|\b{_I}\s+(?:now\s+|actually\s+|really\s+|just\s+|basically\s+|literally\s+)?(?:a\s+|an\s+)?(?:\d{{1,3}}|twenty|thirty|forty|fifty|sixty)[\s-]*(?:years?|yrs?|yo)\b"
     r"|\bmy\s+age\s+is\b|\bi\s+turned\s+\d+"
     rf"|\b{_I}\s+new\s+here\b|\bjust\s+joined\b|\bnew\s+(?:member|to\s+(?:this|the)\s+(?:group|chat|server))\b"
     r"|\bas\s+a\s+(?:human|person|mom|mum|dad|parent|woman|man)\b|\bwe\s+humans\b|\bfellow\s+human\b"

@@ -106,6 +106,9 @@ def test_notes_of_this_prompt_are_recognised_in_part() -> None:
         "I'm happy to help, ana.",
         "ana, did that work? ask @ben too",
         "yes yes, that one",
+        "I am sure the developer will fix it soon",
+        "I'm glad you found a good doctor",
+        "I'm happy to help any person here",
     ],
 )
 def test_ordinary_replies_pass(text: str) -> None:
@@ -130,6 +133,7 @@ def test_ordinary_replies_pass(text: str) -> None:
         "I'm ana",
         "Hello, my name is [the AI]: I'm [the AI]",  # a template's placeholder for a name is not the bot's name
         "you can call me <your name>",
+        "I am now a 24 year-old nurse from Ohio.",
     ],
 )
 def test_claims_to_be_a_person_are_blocked(text: str) -> None:
