@@ -252,7 +252,7 @@ _HYPERBOLE = _exclusion(
     r"\b(?:makes?|making|made) me (?:want to|wanna) (?:die|kil my ?self|kms)\b|\b(?:die|dying|died) (?:of|from) "
     r"(?:embarrassment|cringe|laughter|laughing|boredom|happiness|cuteness|shame|secondhand)\b|\bif i have to\b|"
     r"\bdie on (?:this|that|the) hil\b|\bbefore i (?:kil my ?self|die)\b.{0,30}\b(?:homework|exam|meeting|class|work)\b|\bwhen i see\b|"
-    r"\bcould slep forever\b|\bslep forever\?|\bslep (?:til|until) non\b|\bslep when im dead\b|\bso embarasing\b"
+    r"(?<!wish i )\bcould slep forever\b|\bslep forever\?|\bslep (?:til|until) non\b|\bslep when im dead\b|\bso embarasing\b"
 )
 _ACCIDENT = _exclusion(
     r"\b(?:cut|hurt|burned|burnt) my ?self (?:shaving|cooking|on(?! purpose)|while|playing|at the gym|lifting|skiing|running|with the|chopping)\b|"

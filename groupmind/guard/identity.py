@@ -37,7 +37,7 @@ HUMAN = re.compile(
 
 _NAME = r"[A-Z][a-z'-]{1,31}"
 _NAMED = re.compile(
-    r"(?i:\b(?:my\s+(?:real\s+|actual\s+|full\s+|first\s+|human\s+|true\s+)?name(?:'s|\s+is)|call\s+me|name's|they\s+call\s+me|you\s+can\s+call\s+me))\s+(?P<name>\[[^\]]{1,32}\]|<[^>]{1,32}>|[^\W\d_][\w'-]{1,31})"
+    r"(?i:\b(?:my\s+(?:real\s+|actual\s+|full\s+|first\s+|human\s+|true\s+)?name(?:'s|\s+is)|call\s+me|name's|they\s+call\s+me|you\s+can\s+call\s+me))\s+@?\u200b?(?P<name>\[[^\]]{1,32}\]|<[^>]{1,32}>|[^\W\d_][\w'-]{1,31})"
     rf"|(?i:\b{_I})\s+(?P<cap>{_NAME})\b"
     rf"|^\s*(?i:(?:hi|hey|hello)[\s,!]+(?:it'?s|this\s+is|i'?m))\s+(?P<intro>{_NAME})\b"
     rf"|(?i:\b(?:it'?s|this\s+is))\s+(?P<signed>{_NAME})\s+here\b"

@@ -144,6 +144,16 @@ def test_every_pattern_names_an_anchor() -> None:
     assert all(isinstance(p.regex, re.Pattern) for p in signals._COMPILED)
 
 
+@pytest.mark.parametrize("text", ["i wish i could sleep forever", "honestly i just want to sleep forever and not wake up"])
+def test_a_wish_to_sleep_forever_is_not_the_idiom(text: str) -> None:
+    assert detect(text).label is Label.PASSIVE_IDEATION
+
+
+@pytest.mark.parametrize("text", ["i could sleep forever after this week", "the allergy meds make me so sleepy, i could sleep forever"])
+def test_i_could_sleep_forever_is_the_idiom(text: str) -> None:
+    assert detect(text).label not in RISK_LABELS
+
+
 @pytest.mark.parametrize("text", [
     "i swallowed about 30 of my sleeping pills an hour ago",
     "drank the bleach under the sink, feeling weird",

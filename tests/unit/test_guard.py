@@ -134,6 +134,7 @@ def test_ordinary_replies_pass(text: str) -> None:
         "Hello, my name is [the AI]: I'm [the AI]",  # a template's placeholder for a name is not the bot's name
         "you can call me <your name>",
         "I am now a 24 year-old nurse from Ohio.",
+        "My name is @\u200bana.",  # a member's name, defused as a mention, is still not the bot's
     ],
 )
 def test_claims_to_be_a_person_are_blocked(text: str) -> None:
