@@ -55,6 +55,9 @@ _UNSAFE = _rx(
     r"\b(i'?m|i am|im) not (safe|ok(ay)? to be alone)\b", r"\bdon'?t (feel|think i'?m) safe\b",
     r"\bcan'?t keep (myself|me) safe\b", r"\bnot safe (with|from) (myself|me)\b", r"\bscared (of|i'?ll hurt) myself\b",
     r"\bi (might|will|could) (do something|hurt myself) tonight\b",
+    r"\b(have|got|holding|hold)\b.{0,12}\b(them|it|those|these|everything|the stuff)\b.{0,12}\b(in front of me|with me|"
+    r"in my hands?|right here|next to me|ready|on my lap|on the (table|desk|bed))\b",
+    r"\b(they'?re|it'?s|its|theyre|everything'?s) (right )?(here )?(in front of me|in my hands?|next to me|on the (table|desk|bed)|ready)\b",
     r"\b(have|got|holding|hold|found)\b.{0,25}\b(pills|meds|gun|rope|noose|knife|blade|razor)s?\b.{0,25}"
     r"\b(in front of me|with me|in my hand|right here|next to me|ready|on the (table|desk|bed))\b",
 )

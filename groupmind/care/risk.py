@@ -69,13 +69,14 @@ class Assessment:
         return self.label in ALERT_LABELS
 
 
-def _cues(state: RiskState, detection: Detection, stamp: float, distress: bool) -> RiskState:
+def _cues(state: RiskState, detection: Detection, stamp: float, distress: bool, means_asked: bool) -> RiskState:
     """`state` with the means, time and preparation this message shows stamped at `stamp`.
 
-    A time counts only with distress around: "tonight" in ordinary talk is everywhere.
+    A time counts only with distress around: "tonight" in ordinary talk is everywhere. A question about
+    means asked in distress ("how many of my pills would it take") counts as means: they have them in mind.
     """
     live = [s for s in detection.signals if s.strength >= 1]
-    means = any(s.kind is Kind.MEANS and s.label is Label.NONE for s in live)
+    means = means_asked or any(s.kind is Kind.MEANS and s.label is Label.NONE for s in live)
     time = distress and any(s.kind is Kind.TIMEFRAME for s in live)
     prep = any(s.kind in (Kind.PREPARATION, Kind.FAREWELL, Kind.PLAN) for s in live)
     return replace(state, means_at=stamp if means else state.means_at, time_at=stamp if time else state.time_at,
@@ -111,7 +112,8 @@ def assess(state: RiskState, detection: Detection, now: datetime) -> Assessment:
         label, why = Label.PASSIVE_IDEATION, "accumulated"
     recent_risk = state.last_risk > 0 and stamp - state.last_risk <= WINDOW.total_seconds()
     distress = RANK[label] > 0 or before >= CONTEXT_FLOOR or recent_risk
-    cued = _cues(state, detection, stamp, distress)
+    asked = label is Label.MEANS_QUESTION or (distress and any(s.kind is Kind.MEANS for s in detection.signals))
+    cued = _cues(state, detection, stamp, distress, asked)
     if label is not Label.PLAN_OR_IMMINENT and distress and cued != state and (combo := _means_with(cued, stamp)):
         label, why = Label.PLAN_OR_IMMINENT, combo
         score += WEIGHT[label] - added

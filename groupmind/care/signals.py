@@ -210,6 +210,7 @@ _PATTERNS: tuple[tuple[Kind, Label, int, str], ...] = (
     (Kind.HOPELESSNESS, Label.DISTRESS, 2, r"\btired of trying\b|\bim so done\b(?! with (?:this|that|work|school|the|my|him|her|them|it))"),
     (Kind.PROJECTED, Label.NONE, 3, r"\babout a friend (?:and )?not me\b|\bfriend me (?:has|is|wants|keps|ben)\b"),
     # lethality / means questions (curiosity unless distress is around)
+    (Kind.MEANS, Label.CURIOSITY, 2, r"\bhow (?:many|much)\b.{0,30}\b(?:pills|tablets|meds|sleping pills|painkilers|paracetamol|tylenol|insulin|advil|ibuprofen)\b.{0,20}\b(?:would it take|does it take|wil it take|is enough|would be enough|to take to)\b"),
     (Kind.MEANS, Label.CURIOSITY, 2, r"\b(?:ldso|ld50|ld so|ld 50)\b|\b(?:lethal|fatal|toxic|deadly) (?:dose|amount|level)\b"),
     (Kind.MEANS, Label.CURIOSITY, 2, r"\bhow (?:many|much) .{0,40}\b(?:to|would|wil|does it take to|could|can) (?:kil|die|be (?:fatal|lethal|deadly)|overdose|od)\b"),
     (Kind.MEANS, Label.CURIOSITY, 2, r"\b(?:can|could) (?:you|someone|a person|people) (?:die|overdose|od) (?:from|of|on|after|by)\b|\bis (?:it|\w+) (?:fatal|lethal|deadly)\b"),

@@ -57,3 +57,13 @@ def test_stored_state_without_the_new_fields_still_reads() -> None:
     assert _risk(old) == RiskState(2.5, 100.0, 90.0)
     new = RiskState(1.0, 2.0, 3.0, means_at=4.0, time_at=5.0, prep_at=6.0)
     assert _risk({k: str(v) for k, v in asdict(new).items()}) == new
+
+
+def test_a_means_question_in_distress_then_a_time_is_imminent() -> None:
+    """'How many of my pills would it take', then 'tonight': the means were asked about, the time came later."""
+    t0 = datetime(2026, 3, 2, 22, 0, tzinfo=timezone.utc)
+    state = assess(RiskState(), detect("i just want to sleep forever"), t0).state
+    asked = assess(state, detect("how many of my sleeping pills would it take"), t0 + timedelta(minutes=5))
+    assert asked.label in (Label.MEANS_QUESTION, Label.ACTIVE_IDEATION) and asked.state.means_at
+    later = assess(asked.state, detect("i think tonight"), t0 + timedelta(minutes=9))
+    assert later.label is Label.PLAN_OR_IMMINENT and later.escalated == "means+time"
