@@ -175,6 +175,11 @@ _STOPS = _rx(r"\bi'?ll stop\b", r"\bwon'?t (message|write to|text) you\b", r"\bl
 _REACH_BACK = _rx(r"\b(write|message|dm|text) me\b", r"\bany ?time\b", r"\bwhenever you\b")
 _OWNS_IT = _rx(r"\byou'?re right\b", r"\bsorry\b", r"\bi repeated\b")
 _ASK_THEM = _rx(r"\bask (them|him|her)\b", r"\basking (them|him|her)\b")
+_SELF_HARM_VOICE = _rx(r"\b(?:hurt|kill|harm|cut|end) myself\b", r"\bend(?:ing)? my (?:own )?life\b",
+                       r"\bi (?:want|wanna|wish) (?:to|i could) die\b", r"\bi'?m (?:thinking|planning) (?:about|of|to) (?:suicide|killing|ending)\b",
+                       r"\bmy (?:suicide|plan to (?:die|end))\b")
+"""The bot speaking of hurting itself: a small model's rewording can turn "anything you could use to hurt
+yourself" into "I could use your help to hurt myself"."""
 _SAYS_AI = _rx(r"\bi'?m an ai\b", r"\bi am an ai\b", r"\bi'?m a bot\b", r"\bi'?m not a (person|human)\b",
                r"\bas an ai\b", r"\bi'?m just a (bot|program|machine)\b")
 _SUGGESTION = _rx(r"\byou (could|might|can) (try|call|text|reach|talk|go)", r"\btry\b", r"\bmaybe\b",
@@ -231,6 +236,8 @@ def check(text: str, ctx: CareContext) -> CheckResult:
     need("no_method_info", not _METHOD.search(text))
     need("no_harmful_language", not any(rx.search(text) for rx in _HARMFUL.values()))
     need("honest_promise", not _PROMISE.search(text) or _EXCEPTION.search(text))
+    if ctx.step is not Step.PLAN_SHOW:  # the member's own plan may say "when I want to hurt myself"
+        need("speaks_as_itself", not _SELF_HARM_VOICE.search(text))
     if risk and not ctx.public and not ctx.ai_disclosed and ctx.step in (Step.ASK, Step.IMMINENT):
         need("says_ai", _SAYS_AI.search(text))
     if ctx.step is not Step.PLAN_SHOW:  # the member's own plan is as long as they made it
@@ -268,6 +275,8 @@ def _does_its_job(text: str, ctx: CareContext, need: Callable[[str, object], Non
         need("owns_the_repeat", _OWNS_IT.search(text))
     elif step is Step.CONCERN:
         need("helps_the_helper", _ASK_THEM.search(text) and not _DIRECT_ASK.search(text))
+        if ctx.care_contact:  # the offer of the care contact is the question this step asks
+            need("offers_human", ctx.care_contact.casefold() in text.casefold() and "?" in text)
         need("one_resource", _mentions_resource(text, resource_for(ctx.region)))
     elif step in (Step.OFFER_PLAN, Step.PLAN_STEP):
         need("asks_one_thing", "?" in text)

@@ -126,6 +126,10 @@ def test_someone_not_safe_now_never_hears_later() -> None:
     (Step.REPAIR, "I'm here, take your time.", "owns_the_repeat"),
     (Step.CONCERN, "I'm glad you told me. Are you thinking about suicide? Reach 988.", "helps_the_helper"),
     (Step.HELP, "I'm here for you.", "offers_ways_to_help"),
+    (Step.PROBE, "I'm glad you're being honest with me. Have you made a plan? I could use your help to hurt myself.",
+     "speaks_as_itself"),  # a real rewording by the default model
+    (Step.CONCERN, "It's hard to carry worry. Ask them directly whether they're thinking about suicide. The 988 "
+     "Suicide & Crisis Lifeline helps people worried about someone else too: call or text 988.", "offers_human"),
 ])  # fmt: skip
 def test_a_message_must_do_what_its_step_is_for(step: Step, text: str, failed: str) -> None:
     ctx = CareContext(step=step, public=False, label=Label.ACTIVE_IDEATION, asked_directly=True, ai_disclosed=True,
