@@ -108,12 +108,8 @@ class SpyPlatform:
         return None
 
 
-class Scripted(Engine):
-    """A fake model that always streams `reply`, word by word (or times out with None): for tests that vary
-    what the model says, not whether it can say it."""
-
-    def __init__(self, reply: str | None) -> None:
-        self.reply = reply
+class FakeEngine(Engine):
+    """What every scripted stand-in for the model shares: always ready, nothing to start or close."""
 
     @property
     def name(self) -> str:
@@ -126,6 +122,14 @@ class Scripted(Engine):
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+class Scripted(FakeEngine):
+    """A fake model that always streams `reply`, word by word (or times out with None): for tests that vary
+    what the model says, not whether it can say it."""
+
+    def __init__(self, reply: str | None) -> None:
+        self.reply = reply
 
     async def stream(
         self, prompt: Prompt, *, max_tokens: int, timeout: float, key: str | None = None,

@@ -17,37 +17,25 @@ from groupmind.admin.audit import entries
 from groupmind.config import Settings
 from groupmind.guard.privacy import REFUSAL, WITHHELD
 from groupmind.guard.write import HONEST
-from groupmind.llm.engine import Engine, Prompt, Sampling
+from groupmind.llm.engine import Prompt, Sampling
 from groupmind.observe.health import health_app
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from tests.care_helpers import add_contacts
-from tests.helpers import SpyPlatform, msg
+from tests.helpers import FakeEngine, SpyPlatform, msg
 from tests.integration.test_observe import samples
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 
 
 @dataclass
-class Scripted(Engine):
+class Scripted(FakeEngine):
     """Says the next of `replies` for each request and remembers what it was asked."""
 
     replies: list[str]
     prompts: list[Prompt] = field(default_factory=list)
     samplings: list[Sampling | None] = field(default_factory=list)
     forgotten: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return "scripted"
-
-    @property
-    def ready(self) -> bool:
-        return True
-
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
 
     def forget(self, key: str) -> None:
         self.forgotten.append(key)
