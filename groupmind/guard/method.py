@@ -45,7 +45,7 @@ MEANS = _rx(
     r"|tablets?|meds|medication|drugs?)\b"
 )
 """Places and things that are means only with a size or number (a bridge is also a network device)."""
-HOW_MUCH = _rx(r"\b(?:tall|taller|tallest|high|higher|highest|height|drop|deep|depth|fall|dose|dosage|amount|how many|how much)\b")
+HOW_MUCH = _rx(r"\b(?:tall|taller|tallest|high|higher|highest|height|drop|deep|deeper|deepest|depth|fall|dose|dosage|amount|how many|how much)\b")
 ANY_NUMBER = _rx(rf"\b{_NUMBER}\b")
 DIGIT = re.compile(r"\d")
 
