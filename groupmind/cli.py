@@ -268,7 +268,7 @@ def models_list() -> None:
 @models_app.command("pull")
 def models_pull(name: Annotated[str, typer.Argument(help="A name from `groupmind models list`.")]) -> None:
     """Download a catalog model into the data dir (resumable, sha256 verified)."""
-    raise typer.Exit(model_commands.pull_model(name, _settings(), Console(), err))
+    raise typer.Exit(model_commands.pull_model(name, _settings(), Console(soft_wrap=True), err))
 
 
 @models_app.command("use")
@@ -278,4 +278,4 @@ def models_use(
     url: Annotated[Optional[str], typer.Option(help="A model server's URL (server entries).")] = None,
 ) -> None:
     """Point the settings (GROUPMIND_MODEL, or the engine settings of a server) at a catalog model."""
-    raise typer.Exit(model_commands.use_model(name, _settings(), env_file, Console(), err, url=url))
+    raise typer.Exit(model_commands.use_model(name, _settings(), env_file, Console(soft_wrap=True), err, url=url))
