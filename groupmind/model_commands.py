@@ -15,7 +15,6 @@ from rich.table import Table
 from groupmind.config import Settings
 from groupmind.llm.catalog import (
     TIERS,
-    Catalog,
     CatalogError,
     Entry,
     GGUFModel,
@@ -45,9 +44,9 @@ def _size(entry: Entry) -> str:
     return f"{entry.size / 1e9:.2f} GB" if entry.size else f"~{entry.approx_size_gb:g} GB"
 
 
-def list_models(settings: Settings, out: Console, catalog: Catalog | None = None, hw: Hardware | None = None) -> int:
-    """The catalog by tier, with what fits this machine and what is pulled."""
-    catalog = catalog or load_catalog()
+def list_models(settings: Settings, out: Console, hw: Hardware | None = None) -> int:
+    """The catalog by tier, with what fits this machine (or `hw`) and what is pulled."""
+    catalog = load_catalog()
     hw = hw or detect()
     out.print(f"This machine: {hw.describe()}", highlight=False)
     table = Table("model", "size", "licence", "context", "needs", "chat template", "fits here", "status")
@@ -77,12 +76,12 @@ def list_models(settings: Settings, out: Console, catalog: Catalog | None = None
     return 0
 
 
-def pull_model(name: str, settings: Settings, out: Console, err: Console, catalog: Catalog | None = None) -> int:
+def pull_model(name: str, settings: Settings, out: Console, err: Console) -> int:
     """Download a catalog model into the data dir, verified; one line and exit 1 if it cannot."""
     from groupmind.llm.download import PullError, pull  # huggingface_hub is only needed here
 
     try:
-        entry = (catalog or load_catalog()).get(name)
+        entry = load_catalog().get(name)
     except CatalogError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         return 2
@@ -95,7 +94,8 @@ def pull_model(name: str, settings: Settings, out: Console, err: Console, catalo
     if entry.tier == "default":
         out.print(f"{name} ships with groupmind (the {entry.package} package): nothing to pull", highlight=False)
         return 0
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    columns += (TimeRemainingColumn(),)
     try:
         with Progress(*columns, console=err, transient=False) as progress:
             pulled = pull(entry, settings.data_dir, progress=progress, say=lambda t: err.print(t, highlight=False))
@@ -107,9 +107,11 @@ def pull_model(name: str, settings: Settings, out: Console, err: Console, catalo
         out.print(f"{name} is already pulled: {pulled.path}", highlight=False)
         return 0
     against = "the catalog's pin" if record.verified_against == "catalog" else "the sha256 the Hub reported"
-    out.print(f"pulled {name}: {pulled.path} ({record.size:,} bytes, sha256 {record.sha256}, matches {against})", highlight=False)
+    said = f"pulled {name}: {pulled.path} ({record.size:,} bytes, sha256 {record.sha256}, matches {against})"
+    out.print(said, highlight=False)
     if record.verified_against == "hub":
-        out.print(f"to pin it, add to its entry in models/catalog.toml: size = {record.size}, sha256 = \"{record.sha256}\"", highlight=False)
+        pin = f'size = {record.size}, sha256 = "{record.sha256}"'
+        out.print(f"to pin it, add to its entry in models/catalog.toml: {pin}", highlight=False)
     out.print(f"use it with: groupmind models use {name}", highlight=False)
     return 0
 
@@ -145,7 +147,8 @@ def use_model(
             highlight=False,
         )
     if isinstance(entry, GGUFModel) and entry.tier == "gpu" and settings.n_gpu_layers == 0:
-        out.print("this model wants a GPU: set GROUPMIND_N_GPU_LAYERS=-1 with a CUDA build of llama.cpp", highlight=False)
+        hint = "this model wants a GPU: set GROUPMIND_N_GPU_LAYERS=-1 with a CUDA build of llama.cpp"
+        out.print(hint, highlight=False)
     return 0
 
 

@@ -13,7 +13,7 @@ import json
 import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -84,7 +84,7 @@ class Catalog:
     def __contains__(self, name: object) -> bool:
         return name in self.entries
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries.values())
 
     def get(self, name: str) -> Entry:
@@ -160,9 +160,15 @@ def write_record(record: PulledRecord, entry: GGUFModel, data_dir: Path) -> None
     tmp.replace(path)
 
 
-def pulled_file(entry: GGUFModel, data_dir: Path) -> Path | None:
-    """The pulled file if it is there whole (its size as recorded when it was verified), else None."""
-    path, record = pulled_path(entry, data_dir), read_record(entry, data_dir)
+def pulled_record(entry: GGUFModel, data_dir: Path) -> PulledRecord | None:
+    """The record of a pulled file that is there whole (its size as when it was verified), else None."""
+    record = read_record(entry, data_dir)
+    path = pulled_path(entry, data_dir)
     if record is None or not path.is_file() or path.stat().st_size != record.size:
         return None
-    return path
+    return record
+
+
+def pulled_file(entry: GGUFModel, data_dir: Path) -> Path | None:
+    """The pulled file if it is there whole, else None."""
+    return pulled_path(entry, data_dir) if pulled_record(entry, data_dir) else None

@@ -26,15 +26,15 @@ import httpx2
 from huggingface_hub import get_hf_file_metadata, hf_hub_url
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RemoteEntryNotFoundError, RepositoryNotFoundError
 from huggingface_hub.file_download import http_get
+from huggingface_hub.utils import WeakFileLock
 from rich.progress import Progress, TaskID
 
 from groupmind.llm.catalog import (
     GGUFModel,
     PulledRecord,
     models_dir,
-    pulled_file,
     pulled_path,
-    read_record,
+    pulled_record,
     write_record,
 )
 
@@ -78,13 +78,13 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _metadata(entry: GGUFModel, endpoint: str | None, token: str | None) -> tuple[str, str, int, str | None]:
+def _metadata(entry: GGUFModel, endpoint: str | None) -> tuple[str, str, int, str | None]:
     """The download URL, expected sha256 and size, and the commit, checked against the catalog's pins."""
     assert entry.repo is not None
     url = hf_hub_url(entry.repo, entry.file, revision=entry.revision, endpoint=endpoint)
     where = f"{entry.repo}/{entry.file}"
     try:
-        meta = get_hf_file_metadata(url, token=token, endpoint=endpoint)
+        meta = get_hf_file_metadata(url, endpoint=endpoint)  # the token, if any, is HF_TOKEN's
     except GatedRepoError:
         raise PullError(f"{entry.repo} is gated: accept its licence on the Hub, then set HF_TOKEN") from None
     except RepositoryNotFoundError:
@@ -117,17 +117,35 @@ def pull(
     progress: Progress,
     say: Callable[[str], None],
     endpoint: str | None = None,
-    token: str | None = None,
 ) -> Pulled:
     """Download `entry` into the data dir (resuming a partial one), verify its sha256, record it."""
     if entry.repo is None:
         raise PullError(f"{entry.name} ships in the {entry.package} package: there is nothing to pull")
     target = pulled_path(entry, data_dir)
-    if (done := pulled_file(entry, data_dir)) is not None and (record := read_record(entry, data_dir)):
-        return Pulled(done, record, already=True)
+    if record := pulled_record(entry, data_dir):
+        return Pulled(target, record, already=True)
 
-    url, expected, size, commit = _metadata(entry, endpoint, token)
+    url, expected, size, commit = _metadata(entry, endpoint)
     models_dir(data_dir).mkdir(parents=True, exist_ok=True)
+    with WeakFileLock(target.with_name(f"{entry.file}.lock")):  # a second `pull` of it waits, then finds it done
+        if record := pulled_record(entry, data_dir):
+            return Pulled(target, record, already=True)
+        return _download(entry, data_dir, url, expected, size, commit, progress, say)
+
+
+def _download(
+    entry: GGUFModel,
+    data_dir: Path,
+    url: str,
+    expected: str,
+    size: int,
+    commit: str | None,
+    progress: Progress,
+    say: Callable[[str], None],
+) -> Pulled:
+    """Fetch into the `.part` file (resuming it), verify, record, and give the file its name."""
+    assert entry.repo is not None
+    target = pulled_path(entry, data_dir)
     part = target.with_name(f"{entry.file}.{expected[:16]}.part")
     for stale in target.parent.glob(f"{entry.file}.*.part"):
         if stale != part:

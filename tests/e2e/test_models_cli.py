@@ -47,8 +47,9 @@ def groupmind(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Com
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("GROUPMIND_", "HF_"))}
     environ["PYTHONPATH"] = str(CHECKOUT)  # run from another folder: this checkout's groupmind, whatever is installed
     return subprocess.run(
-        [sys.executable, "-m", "groupmind", *args], env={**environ, **env}, cwd=cwd, capture_output=True, text=True, timeout=120
-    )
+        [sys.executable, "-m", "groupmind", *args],
+        env={**environ, **env}, cwd=cwd, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
 
 
 def _serve(hub: FakeHub, tmp_path: Path) -> tuple[GGUFModel, bytes]:
@@ -59,7 +60,9 @@ def _serve(hub: FakeHub, tmp_path: Path) -> tuple[GGUFModel, bytes]:
     return entry, data
 
 
-def test_pull_then_use_then_the_settings_load_the_pulled_file(tmp_path: Path, hub: FakeHub, env: dict[str, str]) -> None:
+def test_pull_then_use_then_the_settings_load_the_pulled_file(
+    tmp_path: Path, hub: FakeHub, env: dict[str, str]
+) -> None:
     entry, data = _serve(hub, tmp_path)
     room = tmp_path / "room"
     room.mkdir()
@@ -69,7 +72,8 @@ def test_pull_then_use_then_the_settings_load_the_pulled_file(tmp_path: Path, hu
     assert pulled.returncode == 0, pulled.stderr
     target = tmp_path / "data" / "models" / entry.file
     sha = hashlib.sha256(data).hexdigest()
-    assert f"pulled {NAME}: {target} ({len(data):,} bytes, sha256 {sha}, matches the sha256 the Hub reported)" in pulled.stdout
+    said = f"pulled {NAME}: {target} ({len(data):,} bytes, sha256 {sha}, matches the sha256 the Hub reported)"
+    assert said in pulled.stdout
     assert target.read_bytes() == data
     assert f"{entry.file} ━" in pulled.stderr  # the progress bar
 
@@ -93,7 +97,7 @@ def test_pull_refuses_a_checksum_mismatch_with_a_clear_line(tmp_path: Path, hub:
     done = groupmind(["models", "pull", NAME], env, tmp_path)
     assert done.returncode == 1
     assert f"error: {entry.file} failed its checksum" in done.stderr and "Traceback" not in done.stderr
-    assert list((tmp_path / "data" / "models").iterdir()) == []
+    assert [p.name for p in (tmp_path / "data" / "models").iterdir() if p.suffix != ".lock"] == []
 
 
 def test_unknown_names_and_unpulled_models_are_clear_errors(tmp_path: Path, env: dict[str, str]) -> None:
@@ -141,7 +145,7 @@ def test_the_built_wheel_carries_the_catalog(tmp_path: Path) -> None:
         shipped = zf.read("groupmind/llm/catalog.toml")
         zf.extractall(tmp_path / "site")
     assert shipped == (CHECKOUT / "models" / "catalog.toml").read_bytes()
-    probe = "from groupmind.llm.catalog import CATALOG_FILE, load_catalog; print(CATALOG_FILE.resolve()); load_catalog()"
+    probe = "from groupmind.llm.catalog import CATALOG_FILE as f, load_catalog; print(f.resolve()); load_catalog()"
     done = subprocess.run(
         [sys.executable, "-c", probe], env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
         cwd=tmp_path, capture_output=True, text=True, timeout=60,

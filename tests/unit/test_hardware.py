@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -28,7 +29,8 @@ def test_nvidia_smi_rows_become_gpus_with_their_memory() -> None:
 
 def test_a_fake_nvidia_smi_on_the_path_is_found_and_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     smi = tmp_path / "nvidia-smi"
-    smi.write_text(f"#!/bin/sh\n[ \"$1\" = --query-gpu=index,name,memory.total,memory.free ] || exit 9\ncat <<'X'\n{CANNED}X\n")
+    query = "--query-gpu=index,name,memory.total,memory.free"
+    smi.write_text(f"#!/bin/sh\n[ \"$1\" = {query} ] || exit 9\ncat <<'X'\n{CANNED}X\n")
     smi.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     hw = detect()
@@ -38,7 +40,8 @@ def test_a_fake_nvidia_smi_on_the_path_is_found_and_read(tmp_path: Path, monkeyp
 
 def test_a_failing_nvidia_smi_means_no_gpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     smi = tmp_path / "nvidia-smi"
-    smi.write_text("#!/bin/sh\necho 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver' >&2\nexit 9\n")
+    said = "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver"
+    smi.write_text(f"#!/bin/sh\necho '{said}' >&2\nexit 9\n")
     smi.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     assert detect().gpus == ()
@@ -72,3 +75,22 @@ def test_fit_prefers_a_gpu_with_room_then_ram() -> None:
     assert fit(_model("gemma3-270m"), small_box).where == "ram"
     server = load_catalog().get("vllm-qwen2.5-14b-awq")
     assert fit(server, small_box).where == "server" and fit(server, with_gpus).where == "gpu"
+
+
+def test_list_marks_what_fits_a_machine_with_a_gpu(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from groupmind.config import Settings
+    from groupmind.model_commands import list_models
+
+    out = Console(file=io.StringIO(), width=220)
+    box = Hardware(cores=8, ram_gb=8.0, ram_available_gb=7.0, gpus=(Gpu(0, "NVIDIA RTX 3060", 12.0, 11.5),))
+    assert list_models(Settings(_env_file=None, data_dir=tmp_path), out, box) == 0  # type: ignore[call-arg]
+    text = out.file.getvalue()  # type: ignore[attr-defined]
+    assert text.startswith("This machine: 8 cores, 8.0 GB RAM (7.0 GB available), GPU 0 NVIDIA RTX 3060 (12 GB)")
+    rows = {line.split()[1]: line for line in text.splitlines() if line.startswith("│ ") and line.split()[1][:1].isalpha()}
+    assert "yes GPU 0 (9 of 12 GB)" in rows["mistral-nemo-12b"]
+    assert "yes GPU 0 (11 of 12 GB)" in rows["qwen2.5-14b"]
+    assert "on a server with a 16 GB GPU" in rows["vllm-qwen2.5-14b-awq"]  # too big for this GPU
+    assert "yes GPU 0 (6 of 12 GB)" in rows["ollama-qwen2.5-7b"]  # this machine could host the server
+    assert "in use" in rows["gemma3-270m"] and "pulled" not in text
