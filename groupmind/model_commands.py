@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
+from rich.text import Text
 
 from groupmind.config import Settings
 from groupmind.llm.catalog import (
@@ -24,6 +25,11 @@ from groupmind.llm.catalog import (
 )
 from groupmind.llm.envfile import settings_for, write_env
 from groupmind.llm.hardware import Hardware, detect, fit
+
+
+def _error(err: Console, text: object) -> None:
+    """One `error:` line; the text is printed as it is (a name someone typed is never rich markup)."""
+    err.print(Text.assemble(("error:", "bold red"), " ", str(text)), highlight=False)
 
 
 def _status(entry: Entry, settings: Settings) -> str:
@@ -83,13 +89,10 @@ def pull_model(name: str, settings: Settings, out: Console, err: Console) -> int
     try:
         entry = load_catalog().get(name)
     except CatalogError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _error(err, exc)
         return 2
     if not isinstance(entry, GGUFModel):
-        err.print(
-            f"[bold red]error:[/] {name} is a model server, there is nothing to pull; start it with: {entry.start}",
-            highlight=False,
-        )
+        _error(err, f"{name} is a model server, there is nothing to pull; start it with: {entry.start}")
         return 2
     if entry.tier == "default":
         out.print(f"{name} ships with groupmind (the {entry.package} package): nothing to pull", highlight=False)
@@ -98,9 +101,9 @@ def pull_model(name: str, settings: Settings, out: Console, err: Console) -> int
     columns += (TimeRemainingColumn(),)
     try:
         with Progress(*columns, console=err, transient=False) as progress:
-            pulled = pull(entry, settings.data_dir, progress=progress, say=lambda t: err.print(t, highlight=False))
+            pulled = pull(entry, settings.data_dir, progress=progress, say=lambda t: err.print(Text(t)))
     except PullError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _error(err, exc)
         return 1
     record = pulled.record
     if pulled.already:
@@ -123,19 +126,23 @@ def use_model(
     try:
         entry = load_catalog().get(name)
     except CatalogError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _error(err, exc)
         return 2
     if isinstance(entry, GGUFModel) and entry.tier != "default" and pulled_file(entry, settings.data_dir) is None:
-        err.print(
-            f"[bold red]error:[/] {name} is not pulled into {settings.data_dir}: run `groupmind models pull {name}` "
+        _error(
+            err,
+            f"{name} is not pulled into {settings.data_dir}: run `groupmind models pull {name}` "
             "first (nothing was changed)",
-            highlight=False,
         )
         return 1
     if isinstance(entry, ServerModel):
         url = url or settings.engine_url or entry.url
     values = settings_for(entry, url=url or "", engine_url_set=bool(settings.engine_url))
-    write_env(env_file, values)
+    try:
+        write_env(env_file, values)
+    except (OSError, UnicodeDecodeError) as exc:
+        _error(err, f"cannot write the settings file {env_file}: {exc}")
+        return 1
     for key, value in values.items():
         out.print(f"{env_file}: {key}={value}", highlight=False)
     now = Settings(_env_file=env_file)  # type: ignore[call-arg]

@@ -33,6 +33,5 @@ def settings_for(entry: Entry, *, url: str, engine_url_set: bool) -> dict[str, s
 
 def write_env(path: Path, values: dict[str, str]) -> None:
     """Set `values` in the .env at `path` (created if missing), leaving its other lines as they were."""
-    path.touch(exist_ok=True)
     for key, value in values.items():
         set_key(path, key, value, quote_mode="never")

@@ -166,3 +166,18 @@ def test_the_room_on_the_default_model_says_once_that_it_is_a_demo(tmp_path: Pat
     assert "tiny demo model" not in first.stdout  # the transcript stays the transcript
     again = groupmind(["room", "--script", str(script)], room, tmp_path)
     assert again.returncode == 0 and "tiny demo model" not in again.stderr
+
+
+def test_hostile_names_and_settings_files_get_one_clear_line(tmp_path: Path, env: dict[str, str]) -> None:
+    marked = groupmind(["models", "pull", "[red]x\x1b[2J" + "y" * 5000], env, tmp_path)
+    assert marked.returncode == 2 and "error: no model called '[red]x\\x1b[2J" in marked.stderr
+    assert "\x1b[2J" not in marked.stderr and "Traceback" not in marked.stderr
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    into_dir = groupmind(["models", "use", "gemma3-270m", "--env-file", str(folder)], env, tmp_path)
+    assert into_dir.returncode == 1 and f"cannot write the settings file {folder}" in into_dir.stderr
+    binary = tmp_path / "binary.env"
+    binary.write_bytes(b"\xff\xfe\x00GROUPMIND_MODEL=\x80\n")
+    garbled = groupmind(["models", "use", "gemma3-270m", "--env-file", str(binary)], env, tmp_path)
+    assert garbled.returncode == 1 and "cannot write the settings file" in garbled.stderr
+    assert binary.read_bytes() == b"\xff\xfe\x00GROUPMIND_MODEL=\x80\n"  # left as it was
