@@ -247,7 +247,7 @@ def models(ctx: typer.Context) -> None:
 def models_check(
     tokens: Annotated[int, typer.Option(min=2, help="Tokens to decode for the speed figure.")] = 64,
 ) -> None:
-    """Run the start-up self-test now, in a child process, and print the decode speed."""
+    """Run the start-up self-test now, in a child process: decode speed, and whether the model fits this machine."""
     settings = _settings()
 
     async def main() -> None:

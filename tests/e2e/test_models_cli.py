@@ -181,3 +181,12 @@ def test_hostile_names_and_settings_files_get_one_clear_line(tmp_path: Path, env
     garbled = groupmind(["models", "use", "gemma3-270m", "--env-file", str(binary)], env, tmp_path)
     assert garbled.returncode == 1 and "cannot write the settings file" in garbled.stderr
     assert binary.read_bytes() == b"\xff\xfe\x00GROUPMIND_MODEL=\x80\n"  # left as it was
+
+
+@pytest.mark.model
+def test_check_prints_the_speed_and_whether_the_model_fits(tmp_path: Path, env: dict[str, str]) -> None:
+    done = groupmind(["models", "check", "--tokens", "4"], env | {"GROUPMIND_MODEL": "gemma3-270m"}, tmp_path)
+    assert done.returncode == 0, done.stderr
+    speed, fits = done.stdout.strip().splitlines()[-2:]
+    assert ": ok: " in speed and " tokens/s decode, loaded in " in speed
+    assert fits.startswith("gemma3-270m fits in RAM (0.6 of ") and "; this machine: " in fits
