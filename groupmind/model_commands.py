@@ -105,6 +105,9 @@ def pull_model(name: str, settings: Settings, out: Console, err: Console) -> int
     except PullError as exc:
         _error(err, exc)
         return 1
+    except KeyboardInterrupt:
+        _error(err, f"stopped; run `groupmind models pull {name}` again to resume where it stopped")
+        return 130
     record = pulled.record
     if pulled.already:
         out.print(f"{name} is already pulled: {pulled.path}", highlight=False)

@@ -43,11 +43,15 @@ class FakeHub:
 
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)
     reported_sha: dict[tuple[str, str], str] = field(default_factory=dict)
+    reported_size: dict[tuple[str, str], int] = field(default_factory=dict)
     drop_after: int | None = None
     """Bytes of the next download to send before the connection drops (once)."""
     down_after_drop: bool = False
     """After the drop, the CDN answers 503 (the network is gone) until a test sets `down` back."""
     down: bool = False
+    stall_after: int | None = None
+    """Bytes of a download to send before the CDN stalls until `released` (a slow link, to interrupt)."""
+    released: threading.Event = field(default_factory=threading.Event)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
     url: str = ""
     cdn_url: str = ""
@@ -91,7 +95,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             self.send_header("Location", f"{hub.cdn_url}/cdn/{repo}/{file}")
             self.send_header("X-Repo-Commit", COMMIT)
             self.send_header("X-Linked-Etag", f'"{sha}"')
-            self.send_header("X-Linked-Size", str(len(hub.files[(repo, file)])))
+            size = hub.reported_size.get((repo, file), len(hub.files[(repo, file)]))
+            self.send_header("X-Linked-Size", str(size))
             self.send_header("ETag", '"a-git-blob-id"')
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -116,6 +121,13 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command == "HEAD":
                 return
+            stall = hub.stall_after
+            if stall is not None and stall < len(body):
+                hub.stall_after = None
+                self.wfile.write(body[:stall])
+                self.wfile.flush()
+                hub.released.wait(60)
+                body = body[stall:]
             drop = hub.drop_after
             if drop is not None and drop < len(body):
                 hub.drop_after, hub.down = None, hub.down_after_drop

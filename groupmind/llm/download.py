@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -154,6 +155,12 @@ def _download(
     if resume > size:
         part.unlink()
         resume = 0
+    free = shutil.disk_usage(target.parent).free
+    if free < size - resume:
+        raise PullError(
+            f"{entry.file} needs {(size - resume) / 1e9:,.1f} GB more in {target.parent}, "
+            f"which has {free / 1e9:,.1f} GB free"
+        )
     if resume:
         say(f"resuming {entry.file} at {resume:,} of {size:,} bytes")
     task = progress.add_task(entry.file, total=size, completed=resume)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Iterator
@@ -190,3 +192,33 @@ def test_check_prints_the_speed_and_whether_the_model_fits(tmp_path: Path, env: 
     speed, fits = done.stdout.strip().splitlines()[-2:]
     assert ": ok: " in speed and " tokens/s decode, loaded in " in speed
     assert fits.startswith("gemma3-270m fits in RAM (0.6 of ") and "; this machine: " in fits
+
+
+def test_a_pull_stopped_with_ctrl_c_resumes_on_the_next_run(tmp_path: Path, hub: FakeHub, env: dict[str, str]) -> None:
+    entry = load_catalog().get(NAME)
+    assert isinstance(entry, GGUFModel) and entry.repo
+    data = write_tiny_gguf(tmp_path / "big.gguf", rows=48 * 1024)  # 24 MiB: past huggingface_hub's 10 MiB chunk
+    hub.serve(entry.repo, entry.file, data)
+    hub.stall_after = 15 * 2**20
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("GROUPMIND_", "HF_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "groupmind", "models", "pull", NAME],
+        env={**environ, **env, "PYTHONPATH": str(CHECKOUT)}, cwd=tmp_path, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    models = tmp_path / "data" / "models"
+    deadline = time.monotonic() + 60
+    while not any(p.stat().st_size >= 10 * 2**20 for p in models.glob("*.part")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    hub.released.set()
+    assert proc.returncode == 130 and f"stopped; run `groupmind models pull {NAME}` again to resume" in stderr
+    assert not (models / entry.file).exists()
+
+    hub.requests.clear()
+    again = groupmind(["models", "pull", NAME], env, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming {entry.file} at {10 * 2**20:,} of {len(data):,} bytes" in again.stderr
+    assert hub.gets() == [(f"/cdn/{entry.repo}/{entry.file}", f"bytes={10 * 2**20}-")]
+    assert (models / entry.file).read_bytes() == data

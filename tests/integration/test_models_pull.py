@@ -174,6 +174,16 @@ def test_a_hub_file_other_than_the_pinned_one_is_refused_before_downloading(
     assert hub.gets() == []
 
 
+def test_a_file_larger_than_the_free_disk_is_refused_before_downloading(
+    tmp_path: Path, hub: FakeHub, tiny: bytes
+) -> None:
+    hub.serve(REPO, FILE, tiny)
+    hub.reported_size[(REPO, FILE)] = 10**18  # an exabyte: no disk here has that free
+    with pytest.raises(PullError, match=f"{FILE} needs 1,000,000,000.0 GB more in .*, which has .* GB free"):
+        _pull(_entry(tmp_path), tmp_path / "data", hub)
+    assert hub.gets() == []
+
+
 def test_a_pulled_model_is_not_downloaded_again(tmp_path: Path, hub: FakeHub, tiny: bytes) -> None:
     hub.serve(REPO, FILE, tiny)
     _pull(_entry(tmp_path), tmp_path / "data", hub)
