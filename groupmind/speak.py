@@ -28,6 +28,7 @@ from typing import Protocol
 from groupmind.config import Settings
 from groupmind.events import ChatMessage
 from groupmind.names import names_in
+from groupmind.vocative import calls
 from groupmind.we.group import Group
 
 
@@ -73,17 +74,18 @@ class Pending(Protocol):
 
 def names_bot(text: str, bot_name: str) -> bool:
     """True if `text` uses the bot's name as a word, in any form that reads as it ("Mind," and
-    "𝐌𝐢𝐧𝐝," yes; "mindful" no)."""
+    "𝐌𝐢𝐧𝐝," yes; "mindful" no), called or not ("never mind" too): see `addressed` for a call."""
     return names_in(text, bot_name)
 
 
 def addressed(msg: ChatMessage, bot_name: str) -> str:
-    """How `msg` addresses the bot, or "" if it does not."""
+    """How `msg` addresses the bot, or "" if it does not: a mention, a reply to its message, or its
+    name used to call it (`groupmind.vocative`: "Mind, ..." does, "never mind" does not)."""
     if msg.mentions_bot:
         return f"mentioned by {msg.author_name}"
     if msg.reply_to_bot:
         return f"{msg.author_name} replied to the bot"
-    if names_bot(msg.text, bot_name):
+    if calls(msg.text, bot_name):
         return f"named by {msg.author_name}"
     return ""
 

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import Mapping, Sequence
 
 from groupmind.events import ChatMessage
-from groupmind.names import names_in, same_name
+from groupmind.names import MASS_MENTIONS, same_name
+from groupmind.vocative import calls
 from groupmind.we.lexicon import keywords
 from groupmind.we.profiles import Profile
 from groupmind.we.threads import LEADING, Linked, addressees, known_names
@@ -28,6 +29,8 @@ TALKED_PAST = 3
 
 _LEADING_NAME = re.compile(r"^\s*@?[A-Z][\w.-]{1,31}\s*[:,]\s")
 """A capitalised `Name,` or `Name:` opening a message addresses someone, even one not yet seen."""
+_AT_SOMEONE = re.compile(rf"(?<![\w@])@(?!(?:{'|'.join(MASS_MENTIONS)})\b)\w", re.I)
+"""An `@name` anywhere, punctuation after it or not, addresses someone, even one not yet seen; `@everyone` is the room."""
 _AGREE = re.compile(r"^\W*(?:agree|agreed|\+1|same|exactly|true|yes|yeah|yep|totally|right)\b|\bi agree\b", re.I)
 _DIFFER = re.compile(
     r"^\W*(?:no|nope|nah|but|disagree|actually|hmm)\b|\b(?:i disagree|not sure|i prefer|rather|instead)\b", re.I
@@ -150,7 +153,9 @@ def _open_questions(live: Sequence[Linked], answered: set[str], bot_name: str) -
         msg = item.msg
         if msg.author_is_bot or "?" not in msg.text or msg.mentions_bot or msg.reply_to_bot:
             continue
-        if addressees(msg, names) or _LEADING_NAME.match(msg.text) or names_in(msg.text, bot_name):
+        if addressees(msg, names) or _LEADING_NAME.match(msg.text) or _AT_SOMEONE.search(msg.text):
+            continue
+        if calls(msg.text, bot_name):  # "never mind, does anyone know...?" still asks the room
             continue
         later = live[index + 1 :]
         if msg.message_id in answered or any(i.msg.author_is_bot for i in later):
