@@ -142,7 +142,10 @@ class Pipeline:
             await self.store.pending.clear(where)  # the disclosure comes first: the room's reply waits
             return said
         replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver)
-        decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode)
+        callers = [i.msg.author_id for i in calls_since_bot(seen.before, self.settings.bot_name)]
+        if callers and not await self.store.pending.has(where):
+            callers = []  # answered already: a new burst
+        decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode, callers)
         self._why(decision)
         if decision.wait:
             await self.store.pending.keep(where, msg.message_id, msg.ts, speak.addressed(msg, self.settings.bot_name))
@@ -328,16 +331,26 @@ def whom_to_address(group: Group, recent: Sequence[Linked], bot_name: str, limit
     """Whom the bot's reply speaks to: those who addressed it since it last spoke, the askers of
     open questions, the members the room talked past, the others in the callers' conversations, then
     whoever else spoke since the bot last did: one message answers the whole burst."""
-    since_bot: list[Linked] = []
-    for item in reversed(recent):
-        if is_own(item.msg, bot_name):
-            break
-        since_bot.append(item)
-    calls = [i for i in reversed(since_bot) if speak.addressed(i.msg, bot_name)]
+    since_bot = _since_bot(recent, bot_name)
+    calls = [i for i in since_bot if speak.addressed(i.msg, bot_name)]
     threads = {i.link.thread for i in calls}
-    company = [i.msg.author_id for i in since_bot if i.link.thread in threads]
+    company = [i.msg.author_id for i in reversed(since_bot) if i.link.thread in threads]
     askers = [q.author_id for q in group.open_questions]
-    burst = [i.msg.author_id for i in reversed(since_bot)]
+    burst = [i.msg.author_id for i in since_bot]
     ordered = (*(i.msg.author_id for i in calls), *askers, *group.left_out, *reversed(company), *burst)
     return [m for m in dict.fromkeys(ordered) if m in group.members][:limit]
 
+
+def _since_bot(recent: Sequence[Linked], bot_name: str) -> list[Linked]:
+    """The messages after the bot's own last one, oldest first."""
+    since: list[Linked] = []
+    for item in reversed(recent):
+        if is_own(item.msg, bot_name):
+            break
+        since.append(item)
+    return since[::-1]
+
+
+def calls_since_bot(recent: Sequence[Linked], bot_name: str) -> list[Linked]:
+    """The messages that addressed the bot since it last spoke, oldest first: the calls a pending reply answers."""
+    return [item for item in _since_bot(recent, bot_name) if speak.addressed(item.msg, bot_name)]

@@ -8,7 +8,8 @@ The rules, in order:
 - active mode: an open question to the room that nobody took up after a pause,
   or a member the room talked past;
 - never mid-burst: a reply is pending until no one has spoken for `settle`
-  seconds, then one message answers the whole burst;
+  seconds, then one message answers the whole burst; in mention mode, where
+  only a call makes a reply pending, the caller's next messages extend it;
 - a per-conversation rate limit caps replies in a sliding window.
 
 Chat is event-driven, so a pending reply is checked when the next message
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Collection, Protocol
 
 from groupmind.config import Settings
 from groupmind.events import ChatMessage
@@ -90,8 +91,12 @@ def addressed(msg: ChatMessage, bot_name: str) -> str:
     return ""
 
 
-def on_message(msg: ChatMessage, bot_name: str, mode: str) -> Decision:
-    """What a new message means for the bot: nothing, or a reply to give once the burst settles."""
+def on_message(msg: ChatMessage, bot_name: str, mode: str, callers: Collection[str] = ()) -> Decision:
+    """What a new message means for the bot: nothing, or a reply to give once the burst settles.
+
+    `callers` are the members whose call the pending reply answers: in mention mode their
+    next messages extend the wait too, so a member's burst is answered once, after they pause.
+    """
     if msg.author_is_bot:
         return Decision(False, "a bot wrote it")
     if msg.is_blank:
@@ -102,6 +107,8 @@ def on_message(msg: ChatMessage, bot_name: str, mode: str) -> Decision:
         return Decision(False, f"{why}; waiting for the burst to settle", wait=True)
     if mode == "active":
         return Decision(False, "active mode: listening until the burst settles", wait=True)
+    if msg.author_id in callers:
+        return Decision(False, f"{msg.author_name} is still talking; waiting for them to pause", wait=True)
     return Decision(False, "mention mode: not addressed")
 
 
