@@ -9,8 +9,9 @@ would read it as a call:
   ("hey", "thanks", "ok") or a comma, and followed by a comma, colon, question
   or exclamation mark, full stop or the end ("Mind, ...", "thanks mind!",
   "what do you think, Mind?");
-- at the very end of a question after a word that does not take it as an
-  object ("what do you think Mind?", but not "do you mind?" or "did you ask Mind?");
+- at the very end of a question or a sentence to "you", after a word that
+  does not take it as an object ("what do you think Mind?", "can you help
+  bot", but not "do you mind?", "did you ask Mind?" or "a chat bot");
 - at the start of a sentence, or after a greeting, followed by words that speak
   to it: a question to "you" ("mind can you...", "mind what do you think"), a
   request ("mind tell me", "mind please") — and not by what follows the verb
@@ -116,7 +117,8 @@ def _called(words: list[str], spans: Spans, start: int, end: int) -> bool:
         if opens:
             return True
         last = all(word in _ENDS for word in words[end:])
-        return last and after in (None, "?", "!") and before not in _folded(_OBJECT_OF)
+        asks = after in ("?", "!") or after is None and any(word in _folded(_YOU) for word in words[:start])
+        return last and asks and before not in _folded(_OBJECT_OF)
     return opens and _speaks_to(words[end:], greeted=greeted)
 
 

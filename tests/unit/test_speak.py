@@ -69,6 +69,10 @@ def test_answered_or_addressed_questions_are_not_open() -> None:
     assert not room(("ana", "what time is it?", 0), ("ben", "ana: noon", 5)).open_questions
     assert not room(("ana", "Ben, are you coming?", 0)).open_questions
     assert not room(("ana", "Mind, are you there?", 0)).open_questions
+    assert not room(("ana", "@ben are you coming?", 0)).open_questions, "an @name addresses, comma or not"
+    assert not room(("ana", "are you coming @Dan?", 0)).open_questions, "even a name not seen yet"
+    assert room(("ana", "@everyone is anyone coming?", 0)).open_questions, "@everyone is the room"
+    assert room(("ana", "never mind the bus, does anyone have a car?", 0)).open_questions, "the word is no call"
 
 
 def test_draws_in_a_member_the_room_talked_past() -> None:
@@ -97,3 +101,11 @@ def test_group_rendering_names_threads_questions_and_stances() -> None:
     assert "Open question to everyone from dan" in text
     assert "ben agrees with ana" in text and "cleo differs from ana" in text
     assert build_group([], {}, T0, "Mind").render() == ""
+
+
+def test_in_mention_mode_the_callers_next_messages_extend_the_wait_and_nobody_elses() -> None:
+    more = on_message(msg("Ana", "the chain keeps slipping"), "Mind", "mention", callers=["ana"])
+    assert more.wait and not more.speak and more.reason == "Ana is still talking; waiting for them to pause"
+    assert not on_message(msg("Ben", "lol"), "Mind", "mention", callers=["ana"]).wait
+    assert not on_message(msg("Ana", "the chain keeps slipping"), "Mind", "mention").wait
+    assert not on_message(msg("Ana", "more"), "Mind", "quiet", callers=["ana"]).wait
