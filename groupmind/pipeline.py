@@ -57,6 +57,8 @@ REPLY = "reply"
 ELSEWHERE = timedelta(seconds=1)
 """When a reply for a platform this process does not serve is offered again, to a process that does."""
 
+REPLY_LOOKBACK = 50
+"""How far back a reply's parent is looked for among the bot's own messages."""
 UNANSWERED = 10
 """Most messages a reply answers that the guard reads for questions about care or means."""
 
@@ -131,6 +133,7 @@ class Pipeline:
         if msg.is_blank:
             return []
         self.metrics.handled.inc()
+        msg = await self._as_reply(msg)
         seen = await self._store(msg)
         where = msg.where
         said: list[Reply] = []
@@ -154,6 +157,17 @@ class Pipeline:
             else:
                 replies += await self.tick(where, msg.ts, deliver=deliver)
         return replies
+
+    async def _as_reply(self, msg: ChatMessage) -> ChatMessage:
+        """`msg`, marked as a reply to the bot where its platform could not tell (`speak.answers_bot`)."""
+        if msg.reply_to_bot or msg.author_is_bot or not (msg.reply_to or msg.thread):
+            return msg
+        before = await self.store.window(msg.where, REPLY_LOOKBACK)
+        channel = msg.where.model_copy(update={"thread": None})
+        parent = await self.store.window(channel, REPLY_LOOKBACK) if msg.thread and not before else []
+        if speak.answers_bot(msg, before, parent, self.settings.bot_name):
+            return msg.model_copy(update={"reply_to_bot": True})
+        return msg
 
     async def handle_private(
         self, platform: str, communities: Sequence[str], member: Member, text: str, ts: datetime | None = None

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Collection, Protocol
+from typing import Collection, Protocol, Sequence
 
 from groupmind.config import Settings
 from groupmind.events import ChatMessage
-from groupmind.names import names_in
+from groupmind.names import is_own, names_in
 from groupmind.vocative import calls
 from groupmind.we.group import Group
 
@@ -89,6 +89,24 @@ def addressed(msg: ChatMessage, bot_name: str) -> str:
     if calls(msg.text, bot_name):
         return f"named by {msg.author_name}"
     return ""
+
+
+def answers_bot(msg: ChatMessage, before: Sequence[ChatMessage], parent: Sequence[ChatMessage], bot_name: str) -> bool:
+    """True when `msg` replies to the bot though its platform did not say so.
+
+    It does when its `reply_to` is a message the bot wrote, or when it is the next word in a
+    thread after the bot's: `before` is its conversation so far; for the first message of a
+    thread, `parent` is the channel's, where the bot's answer that opened the thread is kept
+    (Slack answers a channel message in a new thread on it, so a member's answer there
+    names no parent of the bot's).
+    """
+    if msg.reply_to and any(m.message_id == msg.reply_to and is_own(m, bot_name) for m in before):
+        return True
+    if msg.thread is None:
+        return False
+    if before:
+        return is_own(before[-1], bot_name)
+    return any(is_own(m, bot_name) and m.reply_to == msg.thread for m in parent)
 
 
 def on_message(msg: ChatMessage, bot_name: str, mode: str, callers: Collection[str] = ()) -> Decision:

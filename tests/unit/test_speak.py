@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 
-from groupmind.speak import Rules, on_message, when_due
+from groupmind.speak import Rules, answers_bot, on_message, when_due
 from groupmind.store.pending import PendingReply
 from groupmind.we.group import build_group
 from groupmind.we.threads import Linked, link_message
@@ -109,3 +109,18 @@ def test_in_mention_mode_the_callers_next_messages_extend_the_wait_and_nobody_el
     assert not on_message(msg("Ben", "lol"), "Mind", "mention", callers=["ana"]).wait
     assert not on_message(msg("Ana", "the chain keeps slipping"), "Mind", "mention").wait
     assert not on_message(msg("Ana", "more"), "Mind", "quiet", callers=["ana"]).wait
+
+
+def test_a_reply_the_platform_did_not_mark_is_read_from_what_the_bot_wrote() -> None:
+    own = msg("Mind", "try the lake trail", author_is_bot=True, author_id="bot:Mind", message_id="b1", reply_to="a1")
+    ana = msg("Ana", "and in winter?", message_id="a2", reply_to="b1")
+    assert answers_bot(ana, [own], [], "Mind"), "its reply_to is the bot's message"
+    assert not answers_bot(msg("Ana", "ok", reply_to="a1"), [own], [], "Mind"), "a reply to a member's message"
+    other_bot = own.model_copy(update={"author_name": "Echo"})
+    assert not answers_bot(ana, [other_bot], [], "Mind"), "another bot's message is not the bot's"
+    in_thread = msg("Ana", "and in winter?", thread="a1", reply_to="a1")
+    assert answers_bot(in_thread, [], [own], "Mind"), "the first word in the thread the bot's answer opened"
+    assert answers_bot(in_thread, [own.model_copy(update={"thread": "a1"})], [], "Mind"), "right after the bot's"
+    assert not answers_bot(in_thread, [own.model_copy(update={"thread": "a1"}), msg("Ben", "nice")], [], "Mind")
+    assert not answers_bot(msg("Ana", "hm", thread="z9", reply_to="z9"), [], [own], "Mind"), "a thread on another message"
+    assert not answers_bot(msg("Ana", "hm"), [own], [own], "Mind"), "in a channel, coming after the bot is no reply"
