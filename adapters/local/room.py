@@ -88,6 +88,7 @@ _FOLD = " ⏎ "
 _KEPT = "the message is kept at the room clock's time"
 REPLY = "^"
 """A line's text starting with this replies to an earlier line: `^ text` (the line above) or `^name text`."""
+_REPLY = re.compile(rf"^{re.escape(REPLY)}(?P<target>[\w.-]*)\s")
 BOT_LINE = ""
 """`RoomScreen.above` when the line above is the bot's (its stored id is the core's, unknown here)."""
 
@@ -134,10 +135,10 @@ def parse_line(line: str, default_name: str | None = None) -> RoomLine | None:
 def reply_marker(text: str) -> tuple[str | None, str]:
     """A line's reply marker and the text after it: (None, text) without one, ("", text) for `^ text`,
     the line above, and ("ben", text) for `^ben text`, ben's last line."""
-    if not text.startswith(REPLY):
-        return None, text
-    target, _, rest = text[len(REPLY) :].partition(" ")
-    return target, rest.strip()
+    marked = _REPLY.match(text)
+    if marked is None or not text[marked.end() :].strip():
+        return None, text  # "^_^", "^^" or a bare "^" are what they say, not a reply marker
+    return marked["target"], text[marked.end() :].strip()
 
 
 def member_label(name: str, bot_name: str) -> str:
