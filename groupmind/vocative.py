@@ -31,8 +31,8 @@ from functools import lru_cache
 from groupmind.names import fold
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_ENDS = frozenset(",:!?.;…")
-"""What may follow a name that is called: a pause or the end of a sentence."""
+_ENDS = frozenset(",:!?.;…-—–")
+"""What may follow a name that is called: a pause (a spaced dash too) or the end of a sentence."""
 _SENTENCE = frozenset(".!?;:")
 """What may come before a name at the start of a sentence."""
 _JOINERS = frozenset("-'’_/")
@@ -40,18 +40,19 @@ _JOINERS = frozenset("-'’_/")
 
 _GREETINGS = """hey hi hello hiya heya yo oi ok okay k thanks thank thx ty cheers morning evening afternoon night
 gm dear sorry please pls plz oh ah well so right alright sup welcome bye goodbye congrats nice cool great wow
-lol haha hmm um uh"""
+lol haha hmm um uh there"""
 """Words after which a name reads as a call: "hey mind", "thanks mind", "ok mind"."""
 _GREETING_PAIRS = "thank you, good morning, good night, good evening, good job"
 
 _AFTER_VERB = """the a an your yours my mine his her hers its our ours their theirs this that these those you u ya
-it me him them us out if how where whether not one some any no every each all both"""
+it me him them us out if how where whether not over"""
 """Words that follow the name as a verb or an adjective, not as a call: "mind the gap", "mind you", "mind if"."""
 
 _WH = "what how where when why who which"
 _WH_IS = "whats hows wheres whos whys"
 _AUX = "is are was were am can could would will should shall do does did have has had may might must s re"
 _YOU = "you u ya yall"
+_SUBJECTS = "you u ya yall i we it this that there he she they"
 _ASKS = """tell give explain help summarize summarise remind show say write describe list recommend suggest
 translate define find check pick choose name compare calculate make draw share teach answer guess rate decide
 look search settle please pls plz tldr recap"""
@@ -59,9 +60,12 @@ look search settle please pls plz tldr recap"""
 
 _OBJECT_OF = """t not never do does did don doesn didn would wouldn i you we they he she to in of my your his her
 our their the a an peace state frame keep bear change ask asked asking tell told ping pinged call called use used
-using like liked love hate trust trusted blame try tried about with from for by at and or than that as"""
+using like liked love hate trust trusted blame try tried about with from for by at and or than that as is was are
+were has have had will can"""
 """A word before a name at the end of a question that makes it the word or a third person: "do you mind?",
-"never mind?", "peace of mind?", "did you ask Mind?"."""
+"never mind?", "peace of mind?", "did you ask Mind?", "where is Mind?"."""
+_YOU_CALLED = "are were have thank see"
+"""Before "you", these make "you" the one spoken to ("how are you Mind?"), not the one who minds ("do you mind?")."""
 
 Spans = list[tuple[str, int, int]]
 """Tokens of the folded text with where each starts and ends."""
@@ -118,8 +122,13 @@ def _called(words: list[str], spans: Spans, start: int, end: int) -> bool:
             return True
         last = all(word in _ENDS for word in words[end:])
         asks = after in ("?", "!") or after is None and any(word in _folded(_YOU) for word in words[:start])
-        return last and asks and before not in _folded(_OBJECT_OF)
+        return last and asks and (before not in _folded(_OBJECT_OF) or _you_called(words, start))
     return opens and _speaks_to(words[end:], greeted=greeted)
+
+
+def _you_called(words: list[str], start: int) -> bool:
+    """"how are you Mind?": "you" before the name, itself after a word that makes "you" the one spoken to."""
+    return start >= 2 and words[start - 1] in _folded(_YOU) and words[start - 2] in _folded(_YOU_CALLED)
 
 
 def _glued(spans: Spans, left: int, right: int) -> bool:
@@ -141,12 +150,12 @@ def _speaks_to(rest: list[str], *, greeted: bool) -> bool:
     """Whether the words after a name that opens a sentence speak to it ("can you", "tell me", "what do")."""
     first = rest[0]
     second = rest[1] if len(rest) > 1 else ""
-    if first in _folded(_AFTER_VERB):
-        return False
     if first in _folded(_WH_IS):
         return True
-    if first in _folded(_WH):
+    if first in _folded(_WH):  # "mind what do you think", not "mind how you go"
         return second in _folded(_AUX) or second == "'" or rest[-1] == "?"
+    if first in _folded(_AFTER_VERB):
+        return False
     if first in _folded(_AUX):
-        return second in _folded(_YOU)
-    return greeted or first in _folded(_ASKS)
+        return second in _folded(_SUBJECTS)  # "mind can you", "mind is it", not "mind is slow"
+    return greeted or first in _folded(_ASKS) or rest[-1] == "?"
