@@ -9,7 +9,7 @@ The rules, in order:
   or a member the room talked past;
 - never mid-burst: a reply is pending until no one has spoken for `settle`
   seconds, then one message answers the whole burst; in mention mode, where
-  only a call makes a reply pending, the caller's next messages extend it;
+  only a call makes a reply pending, the messages after the call extend it;
 - a per-conversation rate limit caps replies in a sliding window.
 
 Chat is event-driven, so a pending reply is checked when the next message
@@ -112,8 +112,9 @@ def answers_bot(msg: ChatMessage, before: Sequence[ChatMessage], parent: Sequenc
 def on_message(msg: ChatMessage, bot_name: str, mode: str, callers: Collection[str] = ()) -> Decision:
     """What a new message means for the bot: nothing, or a reply to give once the burst settles.
 
-    `callers` are the members whose call the pending reply answers: in mention mode their
-    next messages extend the wait too, so a member's burst is answered once, after they pause.
+    `callers` are the members whose call the pending reply answers. In mention mode, while a
+    call waits, every message extends the wait as in active mode, so a member's burst (and
+    the room's talk around it) is answered once, after a pause.
     """
     if msg.author_is_bot:
         return Decision(False, "a bot wrote it")
@@ -127,6 +128,8 @@ def on_message(msg: ChatMessage, bot_name: str, mode: str, callers: Collection[s
         return Decision(False, "active mode: listening until the burst settles", wait=True)
     if msg.author_id in callers:
         return Decision(False, f"{msg.author_name} is still talking; waiting for them to pause", wait=True)
+    if callers:
+        return Decision(False, "the room is still talking; the call waits for a pause", wait=True)
     return Decision(False, "mention mode: not addressed")
 
 

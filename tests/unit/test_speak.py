@@ -103,10 +103,10 @@ def test_group_rendering_names_threads_questions_and_stances() -> None:
     assert build_group([], {}, T0, "Mind").render() == ""
 
 
-def test_in_mention_mode_the_callers_next_messages_extend_the_wait_and_nobody_elses() -> None:
+def test_in_mention_mode_the_messages_after_a_call_extend_the_wait() -> None:
     more = on_message(msg("Ana", "the chain keeps slipping"), "Mind", "mention", callers=["ana"])
     assert more.wait and not more.speak and more.reason == "Ana is still talking; waiting for them to pause"
-    assert not on_message(msg("Ben", "lol"), "Mind", "mention", callers=["ana"]).wait
+    assert on_message(msg("Ben", "lol"), "Mind", "mention", callers=["ana"]).wait
     assert not on_message(msg("Ana", "the chain keeps slipping"), "Mind", "mention").wait
     assert not on_message(msg("Ana", "more"), "Mind", "quiet", callers=["ana"]).wait
 
