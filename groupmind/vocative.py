@@ -6,7 +6,7 @@ would read it as a call:
 
 - as an `@name` mention, anywhere;
 - set off on both sides: at the start of a sentence or after a greeting
-  ("hey", "thanks", "ok") or a comma, and followed by a comma, colon, question
+  ("hey", "thanks", "ok") or a comma or bracket, and followed by a comma, colon, question
   or exclamation mark, full stop or the end ("Mind, ...", "thanks mind!",
   "what do you think, Mind?");
 - at the very end of a question or a sentence to "you", after a word that
@@ -33,8 +33,6 @@ from groupmind.names import fold
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _ENDS = frozenset(",:!?.;…-—–")
 """What may follow a name that is called: a pause (a spaced dash too) or the end of a sentence."""
-_SENTENCE = frozenset(".!?;:")
-"""What may come before a name at the start of a sentence."""
 _JOINERS = frozenset("-'’_/")
 """A name glued to a word by these is part of that word ("mind-blowing", "Mind's")."""
 
@@ -116,7 +114,7 @@ def _called(words: list[str], spans: Spans, start: int, end: int) -> bool:
     if after == "." and _glued(spans, end, end + 1):
         return False  # a domain or a file name: "mind.org"
     greeted = _greeted(words, start)
-    opens = before is None or before in _SENTENCE or before == "," or greeted
+    opens = before is None or not before[0].isalnum() or greeted  # after punctuation: ". Mind,", "] Mind,", ", Mind?"
     if after is None or after in _ENDS:
         if opens:
             return True
