@@ -145,9 +145,9 @@ class Pipeline:
             await self.store.pending.clear(where)  # the disclosure comes first: the room's reply waits
             return said
         replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver)
-        callers = [i.msg.author_id for i in calls_since_bot(seen.before, self.settings.bot_name)]
-        if callers and not await self.store.pending.has(where):
-            callers = []  # answered already: a new burst
+        callers: list[str] = []
+        if seen.view.mode == "mention" and await self.store.pending.has(where):  # a call waits: who made it
+            callers = [i.msg.author_id for i in calls_since_bot(seen.before, self.settings.bot_name)]
         decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode, callers)
         self._why(decision)
         if decision.wait:

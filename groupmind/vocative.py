@@ -87,14 +87,20 @@ def calls(text: str, name: str) -> bool:
     wanted = _name_tokens(name)
     if not wanted:
         return False
-    folded = fold(text, " ")
-    spans = [(m[0], m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+    folded, spans = _read(text)
     words = [token for token, _, _ in spans]
     for start in range(len(words) - len(wanted) + 1):
         end = start + len(wanted)
         if tuple(words[start:end]) == wanted and (_mentioned(spans, start, folded) or _called(words, spans, start, end)):
             return True
     return False
+
+
+@lru_cache(maxsize=256)
+def _read(text: str) -> tuple[str, Spans]:
+    """The folded text and its tokens; kept a while, as one message is asked about several names."""
+    folded = fold(text, " ")
+    return folded, [(m[0], m.start(), m.end()) for m in _TOKEN.finditer(folded)]
 
 
 def _mentioned(spans: Spans, start: int, folded: str) -> bool:
