@@ -9,9 +9,9 @@ was said last, so what is measured is the policy, not a model's wording.
 A pause is "spoken" when a bot line reached the room in it. Accuracy is the
 share of pauses where the bot spoke exactly when the labels say, per mode
 (mention, active); "scenarios" is the share of scenarios with every pause right.
-The baseline, measured on the same labels in the same run, is the rule the bot
-began with: speak after a burst whose messages use its name as a word (or
-reply to it), whatever the mode.
+The baseline, measured on the same labels in the same run, is the naive rule:
+speak after a burst whose messages use the bot's name as a word (a `^Name`
+reply included), whatever the mode.
 
     PYTHONPATH=. python bench/speak.py
 
@@ -112,7 +112,7 @@ async def play(core: Core, scenario: Scenario, community: str) -> list[bool]:
 
 def baseline(scenario: Scenario) -> list[bool]:
     """The first rule: speak after a burst (lines under 6 s apart) that uses the bot's name as a word
-    or replies to it, in any mode but quiet."""
+    (a `^Name` reply included), in any mode but quiet."""
     lines = [parse_line(raw) for raw in scenario.lines]
     spoke, calling = [False] * len(lines), False
     clock = RoomClock()
@@ -124,7 +124,7 @@ def baseline(scenario: Scenario) -> list[bool]:
     for index, line in enumerate(lines):
         assert line is not None
         target, text = reply_marker(line.text)
-        calling = calling or names_in(text, scenario.bot) or (target is not None and names_in(target or "", scenario.bot))
+        calling = calling or names_in(text, scenario.bot) or names_in(target or "", scenario.bot)
         gap_ends = index + 1 == len(lines) or (times[index + 1] - times[index]).total_seconds() >= 6
         if gap_ends:
             spoke[index], calling = calling and scenario.mode != "quiet", False
@@ -155,7 +155,8 @@ def failures(scenarios: list[Scenario], spoken: list[list[bool]]) -> list[str]:
     for scenario, outcome in zip(scenarios, spoken):
         for line, label, did in zip(scenario.lines, scenario.labels, outcome):
             if label != did:
-                wrong.append(f"[{scenario.mode}] {scenario.name}: after {line!r} it {'spoke' if did else 'stayed silent'}")
+                did_what = "spoke" if did else "stayed silent"
+                wrong.append(f"[{scenario.mode}] {scenario.name}: after {line!r} it {did_what}")
     return wrong
 
 
