@@ -13,13 +13,14 @@ The baseline, measured on the same labels in the same run, is the naive rule:
 speak after a burst whose messages use the bot's name as a word (a `^Name`
 reply included), whatever the mode.
 
-    PYTHONPATH=. python bench/speak.py
+    PYTHONPATH=. python bench/speak.py [--scenarios FILE]
 
 The failures are listed; the last line printed is the JSON summary.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
 import json
@@ -164,8 +165,8 @@ async def run_all(core: Core, scenarios: list[Scenario], run: str = "") -> list[
     return [await play(core, s, f"speak{run}-{n}") for n, s in enumerate(scenarios)]
 
 
-async def main() -> None:
-    scenarios = load_scenarios()
+async def main(path: Path) -> None:
+    scenarios = load_scenarios(path)
     with tempfile.TemporaryDirectory() as data:
         settings = Settings(_env_file=None, data_dir=Path(data))  # type: ignore[call-arg]
         clock = RoomClock()
@@ -186,4 +187,6 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", type=Path, default=SCENARIOS, help="a file of labelled rooms in this format")
+    asyncio.run(main(parser.parse_args().scenarios))

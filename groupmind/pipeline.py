@@ -146,10 +146,13 @@ class Pipeline:
             return said
         replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver)
         callers: list[str] = []
-        if seen.view.mode == "mention" and await self.store.pending.has(where):  # a call waits: who made it
+        wanted = seen.view.mode == "mention" or speak.withdraws(msg.text)
+        if wanted and await self.store.pending.has(where):  # a call waits: who made it
             callers = [i.msg.author_id for i in calls_since_bot(seen.before, self.settings.bot_name)]
         decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode, callers)
         self._why(decision)
+        if decision.withdrawn:
+            await self.store.pending.clear(where)
         if decision.wait:
             await self.store.pending.keep(where, msg.message_id, msg.ts, speak.addressed(msg, self.settings.bot_name))
             if self.rules.settle:

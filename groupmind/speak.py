@@ -3,7 +3,8 @@
 The rules, in order:
 
 - quiet mode: never; a bot's own message or an empty one: never;
-- addressed (mention, reply to the bot, its name): always, once the burst settles;
+- addressed (mention, reply to the bot, its name): always, once the burst settles,
+  unless the one who called takes it back first ("never mind, found it");
 - mention mode: nothing else;
 - active mode: an open question to the room that nobody took up after a pause,
   or a member the room talked past;
@@ -22,6 +23,7 @@ Pure policy: the pending reply and the reply times live in the store
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Collection, Protocol, Sequence
@@ -40,6 +42,8 @@ class Decision:
     speak: bool
     reason: str
     wait: bool = False
+    withdrawn: bool = False
+    """The one who called took it back ("never mind"): the waiting reply is dropped."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,16 @@ def answers_bot(msg: ChatMessage, before: Sequence[ChatMessage], parent: Sequenc
     return any(is_own(m, bot_name) and m.reply_to == msg.thread for m in parent)
 
 
+_WITHDRAW = re.compile(
+    r"^\W*(?:oh\W+|ok\W+|ah\W+)?(?:never\s*mind|nvm|forget (?:it|that)|scratch that|ignore (?:me|that))\b", re.I
+)
+
+
+def withdraws(text: str) -> bool:
+    """True when `text` takes back what its author asked ("never mind, found it", "nvm", "forget it")."""
+    return _WITHDRAW.match(text) is not None
+
+
 def on_message(msg: ChatMessage, bot_name: str, mode: str, callers: Collection[str] = ()) -> Decision:
     """What a new message means for the bot: nothing, or a reply to give once the burst settles.
 
@@ -124,6 +138,8 @@ def on_message(msg: ChatMessage, bot_name: str, mode: str, callers: Collection[s
         return Decision(False, "quiet mode: the bot says nothing here")
     if why := addressed(msg, bot_name):
         return Decision(False, f"{why}; waiting for the burst to settle", wait=True)
+    if set(callers) == {msg.author_id} and withdraws(msg.text):
+        return Decision(False, f"{msg.author_name} took the call back", withdrawn=True)
     if mode == "active":
         return Decision(False, "active mode: listening until the burst settles", wait=True)
     if msg.author_id in callers:

@@ -124,3 +124,13 @@ def test_a_reply_the_platform_did_not_mark_is_read_from_what_the_bot_wrote() -> 
     assert not answers_bot(in_thread, [own.model_copy(update={"thread": "a1"}), msg("Ben", "nice")], [], "Mind")
     assert not answers_bot(msg("Ana", "hm", thread="z9", reply_to="z9"), [], [own], "Mind"), "a thread on another message"
     assert not answers_bot(msg("Ana", "hm"), [own], [own], "Mind"), "in a channel, coming after the bot is no reply"
+
+
+def test_the_caller_can_take_a_call_back_before_it_is_answered() -> None:
+    back = on_message(msg("Ana", "never mind, found it"), "Mind", "mention", callers=["ana"])
+    assert back.withdrawn and not back.wait and back.reason == "Ana took the call back"
+    assert on_message(msg("Ana", "nvm it works"), "Mind", "active", callers=["ana"]).withdrawn
+    assert not on_message(msg("Ben", "never mind me"), "Mind", "mention", callers=["ana"]).withdrawn
+    assert not on_message(msg("Ana", "never mind"), "Mind", "mention", callers=["ana", "ben"]).withdrawn, "Ben still asks"
+    assert not on_message(msg("Ana", "never mind, Mind, one more?"), "Mind", "mention", callers=["ana"]).withdrawn
+    assert not on_message(msg("Ana", "nm, you?"), "Mind", "mention", callers=["ana"]).withdrawn, "'nm' is 'not much'"
