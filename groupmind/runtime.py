@@ -61,7 +61,7 @@ async def open_core(
     say: Callable[[str], None] = say_on_stderr,
 ) -> AsyncIterator[Core]:
     """Redis and the model (none: listen only), ready; stops what it started on exit."""
-    async with open_redis(settings.redis_url, settings.data_dir) as redis:
+    async with open_redis(settings.redis_url, settings.data_dir, settings.redis_cluster) as redis:
         store = Store(redis, maxlen=settings.stream_maxlen)
         if not with_model:
             yield Core(store, None, settings, clock)
