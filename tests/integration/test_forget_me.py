@@ -16,6 +16,8 @@ from groupmind.store.keys import CommunityKeys
 from tests.admin_helpers import WHERE, command
 from tests.helpers import msg, store_message
 
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
+
 KEYS = CommunityKeys("local", "test")
 THREAD = ChannelRef(platform="local", community="test", channel="general", thread="t1")
 RANDOM = ChannelRef(platform="local", community="test", channel="random")

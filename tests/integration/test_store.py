@@ -11,6 +11,8 @@ from groupmind.store.connect import client_for, redact_url
 from groupmind.store.embedded import EmbeddedServer
 from tests.helpers import msg
 
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
+
 
 async def test_window_returns_the_newest_messages_oldest_first(store: Store) -> None:
     for i in range(10):
