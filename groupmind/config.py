@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     stream_maxlen: int = Field(
         10_000, ge=100, le=100_000_000, description="Messages kept per channel stream (trimmed ~)."
     )
+    retention_days: float = Field(
+        365.0,
+        ge=0,
+        le=36_500,
+        description="Messages older than this many days are trimmed from their channel stream as new ones "
+        "arrive (XTRIM MINID), besides the length cap; 0 keeps by length only.",
+    )
     burst_settle_s: float = Field(
         6.0,
         ge=0,

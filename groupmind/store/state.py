@@ -1,7 +1,7 @@
 """Conversations, member activity and community settings, kept in Redis.
 
-Each conversation is one stream, trimmed with `MAXLEN ~` so it never grows
-without bound. An append is one round trip: one script stores the stream entry,
+Each conversation is one stream, trimmed with `MAXLEN ~` and by age (`MINID`,
+the retention setting) so it never grows without bound. An append is one round trip: one script stores the stream entry,
 the member's activity and the community's indexes, unless the conversation
 already holds that platform message id (a sorted set of the ids its stream
 holds, trimmed with it). So a message stored twice (the client retries a write
@@ -14,7 +14,7 @@ removes the entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from itertools import chain
 from typing import AsyncIterator, Callable, Iterable, Mapping
 
@@ -60,10 +60,13 @@ class Activity:
 
 _APPEND = """
 -- KEYS: stream, its ids, the community's channels[, its members, the author's activity, the author's days]
--- ARGV: maxlen, message id, conversation, author id, epoch, day, author name, days kept, field, value, ...
+-- ARGV: maxlen, message id, conversation, author id, epoch, day, author name, days kept, retention ms,
+--       field, value, ...
 if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
-local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 9))
-redis.call('ZADD', KEYS[2], string.match(entry, '^%d+'), ARGV[2])
+local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 10))
+local entry_ms = tonumber(string.match(entry, '^%d+'))
+if tonumber(ARGV[9]) > 0 then redis.call('XTRIM', KEYS[1], 'MINID', entry_ms - tonumber(ARGV[9])) end
+redis.call('ZADD', KEYS[2], entry_ms, ARGV[2])
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.match(oldest, '^%d+'))
 redis.call('SADD', KEYS[3], ARGV[3])
@@ -81,7 +84,9 @@ return 1
 """Store one message unless its conversation holds its id already; 1 if stored, 0 if not.
 
 One script, so the check and the writes are atomic: a retried attempt finds the
-first one's claim. The ids are scored by their stream entry's time and trimmed
+first one's claim. Besides its length, the stream is trimmed by age: entries
+older than the retention before the new entry's server time go (exact MINID,
+which removes the one or two entries that aged out since the last append). The ids are scored by their stream entry's time and trimmed
 to the stream's oldest entry, so they bound themselves as the stream does. The
 member's activity is written only for a new message: a duplicate counts nothing.
 EVAL (not EVALSHA): a restarted server has an empty script cache, and the text
@@ -100,9 +105,11 @@ def _ts(value: str) -> datetime:
 class Store:
     """The shared state of every community, on one Redis connection."""
 
-    def __init__(self, redis: Redis, *, maxlen: int = 10_000) -> None:
+    def __init__(self, redis: Redis, *, maxlen: int = 10_000, retention: timedelta | None = None) -> None:
         self.redis = redis
         self.maxlen = maxlen
+        self.retention = retention
+        """Messages older than this are trimmed from their stream as new ones arrive; None keeps by length only."""
         self.settings: SettingsRepo = RedisSettings(redis)
         """Community settings and opt-outs."""
         self.pending: PendingRepo = RedisPending(redis)
@@ -176,8 +183,13 @@ class Store:
         pipe.eval(
             _APPEND, len(names), *names,
             self.maxlen, msg.message_id, conversation, msg.author_id, msg.ts.timestamp(),
-            msg.ts.date().toordinal(), msg.author_name, ACTIVE_DAYS_KEPT, *chain.from_iterable(entry.items()),
+            msg.ts.date().toordinal(), msg.author_name, ACTIVE_DAYS_KEPT, self._retention_ms,
+            *chain.from_iterable(entry.items()),
         )  # fmt: skip
+
+    @property
+    def _retention_ms(self) -> int:
+        return 0 if self.retention is None else max(1, int(self.retention.total_seconds() * 1000))
 
     async def window(self, where: ChannelRef, count: int) -> list[ChatMessage]:
         """The last `count` messages of a conversation, oldest first, edits applied."""
