@@ -13,6 +13,7 @@ removes the entry.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import chain
@@ -164,13 +165,19 @@ class Store:
         return bool(stored)
 
     async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
-        """Store messages in one round trip (replays, backfills); returns how many were new."""
-        pipe = self.redis.pipeline(transaction=False)
+        """Store messages in one round trip per community, all at once (replays, backfills); returns how many were new.
+
+        One pipeline per community keeps each in its own hash slot: on a cluster a
+        pipeline spanning communities would be split across nodes behind our back.
+        """
+        pipes: dict[tuple[str, str], RedisPipeline] = {}
         for msg in messages:
-            self._queue(pipe, msg, profile(msg), {})
-        if not len(pipe):
-            return 0
-        return sum(await pipe.execute())
+            community = (msg.platform, msg.community)
+            if community not in pipes:
+                pipes[community] = self.redis.pipeline(transaction=False)
+            self._queue(pipes[community], msg, profile(msg), {})
+        stored = await asyncio.gather(*(pipe.execute() for pipe in pipes.values()))
+        return sum(sum(results) for results in stored)
 
     def _queue(self, pipe: RedisPipeline, msg: ChatMessage, profile: bool, fields: Mapping[str, str]) -> None:
         """Queue the `_APPEND` script for one message."""
