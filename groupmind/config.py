@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     redis_cluster: bool = Field(
         False, description="Treat a plain redis:// URL as one node of a Redis Cluster (follow MOVED to the others)."
     )
+    redis_wait_replicas: int = Field(
+        0,
+        ge=0,
+        le=16,
+        description="A stored message counts as stored once this many replicas hold it (WAIT, same round trip), "
+        "so a Sentinel failover cannot lose it; 0 trusts the primary alone.",
+    )
     model: str = Field("", description="A GGUF path or catalog name; empty means the default model.")
     n_ctx: int = Field(2048, ge=MIN_PROMPT_TOKENS + 1, le=131072, description="Model context length in tokens.")
     n_threads: int = Field(default_factory=_default_threads, ge=1, le=512, description="llama.cpp CPU threads.")

@@ -63,7 +63,7 @@ async def open_core(
     """Redis and the model (none: listen only), ready; stops what it started on exit."""
     async with open_redis(settings.redis_url, settings.data_dir, settings.redis_cluster) as redis:
         retention = timedelta(days=settings.retention_days) if settings.retention_days else None
-        store = Store(redis, maxlen=settings.stream_maxlen, retention=retention)
+        store = Store(redis, maxlen=settings.stream_maxlen, retention=retention, replicas=settings.redis_wait_replicas)
         if not with_model:
             yield Core(store, None, settings, clock)
             return

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import AbstractBackoff, ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -148,6 +148,22 @@ def _cluster_client(url: str, retry: Retry) -> Redis:
     return RedisCluster(startup_nodes=nodes, username=user, password=password, **common)  # type: ignore[return-value]
 
 
+class _FollowingConnection(SentinelManagedConnection):
+    """A Sentinel-managed connection that asks the Sentinels where the primary is on every reconnect.
+
+    redis-py (8.1) reconnects a dropped connection before sending on it straight
+    to the address it had, retrying there: after a crash that is the dead
+    primary, and once its supervisor restarts it, a stale primary that Sentinel
+    has not yet turned into a replica. Writes acknowledged there vanish when it
+    is turned (the failover bench lost every write after the failover that way).
+    """
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if not self.is_connected:
+            await self.connect()  # through the Sentinels
+        await super().send_packed_command(command, check_health)
+
+
 def _sentinel_client(url: str, retry: Retry) -> Redis:
     """A client for the primary the Sentinels name now; after a failover its next connection finds the new one."""
     endpoints, master, user, password = _endpoints(url)
@@ -155,7 +171,7 @@ def _sentinel_client(url: str, retry: Retry) -> Redis:
         raise ValueError(f"{redact_url(url)}: name the monitored primary, as in {SENTINEL_SCHEME}://host:26379/mymaster")
     sentinel = Sentinel(endpoints, sentinel_kwargs={"socket_connect_timeout": 2, "socket_timeout": 2})
     return sentinel.master_for(
-        master, decode_responses=True, username=user, password=password, socket_connect_timeout=5,
+        master, connection_class=_FollowingConnection, decode_responses=True, username=user, password=password, socket_connect_timeout=5,
         socket_timeout=10, retry=retry, retry_on_error=_RETRY_ON, health_check_interval=30,
     )  # fmt: skip
 

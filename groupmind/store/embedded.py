@@ -452,6 +452,18 @@ class EmbeddedSentinel:
         _wait_for(lambda: self._promoted(old), "the Sentinel to promote the replica", timeout)
         return self.master_port()
 
+    def restart_killed(self, timeout: float = 30.0) -> None:
+        """Start a killed server again, as its supervisor would; the Sentinel makes it the new primary's replica."""
+        for node in (self.primary, self.replica):
+            if not node.alive:
+                node.start()
+        _wait_for(self._replica_in_sync_anywhere, "the restarted server to replicate the new primary", timeout)
+
+    def _replica_in_sync_anywhere(self) -> bool:
+        master = self.master_port()
+        other = next(node for node in (self.primary, self.replica) if node.port != master)
+        return "master_link_status:up" in _command(other.port, "INFO", "replication")
+
     def stop(self) -> None:
         for node in (self.sentinel, self.replica, self.primary):
             node.stop()

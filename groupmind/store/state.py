@@ -14,6 +14,7 @@ removes the entry.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import chain
@@ -33,6 +34,11 @@ from groupmind.store.work_queue import WorkQueue
 from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
 from groupmind.store.pending import PendingRepo, RedisPending
 from groupmind.store.settings import RedisSettings, SettingsRepo
+
+log = logging.getLogger(__name__)
+
+REPLICA_WAIT_MS = 1000
+"""How long a write waits for its replicas (`replicas`) before it is kept on the primary alone, with a warning."""
 
 ACTIVE_DAYS_KEPT = 366
 """How many days back a member's active days are remembered."""
@@ -106,11 +112,15 @@ def _ts(value: str) -> datetime:
 class Store:
     """The shared state of every community, on one Redis connection."""
 
-    def __init__(self, redis: Redis, *, maxlen: int = 10_000, retention: timedelta | None = None) -> None:
+    def __init__(
+        self, redis: Redis, *, maxlen: int = 10_000, retention: timedelta | None = None, replicas: int = 0
+    ) -> None:
         self.redis = redis
         self.maxlen = maxlen
         self.retention = retention
         """Messages older than this are trimmed from their stream as new ones arrive; None keeps by length only."""
+        self.replicas = replicas
+        """A stored message is acknowledged once this many replicas hold it (WAIT), so a failover cannot lose it."""
         self.settings: SettingsRepo = RedisSettings(redis)
         """Community settings and opt-outs."""
         self.pending: PendingRepo = RedisPending(redis)
@@ -161,7 +171,9 @@ class Store:
             queue_update(pipe, _keys(msg), msg.where.conversation, profile_update)
         if also is not None:
             also(pipe)
-        stored, *_ = await pipe.execute()
+        self._queue_wait(pipe)
+        stored, *rest = await pipe.execute()
+        self._check_wait(rest)
         return bool(stored)
 
     async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
@@ -176,8 +188,22 @@ class Store:
             if community not in pipes:
                 pipes[community] = self.redis.pipeline(transaction=False)
             self._queue(pipes[community], msg, profile(msg), {})
+        for pipe in pipes.values():
+            self._queue_wait(pipe)
         stored = await asyncio.gather(*(pipe.execute() for pipe in pipes.values()))
-        return sum(sum(results) for results in stored)
+        for results in stored:
+            self._check_wait(results)
+        return sum(sum(results[: len(results) - bool(self.replicas)]) for results in stored)
+
+    def _queue_wait(self, pipe: RedisPipeline) -> None:
+        """End the round trip with WAIT when replicas must hold a write before it counts as stored."""
+        if self.replicas:
+            pipe.wait(self.replicas, REPLICA_WAIT_MS)
+
+    def _check_wait(self, results: list[object]) -> None:
+        if self.replicas and int(results[-1]) < self.replicas:  # type: ignore[call-overload]
+            # Stored on the primary only: kept and answered (availability), but a failover now could lose it.
+            log.warning("a write reached %s of %s replicas within %s ms", results[-1], self.replicas, REPLICA_WAIT_MS)
 
     def _queue(self, pipe: RedisPipeline, msg: ChatMessage, profile: bool, fields: Mapping[str, str]) -> None:
         """Queue the `_APPEND` script for one message."""
