@@ -27,7 +27,7 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import AbstractBackoff, ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.asyncio.retry import Retry
 
@@ -184,7 +184,7 @@ async def _probe(url: str, cluster: bool) -> None:
         raise StoreUnavailable(str(exc)) from exc
     try:
         await probe.ping()
-    except (RedisError, OSError) as exc:
+    except (RedisError, RedisClusterException, OSError) as exc:
         raise StoreUnavailable(f"cannot reach Redis at {redact_url(url)}: {exc}") from exc
     finally:
         await probe.aclose()

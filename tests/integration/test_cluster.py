@@ -10,11 +10,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from groupmind.config import Settings
 from groupmind.pipeline import Pipeline
-from groupmind.store import Store
+from groupmind.store import Store, StoreUnavailable, open_redis
 from groupmind.store.connect import client_for
 from groupmind.store.embedded import EmbeddedCluster
 from groupmind.store.keys import CommunityKeys
@@ -90,3 +91,37 @@ async def test_the_per_message_path_stays_in_one_slot(
     assert crossed == [], "a pipeline on the per-message or ingest path spans hash slots"
     for said in messages:
         assert said.text in [m.text for m in await pipeline.store.window(said.where, 50)]
+
+
+async def test_a_plain_url_of_one_node_with_the_cluster_flag_reaches_every_slot(
+    tmp_path: Path, redis_cluster: EmbeddedCluster
+) -> None:
+    one_node = f"redis://127.0.0.1:{redis_cluster.nodes[1].port}"
+    async with open_redis(one_node, tmp_path, cluster=True) as redis:
+        store = Store(redis)
+        assert await store.append_many(msg("ana", f"hello {c}", community=c) for c in COMMUNITIES) == len(COMMUNITIES)
+        for community in COMMUNITIES:
+            assert [m.text for m in await store.window(msg(community=community).where, 5)][-1] == f"hello {community}"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("redis+cluster://127.0.0.1", "HOST:PORT,HOST:PORT"),
+        ("redis+cluster://127.0.0.1:1,,127.0.0.1:2", "HOST:PORT,HOST:PORT"),
+        ("redis+sentinel://127.0.0.1:26379", "names the monitored primary"),
+        ("redis+sentinel://127.0.0.1:26379/", "names the monitored primary"),
+    ],
+)
+def test_a_malformed_cluster_or_sentinel_url_is_refused_with_the_reason(url: str, problem: str) -> None:
+    with pytest.raises(ValidationError) as settings_error:
+        Settings(_env_file=None, redis_url=url)  # type: ignore[call-arg]
+    assert problem in str(settings_error.value)
+
+
+async def test_nothing_answering_at_a_cluster_or_sentinel_url_names_it_without_the_password(tmp_path: Path) -> None:
+    for url in ("redis+cluster://:hunter2@127.0.0.1:9,127.0.0.1:10", "redis+sentinel://:hunter2@127.0.0.1:9/gm"):
+        with pytest.raises(StoreUnavailable) as unavailable:
+            async with open_redis(url, tmp_path):
+                pass
+        assert "127.0.0.1:9" in str(unavailable.value) and "hunter2" not in str(unavailable.value)
