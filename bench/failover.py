@@ -109,7 +109,8 @@ async def run_through_failover(directory: Path, messages: int, replicas: int) ->
             started = time.perf_counter()
             await asyncio.to_thread(sentinel.kill_primary)
             run.failover_s = time.perf_counter() - started
-            await asyncio.to_thread(sentinel.restart_killed)  # WAIT needs a replica again
+            sentinel.restart_killed()  # on this thread, which outlives it
+            await asyncio.to_thread(sentinel.wait_replicated)  # until then WAIT 1 waits its full second
 
         start = time.perf_counter()
         await asyncio.gather(fail_over(), *(write(w) for w in range(WRITERS)))

@@ -452,11 +452,20 @@ class EmbeddedSentinel:
         _wait_for(lambda: self._promoted(old), "the Sentinel to promote the replica", timeout)
         return self.master_port()
 
-    def restart_killed(self, timeout: float = 30.0) -> None:
-        """Start a killed server again, as its supervisor would; the Sentinel makes it the new primary's replica."""
+    def restart_killed(self) -> None:
+        """Start a killed server again at its address, as its supervisor would.
+
+        It comes back as a primary of its own, stale, until the Sentinel turns it
+        into the new primary's replica (`wait_replicated`). Call it on a thread
+        that outlives the server (not `asyncio.to_thread`): servers die with the
+        thread that started them, so none is orphaned.
+        """
         for node in (self.primary, self.replica):
             if not node.alive:
                 node.start()
+
+    def wait_replicated(self, timeout: float = 30.0) -> None:
+        """Wait until the server that is not primary replicates the primary."""
         _wait_for(self._replica_in_sync_anywhere, "the restarted server to replicate the new primary", timeout)
 
     def _replica_in_sync_anywhere(self) -> bool:
