@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import datetime
-from typing import Any, AsyncIterator, Callable, Iterable, Mapping, Protocol, get_args
+from typing import AsyncIterator, Callable, Iterable, Mapping, Protocol, get_args
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
@@ -234,22 +234,14 @@ class AlertStore(_AlertBook):
     async def _size(self, platform: str, community: str) -> int:
         return int(await self.redis.hlen(CommunityKeys(platform, community).alerts))
 
-    async def create(self, **fields: Any) -> CareAlert:
-        """Store a new open alert, and name its community in the global index /metrics reads.
-
-        The index carries its own hash tag, so it is written apart from the
-        community's keys; alerts are rare, so this is off the per-message path.
-        """
-        alert = await super().create(**fields)
-        await self.redis.sadd(CARE_COMMUNITIES, CommunityKeys(alert.where.platform, alert.where.community).index_entry)
-        return alert
-
     async def _write(self, platform: str, community: str, put: Mapping[str, CareAlert], drop: Iterable[str] = ()) -> None:
         """Write the alerts and, in the same transaction, the community's count of alerts by state.
 
         The counts are recomputed from every alert (at most `max_alerts`) under
         WATCH: alerts change rarely, and so the counts cannot drift, and a
-        community stored before they existed gets them at its next change.
+        community stored before they existed gets them at its next change. The
+        community is then named in the global index /metrics reads: it has its
+        own hash tag, so it is written apart, and alerts are off the per-message path.
         """
         keys = CommunityKeys(platform, community)
         doomed = set(drop)
@@ -268,9 +260,10 @@ class AlertStore(_AlertBook):
                     pipe.delete(keys.alert_states)
                     pipe.hset(keys.alert_states, mapping={s: list(states.values()).count(s) for s in get_args(AlertState)})
                     await pipe.execute()
-                    return
+                    break
                 except WatchError:
                     continue
+        await self.redis.sadd(CARE_COMMUNITIES, keys.index_entry)
 
     async def count_by_state(self) -> dict[AlertState, int]:
         """Alerts of every community by state, from the counts kept with them: no SCAN at scrape time."""
