@@ -250,8 +250,9 @@ class AlertStore(_AlertBook):
             while True:
                 try:
                     await pipe.watch(keys.alerts)
-                    states = {i: CareAlert.model_validate_json(raw).state for i, raw in (await pipe.hgetall(keys.alerts)).items()}
-                    states = {i: s for i, s in states.items() if i not in doomed} | {i: a.state for i, a in put.items()}
+                    stored = await pipe.hgetall(keys.alerts)
+                    states = {i: CareAlert.model_validate_json(raw).state for i, raw in stored.items() if i not in doomed}
+                    states |= {i: a.state for i, a in put.items()}
                     pipe.multi()
                     if doomed:
                         pipe.hdel(keys.alerts, *doomed)

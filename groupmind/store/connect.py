@@ -171,8 +171,8 @@ def _sentinel_client(url: str, retry: Retry) -> Redis:
         raise ValueError(f"{redact_url(url)}: name the monitored primary, as in {SENTINEL_SCHEME}://host:26379/mymaster")
     sentinel = Sentinel(endpoints, sentinel_kwargs={"socket_connect_timeout": 2, "socket_timeout": 2})
     return sentinel.master_for(
-        master, connection_class=_FollowingConnection, decode_responses=True, username=user, password=password, socket_connect_timeout=5,
-        socket_timeout=10, retry=retry, retry_on_error=_RETRY_ON, health_check_interval=30,
+        master, connection_class=_FollowingConnection, decode_responses=True, username=user, password=password,
+        socket_connect_timeout=5, socket_timeout=10, retry=retry, retry_on_error=_RETRY_ON, health_check_interval=30,
     )  # fmt: skip
 
 

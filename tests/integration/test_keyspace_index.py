@@ -8,7 +8,7 @@ that the indexes name: a new kind of key that keys.py does not list fails this.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +29,7 @@ _EPHEMERAL = ":seen:"
 """Redelivery markers hold nothing about anyone and expire within the hour; export leaves them out."""
 
 
-async def busy_community(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def busy_community(store: Store, tmp_path: Path) -> None:
     settings = Settings(_env_file=None, data_dir=tmp_path, redis_url="", burst_settle_s=0)  # type: ignore[call-arg]
     pipeline = Pipeline(store, None, settings, platforms=[SpyPlatform()])
     admin = Admin(store, model="test-model")
@@ -53,7 +53,7 @@ async def busy_community(store: Store, tmp_path) -> None:  # type: ignore[no-unt
     await pipeline.settle(said[-1].where)
 
 
-async def test_the_indexes_name_every_key_a_busy_community_holds(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_the_indexes_name_every_key_a_busy_community_holds(store: Store, tmp_path: Path) -> None:
     await busy_community(store, tmp_path)
     present = {key for key in await store.redis.keys(KEYS.pattern) if _EPHEMERAL not in key}
     exported = set(await keyspace.export(store, "local", "test"))
@@ -63,7 +63,7 @@ async def test_the_indexes_name_every_key_a_busy_community_holds(store: Store, t
     assert KEYS.safety_plan("gina") in exported
 
 
-async def test_forget_me_finds_a_member_known_only_from_care(store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_forget_me_finds_a_member_known_only_from_care(store: Store, tmp_path: Path) -> None:
     await busy_community(store, tmp_path)
     erased = await keyspace.forget_member(store, "local", "test", "frank")
     assert erased.keys >= 1
