@@ -287,9 +287,8 @@ class Pipeline:
     async def _store(self, msg: ChatMessage) -> Noted:
         """Store a message: the we model notes it (its link, its author's profile), the store appends it."""
         noted = await self.we.note(msg)
-        parent = next((i.msg for i in noted.before if i.msg.message_id == noted.link.parent), None)
         names = {i.msg.author_name for i in noted.before} | {self.settings.bot_name}
-        learned = self.memory.learn(msg, parent, names, noted.view.opted_out)
+        learned = self.memory.learn(msg, noted.link, noted.before, names, noted.view.opted_out)
         await self.store.append(
             msg, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update, also=learned
         )

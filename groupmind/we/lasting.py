@@ -18,7 +18,7 @@ from groupmind.store.keys import CommunityKeys
 from groupmind.store.member_facts import MemberRecord, queued as member_queued
 from groupmind.we.memory import group_part, member_part, observe
 from groupmind.we.recall import notes_for, summary_lines
-from groupmind.we.threads import Linked
+from groupmind.we.threads import Link, Linked
 
 PROMPT_TOP = 400
 """Entries of each ranked part the prompt's notes look through (the best ones)."""
@@ -33,12 +33,14 @@ class Lasting:
         self.store = store
         self.enabled = enabled
 
-    def learn(self, msg: ChatMessage, parent: ChatMessage | None, names: Iterable[str],
+    def learn(self, msg: ChatMessage, link: Link, before: Sequence[Linked], names: Iterable[str],
               opted_out: bool) -> Callable[[Any], None] | None:  # fmt: skip
-        """What `msg` adds to the memory, as commands for its append's pipeline; None when it adds nothing."""
+        """What `msg` (linked by `link` to the conversation `before` it) adds to the memory, as commands for
+        its append's pipeline; None when it adds nothing."""
         if not self.enabled or msg.author_is_bot or opted_out or not msg.text.strip():
             return None
-        obs = observe(msg, parent, names)
+        by_id = {i.msg.message_id: i.msg for i in before}
+        obs = observe(msg, by_id.get(link.parent), names, by_id.get(link.thread))
         keys = CommunityKeys(msg.platform, msg.community)
         group, member = group_queued(keys, group_part(obs)), member_queued(keys, member_part(obs))
 

@@ -29,21 +29,27 @@ _QUESTION_START = re.compile(
     re.I,
 )
 _LAUGH = re.compile(r"(?:^|\s)(?:lol+|lmao|rofl|haha\w*|hehe\w*|xd|:d|:'\))(?=\W|$)|[😂🤣😆😹]", re.I)
+_EVENT_NOUNS = (
+    r"(?:stand-?up|meeting|call|sync|build|release|update|digest|game|stream|session|check-?in|review|retro|"
+    r"backup|report|party|meetup|show|practice|lesson|class|night)s?"
+)
 _EVENT = re.compile(
     rf"\b(?:every\s+(?:other\s+)?(?:{_DAYS}|day|week|weekend|morning|evening|night|month)s?"
-    rf"|(?:weekly|daily|monthly|nightly|biweekly)\s+[a-z][\w-]+"
-    rf"|on\s+(?:{_DAYS})s\b|(?:stand-?up|meetup|release\s+party|game\s+night|retro)\s+(?:is\s+)?(?:on|at)\s+\w+)"
+    rf"|(?:weekly|daily|monthly|nightly|biweekly)\s+(?:[\w-]+\s+)?{_EVENT_NOUNS}"
+    rf"|on\s+(?:{_DAYS})s\b|(?:[a-z-]+\s+)?{_EVENT_NOUNS}\s+(?:is\s+)?(?:on|at)\s+(?:{_DAYS}|\d))"
     r"(?:\s+[\w:-]+){0,4}",
     re.I,
 )
 _DECISION = re.compile(
-    r"\b(?:let'?s\s+(?:go\s+with|use|do|meet|pick|stick\s+with|switch\s+to|try|move\s+to)"
-    r"|we(?:'ll|\s+will|\s+shall|\s+are\s+going\s+to)\s+(?:go\s+with|use|meet|do|switch\s+to|stick\s+with|move\s+to)"
-    r"|we\s+(?:decided|agreed|settled)\b|(?:it'?s\s+)?decided\b|(?:it'?s\s+)?settled\b|consensus\s+is)",
+    r"\b(?:let'?s\s+(?:go\s+with|use|meet|pick|stick\s+with|switch\s+to|move\s+to)"
+    r"|we(?:'ll|\s+will|\s+shall|\s+are\s+going\s+to)\s+(?:go\s+with|use|meet|switch\s+to|stick\s+with|move\s+to)"
+    r"|we\s+(?:have\s+)?(?:decided|agreed|settled)\b|it'?s\s+(?:decided|settled)\b|decided\s*:|consensus\s+is)",
     re.I,
 )
 _ASSENT = re.compile(r"^\W*(?:agreed|deal|done|\+1|sounds\s+good|works\s+for\s+me|let'?s\s+do\s+(?:it|that))\W*$", re.I)
-_CALL_ME = re.compile(r"\b(?:call\s+me|i\s+go\s+by|please\s+address\s+me\s+as)\s+['\"]?([A-Za-z][\w'-]{0,31})", re.I)
+_CALL_ME = re.compile(
+    r"\b(?:call\s+me|i\s+go\s+by|please\s+address\s+me\s+as)\s+['\"]?([A-Za-z][\w-]{0,31}(?:'[A-Za-z]+)?)", re.I
+)
 _EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]|(?<!\w)[:;]-?[()DPp](?!\w)")
 _POSITIVE = frozenset("thanks thank thx ty great cool nice awesome good love glad welcome perfect cheers :)".split())
 _NEGATIVE = frozenset("sucks broken hate damn wtf ugh annoying stupid crap bad fail fails failed doesn't".split())
@@ -56,6 +62,12 @@ _LANGUAGES: dict[str, frozenset[str]] = {
     "it": frozenset("il che di e non un una per con sono ma mi ho lo".split()),
     "nl": frozenset("de het een en is niet ik dat met voor maar op van".split()),
 }
+FILLER = frozenset(
+    """help helps problem problems issue issues using used thing things something anything everything nothing
+    question questions people time good right sorry maybe idea again still thanks work works working need
+    trying tried able sure guys guy anyone someone nobody stuff bit lot way ways""".split()
+)
+"""Words any chat is full of: never a topic, never an area of expertise."""
 PHRASE_WORDS = (2, 7)
 """A message this short (in words) may be a catchphrase the group repeats."""
 TOPIC_WORDS = 6
@@ -138,12 +150,21 @@ def style_of(text: str) -> Style:
     )
 
 
-def observe(msg: ChatMessage, parent: ChatMessage | None, names: Iterable[str]) -> Observation:
-    """What `msg` (answering `parent`, when it answers someone) teaches; `names` are members' names, never topics."""
+def _topics(text: str, names: set[str]) -> list[str]:
+    return keywords(text, limit=TOPIC_WORDS, drop=names | FILLER)
+
+
+def observe(msg: ChatMessage, parent: ChatMessage | None, names: Iterable[str],
+            root: ChatMessage | None = None) -> Observation:  # fmt: skip
+    """What `msg` (answering `parent`, in the conversation `root` started) teaches; `names` are never topics.
+
+    Who asked in the first place is not shown to know about it by answering a helper's question back.
+    """
     names = set(names) | {msg.author_name, msg.author_id}
     text = _without_lead(msg.text, names)
     other = parent if parent is not None and parent.author_id != msg.author_id and not parent.author_is_bot else None
-    topics = tuple(keywords(text, limit=TOPIC_WORDS, drop=names))
+    seeker = root is not None and root.author_id == msg.author_id and is_question(root.text)
+    topics = tuple(_topics(text, names))
     style = style_of(text)
     phrase = normalise(text)
     short = PHRASE_WORDS[0] <= len(phrase.split()) <= PHRASE_WORDS[1] and bool(content_words(phrase, names))
@@ -153,8 +174,8 @@ def observe(msg: ChatMessage, parent: ChatMessage | None, names: Iterable[str]) 
         if laughed and len(laughed.split()) <= 12:
             joke = (laughed, other.author_id)
     expertise: tuple[str, ...] = ()
-    if other is not None and is_question(other.text) and not style.question and len(words(text)) >= 2:
-        asked = keywords(_without_lead(other.text, names), limit=TOPIC_WORDS, drop=names)
+    if other is not None and not seeker and is_question(other.text) and not style.question and topics:
+        asked = _topics(_without_lead(other.text, names), names)
         expertise = tuple(dict.fromkeys([*asked, *topics[:2]]))  # what was asked, and what the answer brought
     event = _EVENT.search(text)
     return Observation(

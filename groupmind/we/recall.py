@@ -8,7 +8,7 @@ bench's questions, so what the bot says about the group is what it holds.
 
 from __future__ import annotations
 
-import math
+import re
 from collections import defaultdict
 from typing import Iterable, Mapping, Sequence
 
@@ -34,7 +34,8 @@ def stem(word: str) -> str:
 
 
 def _matches(topic: str, wanted: set[str]) -> bool:
-    return stem(topic) in wanted
+    """`topic` or one part of a compound (`python-dev`, `xorg.conf`) is a wanted stem."""
+    return stem(topic) in wanted or any(stem(part) in wanted for part in re.split(r"[-._/]", topic) if len(part) > 2)
 
 
 def who_knows(record: GroupRecord, query: str, *, muted: Mapping[str, set[str]] | None = None,
@@ -73,8 +74,8 @@ def helpers(record: GroupRecord, limit: int = 4, topics_each: int = 3) -> list[t
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     out = []
     for member, _ in ranked:
-        # Their share of a topic's answers, a little in favour of topics they answer often.
-        distinct = sorted(theirs[member].items(), key=lambda kv: (-(kv[1] / by_topic[kv[0]]) * math.log1p(kv[1]), kv[0]))
+        # What they answer often and others seldom: their count times their share of the topic's answers.
+        distinct = sorted(theirs[member].items(), key=lambda kv: (-kv[1] * kv[1] / by_topic[kv[0]], kv[0]))
         out.append((member, [t for t, _ in distinct[:topics_each]]))
     return out
 
@@ -167,7 +168,8 @@ def notes_for(record: GroupRecord, recent_text: Sequence[str], names: Mapping[st
         if experts and (best is None or len(experts) > len(best[1])):
             best = (word, [names.get(m, m) for m, _ in experts])
     if best:
-        lines.append(f"In this group {' and '.join(best[1])} often help with {best[0]}.")
+        verb = "helps" if len(best[1]) == 1 else "help"
+        lines.append(f"In this group {' and '.join(best[1])} often {verb} with {best[0]}.")
     for decided in decisions(record, limit=10):
         if wanted & {stem(w) for w in content_words(decided)}:
             lines.append(f'The group decided: "{decided[:100]}".')
