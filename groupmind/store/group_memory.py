@@ -84,21 +84,21 @@ def _keys(platform: str, community: str) -> CommunityKeys:
     return CommunityKeys(platform, community)
 
 
-def _ranked(pipe: RedisPipeline, key: str, member: str, w: float, cap: int) -> None:
-    pipe.zincrby(key, w, member)
-    pipe.zremrangebyrank(key, 0, -cap - 1)
+def _ranked(pipe: RedisPipeline, key: str, members: tuple[str, ...], w: float, cap: int) -> None:
+    """Count `members` once more in a capped sorted set, trimming it once."""
+    for member in members:
+        pipe.zincrby(key, w, member)
+    if members:
+        pipe.zremrangebyrank(key, 0, -cap - 1)
 
 
 def queue(pipe: RedisPipeline, keys: CommunityKeys, part: GroupPart) -> None:
     """Queue one message's part of the group model into `pipe` (the message's own append)."""
     w = weight(part.ts)
-    for topic in part.topics:
-        _ranked(pipe, keys.we("topics"), topic, w, CAPS["topics"])
+    _ranked(pipe, keys.we("topics"), part.topics, w, CAPS["topics"])
     for name, item in (("phrases", part.phrase), ("jokes", part.joke), ("events", part.event)):
-        if item:
-            _ranked(pipe, keys.we(name), item, w, CAPS[name])
-    for entry in part.expertise:
-        _ranked(pipe, keys.we("expertise"), entry, w, CAPS["expertise"])
+        _ranked(pipe, keys.we(name), (item,) if item else (), w, CAPS[name])
+    _ranked(pipe, keys.we("expertise"), part.expertise, w, CAPS["expertise"])
     pipe.hincrby(keys.we("rhythm"), part.slot, 1)
     pipe.hset(keys.we("meta"), "last", part.ts)
     for name, count in part.style.items():

@@ -16,6 +16,7 @@ from groupmind.store import Store
 from groupmind.store.group_memory import GroupRecord, queued as group_queued
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.member_facts import MemberRecord, queued as member_queued
+from groupmind.we.group import ACTIVE_FOR
 from groupmind.we.memory import group_part, member_part, observe
 from groupmind.we.recall import notes_for, summary_lines
 from groupmind.we.threads import Link, Linked
@@ -23,7 +24,7 @@ from groupmind.we.threads import Link, Linked
 PROMPT_TOP = 400
 """Entries of each ranked part the prompt's notes look through (the best ones)."""
 NOTE_MESSAGES = 6
-"""The latest messages whose words choose the notes."""
+"""The latest messages whose words choose the notes (of those still live: `we.group.ACTIVE_FOR`)."""
 
 
 class Lasting:
@@ -70,7 +71,8 @@ class Lasting:
         """The lines of the group model that bear on the conversation now (for the prompt)."""
         if not self.enabled:
             return []
-        texts = [i.msg.text for i in recent if not i.msg.author_is_bot][-NOTE_MESSAGES:]
+        live = [i.msg for i in recent if not i.msg.author_is_bot and now - i.msg.ts <= ACTIVE_FOR]
+        texts = [m.text for m in live][-NOTE_MESSAGES:]
         if not texts:
             return []
         record = await self.group(where.platform, where.community, now, top=PROMPT_TOP)

@@ -37,7 +37,7 @@ _EVENT = re.compile(
     rf"\b(?:every\s+(?:other\s+)?(?:{_DAYS}|day|week|weekend|morning|evening|night|month)s?"
     rf"|(?:weekly|daily|monthly|nightly|biweekly)\s+(?:[\w-]+\s+)?{_EVENT_NOUNS}"
     rf"|on\s+(?:{_DAYS})s\b|(?:[a-z-]+\s+)?{_EVENT_NOUNS}\s+(?:is\s+)?(?:on|at)\s+(?:{_DAYS}|\d))"
-    r"(?:\s+[\w:-]+){0,4}",
+    r"(?:\s+\w[\w:-]*){0,4}",
     re.I,
 )
 _DECISION = re.compile(
@@ -125,9 +125,22 @@ def normalise(text: str) -> str:
     return " ".join(words(text))
 
 
+_LEAD = re.compile(r"^\s*@?([^\s:,]{1,64})\s*[:,]\s*")
+
+
+def _addressed_elsewhere(msg: ChatMessage, other: ChatMessage, names: set[str]) -> bool:
+    """`msg` speaks to the bot, or opens by naming a member other than `other`'s author ("Yes, ..." names
+    nobody): it is no answer to `other`."""
+    if msg.mentions_bot or (msg.mentions and other.author_id not in msg.mentions):
+        return True
+    lead = _LEAD.match(msg.text)
+    named = lead.group(1).casefold() if lead else ""
+    return named in {n.casefold() for n in names} and named not in (other.author_name.casefold(), other.author_id.casefold())
+
+
 def _without_lead(text: str, names: Iterable[str]) -> str:
     """`text` without a leading `nick:` addressing someone (IRC's way of replying)."""
-    lead = re.match(r"^\s*@?([^\s:,]{1,64})\s*[:,]\s*", text)
+    lead = _LEAD.match(text)
     if lead and lead.group(1).casefold() in {n.casefold() for n in names}:
         return text[lead.end() :]
     return text
@@ -150,8 +163,12 @@ def style_of(text: str) -> Style:
     )
 
 
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+
+
 def _topics(text: str, names: set[str]) -> list[str]:
-    return keywords(text, limit=TOPIC_WORDS, drop=names | FILLER)
+    """The message's content words, links left out (a link's pieces are no topic)."""
+    return keywords(_URL.sub(" ", text), limit=TOPIC_WORDS, drop=names | FILLER)
 
 
 def observe(msg: ChatMessage, parent: ChatMessage | None, names: Iterable[str],
@@ -174,7 +191,8 @@ def observe(msg: ChatMessage, parent: ChatMessage | None, names: Iterable[str],
         if laughed and len(laughed.split()) <= 12:
             joke = (laughed, other.author_id)
     expertise: tuple[str, ...] = ()
-    if other is not None and not seeker and is_question(other.text) and not style.question and topics:
+    answers = other is not None and not seeker and not _addressed_elsewhere(msg, other, names)
+    if answers and other is not None and is_question(other.text) and not style.question and topics:
         asked = _topics(_without_lead(other.text, names), names)
         expertise = tuple(dict.fromkeys([*asked, *topics[:2]]))  # what was asked, and what the answer brought
     event = _EVENT.search(text)

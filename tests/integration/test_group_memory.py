@@ -167,3 +167,20 @@ async def test_the_group_model_stays_bounded(store: Store, settings: Settings) -
     assert await store.redis.zcard(KEYS.we("phrases")) <= CAPS["phrases"]
     assert await store.redis.hlen(KEYS.we("rhythm")) <= 168
     assert await store.redis.zcard(KEYS.member_model("m1", "interests")) <= 25
+
+
+async def test_the_prompt_gets_the_part_of_the_memory_that_bears_on_the_conversation(
+    store: Store, settings: Settings
+) -> None:
+    from tests.integration.test_guard_pipeline import pipeline_with
+
+    await replayed(store, settings)
+    pipeline, engine = pipeline_with(store, settings, "try the older driver", "sure", group_memory=True)
+    later = T0 + timedelta(days=2)
+    await pipeline.handle(msg("cleo", "Mind, my wifi driver died after the update", message_id="p1", ts=later))
+    assert "bob often helps with wifi" in engine.prompts[-1].notes, engine.prompts[-1].notes
+    await pipeline.handle(msg("cleo", "Mind, what should I cook tonight?", message_id="p2", ts=later + timedelta(hours=3)))
+    assert "often help" not in engine.prompts[-1].notes  # nothing of the memory bears on cooking
+    off, quiet_engine = pipeline_with(store, settings, "ok", group_memory=False)
+    await off.handle(msg("cleo", "Mind, my wifi driver died again", message_id="p3", ts=later + timedelta(hours=6)))
+    assert "often help" not in quiet_engine.prompts[-1].notes

@@ -38,6 +38,10 @@ def test_answering_a_question_earns_expertise_and_asking_does_not() -> None:
     clarifying = msg("bob", "ana: which thinkpad model is it?")
     back = observe(msg("ana", "bob: a t60 with broadcom wifi"), clarifying, NAMES, asked)
     assert back.expertise == ()
+    # Speaking to someone else (or the bot) is no answer; an opening "Yes," names nobody.
+    assert observe(msg("cleo", "Mind, my wifi driver died too"), asked, NAMES, asked).expertise == ()
+    assert observe(msg("cleo", "bob: does ndiswrapper need the windows driver"), asked, NAMES, asked).expertise == ()
+    assert "wifi" in observe(msg("cleo", "Yes, reload the wifi module"), asked, NAMES, asked).expertise
     # A question answered with a question is no answer.
     assert observe(msg("cleo", "ana: did you try the driver manager?"), asked, NAMES, asked).expertise == ()
 
