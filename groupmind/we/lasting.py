@@ -18,9 +18,12 @@ from groupmind.store.keys import CommunityKeys
 from groupmind.store.member_facts import MemberRecord, queued as member_queued
 from groupmind.we.group import ACTIVE_FOR
 from groupmind.we.memory import group_part, member_part, observe
-from groupmind.we.recall import notes_for, summary_lines
+from groupmind.we.lexicon import content_words
+from groupmind.we.recall import notes_for, summary_lines, who_knows
 from groupmind.we.threads import Link, Linked
 
+NOTE_CANDIDATES = 4
+"""Members per word a prompt note may name, before their deleted items are taken out."""
 PROMPT_TOP = 400
 """Entries of each ranked part the prompt's notes look through (the best ones)."""
 NOTE_MESSAGES = 6
@@ -76,6 +79,9 @@ class Lasting:
         if not texts:
             return []
         record = await self.group(where.platform, where.community, now, top=PROMPT_TOP)
-        names = await self.names(where.platform, where.community, record)
-        muted = await self.store.member_facts.muted_of(where.platform, where.community, names)
+        words = content_words(" ".join(texts))
+        # Only the members a note could name are looked up: a reply pays for a handful, not the whole community.
+        candidates = sorted({m for w in set(words) for m, _ in who_knows(record, w, limit=NOTE_CANDIDATES)})
+        names = await self.store.member_names(where.platform, where.community, candidates)
+        muted = await self.store.member_facts.muted_of(where.platform, where.community, candidates)
         return notes_for(record, texts, names, muted)

@@ -175,12 +175,16 @@ async def test_the_prompt_gets_the_part_of_the_memory_that_bears_on_the_conversa
     from tests.integration.test_guard_pipeline import pipeline_with
 
     await replayed(store, settings)
-    pipeline, engine = pipeline_with(store, settings, "try the older driver", "sure", group_memory=True)
+    pipeline, engine = pipeline_with(store, settings, "try the older driver", "sure", "ok", group_memory=True)
     later = T0 + timedelta(days=2)
     await pipeline.handle(msg("cleo", "Mind, my wifi driver died after the update", message_id="p1", ts=later))
     assert "bob often helps with wifi" in engine.prompts[-1].notes, engine.prompts[-1].notes
     await pipeline.handle(msg("cleo", "Mind, what should I cook tonight?", message_id="p2", ts=later + timedelta(hours=3)))
     assert "often help" not in engine.prompts[-1].notes  # nothing of the memory bears on cooking
+    # bob deletes what he helps with: the notes stop naming him for it.
+    await Admin(store, model="test").execute(command("me forget expertise wifi", "bob", admin=False))
+    await pipeline.handle(msg("cleo", "Mind, wifi is down again", message_id="p4", ts=later + timedelta(hours=5)))
+    assert "bob" not in engine.prompts[-1].notes
     off, quiet_engine = pipeline_with(store, settings, "ok", group_memory=False)
     await off.handle(msg("cleo", "Mind, my wifi driver died again", message_id="p3", ts=later + timedelta(hours=6)))
     assert "often help" not in quiet_engine.prompts[-1].notes
