@@ -31,7 +31,7 @@ from groupmind.store.keys import CommunityKeys
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc).timestamp()
 TAU_S = 60 * 86400.0
 """Forward decay's time constant: a use this long ago weighs 1/e of one now (good until about 2115)."""
-CAPS = {"topics": 400, "phrases": 200, "jokes": 60, "events": 40, "expertise": 1500}
+CAPS = {"topics": 400, "phrases": 200, "jokes": 60, "events": 40, "expertise": 1500, "answerers": 500, "askers": 500}
 DECISIONS_KEPT = 30
 SEP = "\x1f"
 
@@ -62,6 +62,10 @@ class GroupPart:
     """`topic SEP member`."""
     decision: str | None = None
     """JSON {"text", "by", "ts"}."""
+    answerer: str | None = None
+    """The author, when the message answered someone's question."""
+    asker: str | None = None
+    """The author, when the message asked one."""
     style: dict[str, int] = field(default_factory=dict)
 
 
@@ -74,6 +78,8 @@ class GroupRecord:
     jokes: list[tuple[str, float]]
     events: list[tuple[str, float]]
     expertise: list[tuple[str, float]]
+    answerers: list[tuple[str, float]]
+    askers: list[tuple[str, float]]
     rhythm: dict[str, int]
     style: dict[str, int]
     decisions: list[dict[str, object]]
@@ -99,6 +105,8 @@ def queue(pipe: RedisPipeline, keys: CommunityKeys, part: GroupPart) -> None:
     for name, item in (("phrases", part.phrase), ("jokes", part.joke), ("events", part.event)):
         _ranked(pipe, keys.we(name), (item,) if item else (), w, CAPS[name])
     _ranked(pipe, keys.we("expertise"), part.expertise, w, CAPS["expertise"])
+    _ranked(pipe, keys.we("answerers"), (part.answerer,) if part.answerer else (), w, CAPS["answerers"])
+    _ranked(pipe, keys.we("askers"), (part.asker,) if part.asker else (), w, CAPS["askers"])
     pipe.hincrby(keys.we("rhythm"), part.slot, 1)
     pipe.hset(keys.we("meta"), "last", part.ts)
     for name, count in part.style.items():
@@ -113,7 +121,7 @@ def queued(keys: CommunityKeys, part: GroupPart) -> Callable[[RedisPipeline], No
     return lambda pipe: queue(pipe, keys, part)
 
 
-_RANKED = ("topics", "phrases", "jokes", "events", "expertise")
+_RANKED = ("topics", "phrases", "jokes", "events", "expertise", "answerers", "askers")
 
 
 class GroupMemory:

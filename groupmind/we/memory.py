@@ -250,6 +250,8 @@ def group_part(obs: Observation) -> GroupPart:
         event=obs.event,
         expertise=tuple(f"{topic}{SEP}{obs.author_id}" for topic in obs.expertise),
         decision=decision,
+        answerer=obs.author_id if obs.answered else None,
+        asker=obs.author_id if style.question else None,
         style={k: v for k, v in counts.items() if v},
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from groupmind.store.group_memory import SEP, GroupRecord
 from groupmind.we.lexicon import content_words
@@ -52,7 +52,16 @@ def who_knows(record: GroupRecord, query: str, *, muted: Mapping[str, set[str]] 
         topic, _, member = entry.rpartition(SEP)
         if _matches(topic, wanted) and f"expertise:{topic}" not in (muted or {}).get(member, set()):
             scores[member] += score
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    helps = helpfulness(record)
+    ranked = {member: score * helps(member) for member, score in scores.items()}
+    return sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+def helpfulness(record: GroupRecord) -> Callable[[str], float]:
+    """A member's share of answers among their questions and answers (smoothed): one who mostly asks,
+    and answers back about their own problem, weighs less than one who mostly helps."""
+    answers, questions = dict(record.answerers), dict(record.askers)
+    return lambda member: (answers.get(member, 0.0) + 1) / (answers.get(member, 0.0) + questions.get(member, 0.0) + 1)
 
 
 def top_topics(record: GroupRecord, limit: int = 5, drop: Iterable[str] = ()) -> list[str]:
@@ -71,7 +80,8 @@ def helpers(record: GroupRecord, limit: int = 4, topics_each: int = 3) -> list[t
         totals[member] += score
         by_topic[topic] += score
         theirs[member][topic] = score
-    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    helps = helpfulness(record)
+    ranked = sorted(((m, total * helps(m)) for m, total in totals.items()), key=lambda kv: (-kv[1], kv[0]))[:limit]
     out = []
     for member, _ in ranked:
         # What they answer often and others seldom: their count times their share of the topic's answers.

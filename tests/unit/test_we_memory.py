@@ -14,6 +14,7 @@ NAMES = ["ana", "bob", "cleo", "Mind"]
 
 def record(**parts: object) -> GroupRecord:
     empty: dict[str, object] = {"topics": [], "phrases": [], "jokes": [], "events": [], "expertise": [],
+                                "answerers": [], "askers": [],
                                 "rhythm": {}, "style": {}, "decisions": [], "summary": None}  # fmt: skip
     return GroupRecord(**(empty | parts))  # type: ignore[arg-type]
 
@@ -107,6 +108,12 @@ def test_who_knows_matches_stems_and_compounds_and_respects_deleted_items() -> N
     muted = {"bob": {"expertise:wifi", "expertise:drivers"}}
     assert [m for m, _ in who_knows(rec, "wifi drivers", muted=muted)] == ["ana"]
     assert stem("drivers") == stem("driver") and stem("wireless") == "wireless"
+
+
+def test_who_mostly_asks_weighs_less_than_who_mostly_answers() -> None:
+    rec = record(expertise=[("partition\x1fasker", 3.0), ("partition\x1fhelper", 2.0)],
+                 answerers=[("helper", 10.0), ("asker", 1.0)], askers=[("asker", 12.0), ("helper", 1.0)])  # fmt: skip
+    assert [m for m, _ in who_knows(rec, "partition")] == ["helper", "asker"]
 
 
 def test_helpers_show_what_each_answers_more_than_others() -> None:
