@@ -68,6 +68,8 @@ FILLER = frozenset(
     trying tried able sure guys guy anyone someone nobody stuff bit lot way ways""".split()
 )
 """Words any chat is full of: never a topic, never an area of expertise."""
+FILLER_MARGIN = 4
+"""Filler words a message may hold among its first keywords and still give its full count of topics."""
 PHRASE_WORDS = (2, 7)
 """A message this short (in words) may be a catchphrase the group repeats."""
 TOPIC_WORDS = 6
@@ -148,7 +150,8 @@ def _without_lead(text: str, names: Iterable[str]) -> str:
 
 def style_of(text: str) -> Style:
     tokens = words(text)
-    hits = {code: sum(t in vocabulary for t in tokens) for code, vocabulary in _LANGUAGES.items()}
+    unique = set(tokens)
+    hits = {code: len(vocabulary & unique) for code, vocabulary in _LANGUAGES.items()}
     language, count = max(hits.items(), key=lambda kv: kv[1])
     lowered = set(tokens) | set(text.split())
     return Style(
@@ -167,8 +170,9 @@ _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
 
 
 def _topics(text: str, names: set[str]) -> list[str]:
-    """The message's content words, links left out (a link's pieces are no topic)."""
-    return keywords(_URL.sub(" ", text), limit=TOPIC_WORDS, drop=names | FILLER)
+    """The message's content words, links and filler left out (a link's pieces are no topic)."""
+    found = keywords(_URL.sub(" ", text), limit=TOPIC_WORDS + FILLER_MARGIN, drop=names)
+    return [w for w in found if w not in FILLER][:TOPIC_WORDS]
 
 
 def observe(msg: ChatMessage, parent: ChatMessage | None, names: Iterable[str],
