@@ -112,6 +112,8 @@ class Observation:
     """(what was decided, who proposed and who agreed)."""
     call_me: str | None
     style: Style
+    asks: bool = False
+    """It puts a question of its own to the room (a helper's question back to someone is not counted)."""
 
 
 def is_question(text: str) -> bool:
@@ -214,6 +216,7 @@ def observe(msg: ChatMessage, parent: ChatMessage | None, names: Iterable[str],
         decision=_decision(text, msg, other, names),
         call_me=(m.group(1) if (m := _CALL_ME.search(msg.text)) else None),
         style=style,
+        asks=style.question and parent is None,
     )
 
 
@@ -255,7 +258,7 @@ def group_part(obs: Observation) -> GroupPart:
         expertise=tuple(f"{topic}{SEP}{obs.author_id}" for topic in obs.expertise),
         decision=decision,
         answerer=obs.author_id if obs.answered else None,
-        asker=obs.author_id if style.question else None,
+        asker=obs.author_id if obs.asks else None,
         style={k: v for k, v in counts.items() if v},
     )
 

@@ -34,7 +34,8 @@ def test_answering_a_question_earns_expertise_and_asking_does_not() -> None:
     answer = observe(msg("bob", "ana: install the broadcom wifi driver with ndiswrapper"), asked, NAMES, asked)
     assert {"wifi", "driver"} <= set(answer.expertise) and answer.answered == "ana"
     assert "ndiswrapper" in answer.expertise  # what the answer brought counts too
-    assert observe(asked, None, NAMES).expertise == ()
+    assert observe(asked, None, NAMES).expertise == () and observe(asked, None, NAMES).asks
+    assert not observe(msg("bob", "ana: which model is it?"), asked, NAMES, asked).asks  # a helper's question back
     # The asker answering the helper's question back, in their own conversation, shows no expertise.
     clarifying = msg("bob", "ana: which thinkpad model is it?")
     back = observe(msg("ana", "bob: a t60 with broadcom wifi"), clarifying, NAMES, asked)
