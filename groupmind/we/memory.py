@@ -252,9 +252,10 @@ def group_part(obs: Observation) -> GroupPart:
         ts=obs.ts,
         slot=f"d{obs.weekday}h{obs.hour}",
         topics=obs.topics,
-        phrase=obs.phrase,
+        # Words kept verbatim carry their author, so forget-me can take them out.
+        phrase=f"{obs.phrase}{SEP}{obs.author_id}" if obs.phrase else None,
         joke=f"{obs.joke[0]}{SEP}{obs.joke[1]}" if obs.joke else None,
-        event=obs.event,
+        event=f"{obs.event}{SEP}{obs.author_id}" if obs.event else None,
         expertise=tuple(f"{topic}{SEP}{obs.author_id}" for topic in obs.expertise),
         decision=decision,
         answerer=obs.author_id if obs.answered else None,

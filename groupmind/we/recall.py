@@ -90,14 +90,24 @@ def helpers(record: GroupRecord, limit: int = 4, topics_each: int = 3) -> list[t
     return out
 
 
+def _by_item(entries: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Credited entries (`item SEP member`) summed per item, most first."""
+    totals: dict[str, float] = defaultdict(float)
+    for entry, score in entries:
+        totals[entry.rpartition(SEP)[0]] += score
+    return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def running_jokes(record: GroupRecord, limit: int = 3) -> list[str]:
     """Phrases the group laughed at more than once, then short phrases it keeps repeating."""
-    jokes: dict[str, float] = defaultdict(float)
-    for entry, score in record.jokes:
-        jokes[entry.rpartition(SEP)[0]] += score
-    laughed = [p for p, s in sorted(jokes.items(), key=lambda kv: -kv[1]) if s >= MIN_JOKE]
-    repeated = [p for p, s in record.phrases if s >= MIN_PHRASE and p not in laughed]
+    laughed = [p for p, s in _by_item(record.jokes) if s >= MIN_JOKE]
+    repeated = [p for p, s in _by_item(record.phrases) if s >= MIN_PHRASE and p not in laughed]
     return [*laughed, *repeated][:limit]
+
+
+def events(record: GroupRecord, limit: int = 3) -> list[str]:
+    """Recurring events the group names ("every friday", "weekly standup"), most mentioned first."""
+    return [e for e, _ in _by_item(record.events)][:limit]
 
 
 def rhythm(record: GroupRecord) -> str:
@@ -158,7 +168,8 @@ def summary_lines(record: GroupRecord, names: Mapping[str, str]) -> list[str]:
     if how := style(record):
         lines.append(f"How we talk: {how}.")
     if when := rhythm(record):
-        lines.append(f"When: {when}" + (f"; recurring: {', '.join(e for e, _ in record.events[:3])}." if record.events else "."))
+        recurring = events(record)
+        lines.append(f"When: {when}" + (f"; recurring: {', '.join(recurring)}." if recurring else "."))
     if jokes := running_jokes(record):
         lines.append("Running jokes and catchphrases: " + "; ".join(f'"{j}"' for j in jokes) + ".")
     if decided := decisions(record):

@@ -124,7 +124,8 @@ def test_helpers_show_what_each_answers_more_than_others() -> None:
 
 def test_running_jokes_need_more_than_one_laugh() -> None:
     rec = record(jokes=[("the live cd\x1fbob", 1.5), ("the live cd\x1fana", 1.0), ("once\x1fcleo", 1.0)],
-                 phrases=[("please see my message", 4.0), ("hello there", 1.0)])  # fmt: skip
+                 phrases=[("please see my message\x1fana", 2.0), ("please see my message\x1fbob", 2.0),
+                          ("hello there\x1fana", 1.0)])  # fmt: skip
     assert running_jokes(rec) == ["the live cd", "please see my message"]
 
 
