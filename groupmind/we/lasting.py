@@ -2,8 +2,8 @@
 
 Learning is deterministic (`groupmind.we.memory`) and rides on the message's own
 append, so it adds no round trip. Bots' messages and opted-out members teach it
-nothing. Reading is one round trip for the group and one for the muted items of
-the few members a note would name.
+nothing. A reply's notes cost three round trips: the group's top entries, then
+the names and the deleted items of the few members a note could name.
 """
 
 from __future__ import annotations
