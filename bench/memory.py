@@ -37,10 +37,13 @@ from typing import Any
 from groupmind.admin import Admin
 from groupmind.config import Settings
 from groupmind.events import AdminCommand, ChatMessage, Member
+from groupmind.llm.local import LocalEngine
+from groupmind.llm.models import assemble_default_model
 from groupmind.pipeline import Pipeline
 from groupmind.replay import read_irc
 from groupmind.runtime import open_pipeline
 from groupmind.store.keys import CommunityKeys
+from groupmind.we.consolidate import Consolidator
 from groupmind.we.lexicon import content_words
 from groupmind.we.recall import _matches, helpers, stem, style, top_topics, who_knows
 
@@ -173,12 +176,28 @@ async def timed_pair(baseline: Pipeline, pipeline: Pipeline, logs: list[list[Cha
     return off, on
 
 
+async def consolidate_with_model(pipeline: Pipeline, now: datetime) -> str:
+    """The default local model sums the memory up (the replay itself ran listen-only, as a quiet spell would find it)."""
+    cache = Path(tempfile.gettempdir()) / "groupmind-bench-model"
+    settings = Settings(_env_file=None, temperature=0.0, seed=7)  # type: ignore[call-arg]
+    engine = LocalEngine(assemble_default_model(cache, print), settings)
+    await engine.start()
+    try:
+        started = time.perf_counter()
+        consolidator = Consolidator(pipeline.store, engine, pipeline.due, bot_name=settings.bot_name,
+                                    quiet_s=settings.memory_quiet_s, timeout_s=300)  # fmt: skip
+        kept = await consolidator.consolidate(PLATFORM, COMMUNITY, now)
+        return f"consolidated by {kept['by']} in {time.perf_counter() - started:.1f}s: {kept['summary']} {kept['topics']}"
+    finally:
+        await engine.close()
+
+
 async def main(with_model: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as off_dir, tempfile.TemporaryDirectory() as on_dir:
         base = {"_env_file": None, "seed": 7, "temperature": 0.0}
         off = Settings(**base, data_dir=Path(off_dir), group_memory=False)  # type: ignore[arg-type]
         on = Settings(**base, data_dir=Path(on_dir), group_memory=True)  # type: ignore[arg-type]
-        async with open_pipeline(off, with_model=False) as baseline, open_pipeline(on, with_model=with_model) as pipeline:
+        async with open_pipeline(off, with_model=False) as baseline, open_pipeline(on, with_model=False) as pipeline:
             logs = weeks_of_logs(COMMUNITY)
             timed = logs[:TIMED_LOGS]
             off_s, on_s = await timed_pair(baseline, pipeline, timed, weeks_of_logs(COMMUNITY + "-baseline")[:TIMED_LOGS])
@@ -187,8 +206,7 @@ async def main(with_model: bool) -> dict[str, Any]:
             growth += [{**point, "messages": point["messages"] + growth[0]["messages"]} for point in more]
             end = logs[-1][-1].ts + timedelta(hours=1)
             if with_model:
-                kept = await pipeline.consolidator.consolidate(PLATFORM, COMMUNITY, end)
-                print(f"consolidated by {kept['by']}: {kept['summary']}")
+                print(await consolidate_with_model(pipeline, end))
             results = await ask(pipeline, end)
     messages = sum(len(log) for log in logs)
     timed_messages = sum(len(log) for log in timed)
