@@ -162,6 +162,13 @@ class Settings(BaseSettings):
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )
+    group_memory: bool = Field(
+        True, description="Keep a lasting model of each community and its members (topics, who helps with what)."
+    )
+    memory_quiet_s: float = Field(
+        1800.0, gt=0, le=_WEEK_S, description="A community quiet this long has its memory consolidated by the model."
+    )
+    memory_timeout_s: float = Field(60.0, gt=0, description="How long the model may take to consolidate a memory.")
     # Care. Detection and escalation never wait on these: they bound what the model adds.
     care_judge_timeout_s: float = Field(15.0, gt=0, description="Second-stage judge of a care candidate.")
     care_wording: bool = Field(

@@ -46,7 +46,9 @@ from groupmind.store import Store
 from groupmind.store.due import Due, DueWork
 from groupmind.store.settings import ChannelView
 from groupmind.store.work_queue import WorkQueue
+from groupmind.we.consolidate import MEMORY, Consolidator
 from groupmind.we.group import Group
+from groupmind.we.lasting import Lasting
 from groupmind.we.room import Noted, We
 from groupmind.we.threads import Linked
 
@@ -106,7 +108,12 @@ class Pipeline:
         model = engine.name if engine else "none (listening only)"
         self.admin = Admin(store, model=model, bot_name=settings.bot_name, clock=clock, platforms=self.platforms)
         """The admin commands, sharing this pipeline's store and platforms."""
-        handlers = {REPLY: self._reply_due, **{kind: self.care.run_due for kind in CARE_KINDS}}
+        self.memory = Lasting(store, enabled=settings.group_memory)
+        """The lasting memory of each community, learned from every message."""
+        self.consolidator = Consolidator(store, engine, self.due, bot_name=settings.bot_name,
+                                         quiet_s=settings.memory_quiet_s, timeout_s=settings.memory_timeout_s)  # fmt: skip
+        handlers = {REPLY: self._reply_due, MEMORY: self.consolidator.run_due,
+                    **{kind: self.care.run_due for kind in CARE_KINDS}}  # fmt: skip
         self.scheduler = Scheduler(self.due, handlers, clock)
         """The one owner of time: run it live (`scheduler.running()`) or from a script's clock (`run_due`)."""
 
@@ -240,6 +247,7 @@ class Pipeline:
         care = await read_care(self.store, where, recent, now)
         recent = withhold(recent, care.flagged)
         group = untopical(await self.we.group(where, recent, now), care.in_care_ids)
+        group = replace(group, memory=tuple(await self.memory.notes(where, recent, now)))
         decision = speak.when_due(pending, group, view.mode, now, replied, self.rules)
         self._why(decision)
         if decision.wait:
@@ -299,7 +307,13 @@ class Pipeline:
     async def _store(self, msg: ChatMessage) -> Noted:
         """Store a message: the we model notes it (its link, its author's profile), the store appends it."""
         noted = await self.we.note(msg)
-        await self.store.append(msg, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update)
+        names = {i.msg.author_name for i in noted.before} | {self.settings.bot_name}
+        learned = self.memory.learn(msg, noted.link, noted.before, names, noted.view.opted_out)
+        await self.store.append(
+            msg, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update, also=learned
+        )
+        if learned is not None:
+            await self.consolidator.touched(msg)
         return noted
 
     async def edit(self, where: ChannelRef, message_id: str, text: str) -> bool:

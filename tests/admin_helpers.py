@@ -14,7 +14,7 @@ _EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 VALID_ARGS = {
     "mode": "quiet", "persona set": "Be kind.", "persona community set": "Be brief.", "care contacts add": "bob",
     "care contacts remove": "bob", "care region": "GB", "care checkins": "off", "care sensitivity": "high",
-    "care channel": "care-team",
+    "care channel": "care-team", "we share": "on",
     "alerts ack": "1", "alerts resolve": "1 done", "alerts list": "all",
 }  # fmt: skip
 """Arguments that make each admin command valid, so a refusal cannot hinge on bad arguments."""

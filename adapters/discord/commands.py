@@ -97,6 +97,16 @@ class GroupmindCommands(app_commands.Group):
     async def my_plan(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "my-plan")
 
+    @app_commands.command(name="me", description="What groupmind holds about you; set name X | forget ITEM | forget all")
+    @app_commands.describe(words="empty to see it; or e.g. `set name Sam`, `forget wifi`, `forget all`")
+    async def me(self, interaction: discord.Interaction, words: app_commands.Range[str, 0, 200] = "") -> None:
+        await self.run(interaction, f"me {words}".strip())
+
+    @app_commands.command(name="we", description="How groupmind sees this group now; share on|off (Manage Server)")
+    @app_commands.describe(words="empty to see it; `share on` lets members see it (Manage Server)")
+    async def we(self, interaction: discord.Interaction, words: app_commands.Range[str, 0, 20] = "") -> None:
+        await self.run(interaction, f"we {words}".strip())
+
     @app_commands.command(name="status", description="Model, uptime, stored messages, open care alerts (Manage Server)")
     async def status(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "status")

@@ -15,17 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable, Mapping
 
-from groupmind.admin import audit, privacy
+from groupmind.admin import audit, me, privacy
 from groupmind.admin.grammar import BY_NAME, SPECS, usage_for
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
 from groupmind.platform import Platform
 from groupmind.prompt import MAX_PERSONA_CHARS
 from groupmind.store.care_records import CareRecords
 from groupmind.store.settings import (
-    CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA, CommunitySettings,
-    mode_field, persona_field,
+    CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA, WE_SHARED,
+    CommunitySettings, mode_field, persona_field,
 )  # fmt: skip
 from groupmind.store.state import Store
+from groupmind.we.lasting import Lasting
 
 MAX_CARE_CONTACTS = 20
 _REGION = re.compile(r"^[A-Za-z]{2}$")
@@ -431,6 +432,47 @@ async def _my_plan(admin: Admin, cmd: AdminCommand) -> _Outcome:
         return _Outcome("you haven't made a safety plan with me yet. If you'd like to, write to me privately: "
                         "\"can we make a plan for bad nights?\"", private=True)  # fmt: skip
     return _Outcome(f"your safety plan, for you only:\n{plan.render()}", private=True)
+
+
+@_handles("me")
+async def _me(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    record = await Lasting(admin.store).member(cmd.platform, cmd.community, cmd.invoker.id, admin.clock())
+    opted_out = await admin.store.settings.is_opted_out(cmd.platform, cmd.community, cmd.invoker.id)
+    return _Outcome(me.render(record, opted_out=opted_out), private=True)
+
+
+@_handles("me set")
+async def _me_set(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    if await admin.store.settings.is_opted_out(cmd.platform, cmd.community, cmd.invoker.id):
+        raise _Refused("you opted out, so I keep no profile of you; /gm optin first. Nothing was changed.")
+    try:
+        text = await me.set_item(admin.store, cmd.platform, cmd.community, cmd.invoker.id, *cmd.args, admin.clock())
+    except me.MeRefused as refused:
+        raise _Refused(str(refused)) from None
+    return _Outcome(text, private=True)
+
+
+@_handles("me forget")
+async def _me_forget(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    try:
+        text = await me.forget_item(admin.store, cmd.platform, cmd.community, cmd.invoker.id, cmd.args)
+    except me.MeRefused as refused:
+        raise _Refused(str(refused)) from None
+    return _Outcome(text, private=True)
+
+
+@_handles("we")
+async def _we(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    if not cmd.invoker_is_admin and (await admin._settings(cmd)).value(WE_SHARED) != "on":
+        raise _Refused("/gm we is for community admins here (they can share it with /gm we share on).")
+    return _Outcome(await Lasting(admin.store).summary(cmd.platform, cmd.community, admin.clock()), private=True)
+
+
+@_handles("we share")
+async def _we_share(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    value = cmd.args[0].casefold()
+    old = await admin._setting(cmd, WE_SHARED, value)
+    return _Outcome(f"/gm we for members: {value} (was {old or 'off'})", old, value)
 
 
 @_handles("help")

@@ -75,6 +75,13 @@ SPECS: tuple[Spec, ...] = (
     Spec("optin", "", "resume care monitoring and profiling of me", admin=False),
     Spec("forget-me", "", "delete everything stored about me here", admin=False, slow=True),
     Spec("my-plan", "", "the safety plan we made together, shown only to you", admin=False),
+    Spec("me", "", "what I hold about you, shown only to you", admin=False),
+    Spec("me set", "name|interest|expertise VALUE", "correct what I hold about you", admin=False,
+         min_args=2, max_args=2, text_at=1, choices=("name", "interest", "expertise")),
+    Spec("me forget", "ITEM|interest ITEM|expertise ITEM|name|hours|all", "delete something I hold about you",
+         admin=False, min_args=1, max_args=2, text_at=1),
+    Spec("we", "", "how I see this group now (admins; members too when shared)", admin=False),
+    Spec("we share", "on|off", "let members see /gm we", min_args=1, max_args=1, choices=("on", "off")),
     Spec("help", "", "what I do, what I store, who the care contacts are", admin=False),
 )  # fmt: skip
 

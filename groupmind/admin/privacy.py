@@ -9,6 +9,9 @@ A care contact is also taken off the care contacts, and out of the alerts they
 handled (`CareAlerts.forget_member`): the alerts stay for the member they are
 about, with "a former care contact" where their name and notes were.
 
+The lasting group model is cleared of them as well (`GroupMemory.forget_member`):
+what it credits to them (expertise, jokes, decisions) and anything naming them.
+
 Two things are kept on purpose:
 - the opt-out flag, if the member had opted out: forgetting someone must not
   silently resume monitoring them; `optin` removes it;
@@ -76,8 +79,11 @@ def save_export(file: CommandFile, data_dir: Path) -> Path:
 async def forget_member(store: Store, platform: str, community: str, member_id: str) -> Forgotten:
     """Delete everything stored about `member_id` in one community; returns the counts."""
     name = (await store.member_names(platform, community, [member_id]))[member_id]  # before it is deleted
+    called = await store.member_facts.call_name(platform, community, member_id)
+    in_memory = await store.group_memory.forget_member(platform, community, member_id, (name, *filter(None, [called])))
     erased = await keyspace.forget_member(store, platform, community, member_id)
     done = Forgotten(messages=erased.messages, edits=erased.edits, keys=erased.keys, memberships=erased.memberships)
+    done.memberships += in_memory
     remaining = await drop_care_contact(store, platform, community, member_id)
     if remaining is not None:
         done.memberships += 1

@@ -212,6 +212,14 @@ class CommunityKeys:
         """Counter of the replies left for which the bot's identity is re-anchored after drift."""
         return f"{self.prefix}:chan:{_part(conversation)}:drift:anchor"
 
+    def we(self, part: str) -> str:
+        """One part of the lasting group model (`topics`, `expertise`, `rhythm`, `summary`, ...)."""
+        return f"{self.prefix}:we:{part}"
+
+    def member_model(self, member_id: str, part: str) -> str:
+        """One part of a member's lasting model (`interests`, `knows`, `hours`, `facts`, `muted`), under `member:`."""
+        return f"{self.member(member_id)}:model:{part}"
+
     @property
     def care_notice(self) -> str:
         """What admins must know about care: the last care contact went (and why, never who); until one is added."""

@@ -31,6 +31,8 @@ CARE_CHECKINS = "care.checkins"
 CARE_SENSITIVITY = "care.sensitivity"
 CARE_CHANNEL = "care.channel"
 """The community's private care channel (a platform channel id); absent: alerts go by DM only."""
+WE_SHARED = "we.shared"
+"""Whether members (not only admins) may see `/gm we`: "on" or "off" (the default)."""
 CARE_DEFAULTS = {CARE_CONTACTS: "[]", CARE_REGION: "US", CARE_CHECKINS: "on", CARE_SENSITIVITY: "normal"}
 
 Community = tuple[str, str]

@@ -30,6 +30,8 @@ from groupmind.store.audit import AuditLog, RedisAuditLog
 from groupmind.store.drift import DriftState, RedisDriftState
 from groupmind.store.safety_plans import RedisSafetyPlans, SafetyPlans
 from groupmind.store.due import DueWork, RedisDueWork
+from groupmind.store.group_memory import GroupMemory
+from groupmind.store.member_facts import MemberFacts
 from groupmind.store.work_queue import WorkQueue
 from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
 from groupmind.store.pending import PendingRepo, RedisPending
@@ -135,6 +137,10 @@ class Store:
         """Work that falls due later: settled replies, care follow-ups, reminders, quiet sweeps."""
         self.safety_plans: SafetyPlans = RedisSafetyPlans(redis)
         """Members' own safety plans, made with the bot in private."""
+        self.group_memory = GroupMemory(redis)
+        """The lasting group model of each community (topics, who knows what, style, rhythm, decisions)."""
+        self.member_facts = MemberFacts(redis)
+        """Each member's lasting model (interests, expertise, hours, how to address them)."""
 
     def work_queue(self, consumer: str = "") -> WorkQueue:
         """The shared work stream (`work_queue` on), as `consumer` sees it."""

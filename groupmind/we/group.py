@@ -79,6 +79,8 @@ class Group:
     profiles: Mapping[str, Profile]
     bot_name: str = ""
     """The bot's name, which no member is shown under in `render`."""
+    memory: tuple[str, ...] = ()
+    """Lines of the lasting group model that bear on this conversation (`groupmind.we.lasting`)."""
 
     def render(self) -> str:
         """A compact description of the room for the prompt; "" when the room is empty."""
@@ -98,6 +100,7 @@ class Group:
         for stance in self.stances[:2]:
             verb = "agrees with" if stance.agrees else "differs from"
             lines.append(f"- {shown(stance.member)} {verb} {shown(stance.other)} about {stance.about}.")
+        lines += [f"- {line}" for line in self.memory]
         return "\n".join(lines)
 
     def _shown(self, name: str) -> str:
