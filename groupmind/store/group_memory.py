@@ -26,7 +26,7 @@ from typing import Callable
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline as RedisPipeline
 
-from groupmind.store.keys import CommunityKeys
+from groupmind.store.keys import WE_PARTS, CommunityKeys
 
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc).timestamp()
 TAU_S = 60 * 86400.0
@@ -163,7 +163,7 @@ class GroupMemory:
     async def size_bytes(self, platform: str, community: str) -> int:
         """Memory the group model's keys take (MEMORY USAGE), for the bench's growth figure."""
         keys = _keys(platform, community)
-        names = [keys.we(name) for name in (*_RANKED, "rhythm", "style", "decisions", "summary", "meta")]
+        names = [keys.we(name) for name in WE_PARTS]
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
             pipe.memory_usage(name)

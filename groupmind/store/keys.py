@@ -24,6 +24,13 @@ CARE_COMMUNITIES = "gm:{care}:communities"
 """Set of the JSON `[platform, community]` of every community that ever had a care alert (for /metrics)."""
 
 
+WE_PARTS = ("topics", "phrases", "jokes", "events", "expertise", "answerers", "askers", "rhythm", "style",
+            "decisions", "summary", "meta")  # fmt: skip
+"""The parts of the lasting group model (`we:<part>`), so export and forgetting a community find them."""
+MEMBER_MODEL_PARTS = ("interests", "knows", "hours", "facts", "muted")
+"""The parts of a member's lasting model (`member:<id>:model:<part>`), so forget-me finds them."""
+
+
 def _part(value: str) -> str:
     # Braces would end the hash tag early; percent-encode them (and the escape itself).
     return value.replace("%", "%25").replace("{", "%7B").replace("}", "%7D")
@@ -101,6 +108,7 @@ class CommunityKeys:
         return [
             self.channels, self.members, self.settings, self.optout, self.audit, self.alerts, self.alert_seq,
             self.alert_states, self.care_pulse, self.care_quiet, self.care_notice, self.care_people,
+            *(self.we(part) for part in WE_PARTS),
         ]  # fmt: skip
 
     def conversation_keys(self, conversation: str) -> list[str]:
@@ -114,7 +122,7 @@ class CommunityKeys:
         m = member_id
         return [self.member(m), self.member_days(m), self.member_topics(m), self.member_talks_to(m),
                 self.care_risk(m), self.care_rhythm(m), self.care_flagged(m), self.care_session(m),
-                self.safety_plan(m)]  # fmt: skip
+                self.safety_plan(m), *(self.member_model(m, part) for part in MEMBER_MODEL_PARTS)]  # fmt: skip
 
     def every_key(self, conversations: Iterable[str], member_ids: Iterable[str]) -> list[str]:
         """Every key the community may hold, given its conversations and the members it knows of."""
