@@ -1,8 +1,9 @@
 """The lasting memory of each community: learned from every message, read back for the prompt, `/gm we` and `/gm me`.
 
 Learning is deterministic (`groupmind.we.memory`) and rides on the message's own
-append, so it adds no round trip. Bots' messages and opted-out members teach it
-nothing. A reply's notes cost three round trips: the group's top entries, then
+append, so it adds no round trip. Bots' messages, opted-out members and anything
+the care rules flag (a disclosure must never become a topic, an interest or a line
+of `/gm we`) teach it nothing. A reply's notes cost three round trips: the group's top entries, then
 the names and the deleted items of the few members a note could name.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Iterable, Sequence
 
+from groupmind.care.normalize import normalize
+from groupmind.care.signals import Label, scan
 from groupmind.events import ChannelRef, ChatMessage
 from groupmind.store import Store
 from groupmind.store.group_memory import GroupRecord, queued as group_queued
@@ -30,6 +33,11 @@ NOTE_MESSAGES = 6
 """The latest messages whose words choose the notes (of those still live: `we.group.ACTIVE_FOR`)."""
 
 
+def _cared(text: str) -> bool:
+    """True when the care rules read distress, risk or worry for someone in `text` (a time word alone is not)."""
+    return any(s.label is not Label.NONE and s.strength > 0 for s in scan(normalize(text)))
+
+
 class Lasting:
     """The community memory as the pipeline and the admin commands use it."""
 
@@ -41,7 +49,7 @@ class Lasting:
               opted_out: bool) -> Callable[[Any], None] | None:  # fmt: skip
         """What `msg` (linked by `link` to the conversation `before` it) adds to the memory, as commands for
         its append's pipeline; None when it adds nothing."""
-        if not self.enabled or msg.author_is_bot or opted_out or not msg.text.strip():
+        if not self.enabled or msg.author_is_bot or opted_out or not msg.text.strip() or _cared(msg.text):
             return None
         by_id = {i.msg.message_id: i.msg for i in before}
         obs = observe(msg, by_id.get(link.parent), names, by_id.get(link.thread))

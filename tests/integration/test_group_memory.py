@@ -189,3 +189,25 @@ async def test_the_prompt_gets_the_part_of_the_memory_that_bears_on_the_conversa
     off, quiet_engine = pipeline_with(store, settings, "ok", group_memory=False)
     await off.handle(msg("cleo", "Mind, my wifi driver died again", message_id="p3", ts=later + timedelta(hours=6)))
     assert "often help" not in quiet_engine.prompts[-1].notes
+
+
+async def test_a_disclosure_never_becomes_a_topic_an_interest_or_a_line_of_gm_we(
+    store: Store, settings: Settings
+) -> None:
+    disclosures = [
+        ("eve", "honestly i keep thinking about ending my life, the pills are in my drawer"),
+        ("eve", "i have been cutting again and nobody at the pharmacy noticed"),
+        ("eve", "i feel like such a burden, everyone would be better off without me"),
+    ]
+    await replayed(store, settings, SCRIPT + disclosures * 3)
+    admin = Admin(store, model="test", clock=lambda: T0 + timedelta(hours=1))
+    shown = (await admin.execute(command("we", "ana"))).text.lower()
+    mine = (await admin.execute(command("me", "eve", admin=False))).text.lower()
+    held = ""
+    for key in KEYS.community_keys + KEYS.member_keys("eve"):
+        if (":we:" in key or ":model:" in key) and await store.redis.type(key) in ("zset", b"zset"):
+            held += " ".join(map(str, await store.redis.zrange(key, 0, -1))).lower()
+    assert "wifi" in held
+    for word_ in ("pills", "drawer", "cutting", "pharmacy", "burden", "ending"):
+        assert word_ not in shown and word_ not in mine and word_ not in held, word_
+    assert "wifi" in shown  # the ordinary talk around it is still learned
