@@ -75,6 +75,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("optin", "", "resume care monitoring and profiling of me", admin=False),
     Spec("forget-me", "", "delete everything stored about me here", admin=False, slow=True),
     Spec("my-plan", "", "the safety plan we made together, shown only to you", admin=False),
+    Spec("norms", "", "the house rules the group taught me, and who taught them", admin=False),
+    Spec("norm add", "KIND [VALUE]", "a house rule I always follow (pinned)", min_args=1, max_args=1, text_at=0),
+    Spec("norm pin", "NUMBER|KEY", "make a rule the group taught one I always follow", min_args=1, max_args=1),
+    Spec("norm remove", "NUMBER|KEY", "drop a house rule", min_args=1, max_args=1),
     Spec("help", "", "what I do, what I store, who the care contacts are", admin=False),
 )  # fmt: skip
 

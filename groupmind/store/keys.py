@@ -136,6 +136,11 @@ class CommunityKeys:
         return f"{self.member(member_id)}:care:plan"
 
     @property
+    def norms(self) -> str:
+        """Hash of norm key (`kind:value`) -> the norm the community taught the bot, with its sources (JSON)."""
+        return f"{self.prefix}:norms"
+
+    @property
     def care_quiet(self) -> str:
         """Hash of member id -> the last-seen epoch of the silence already reported (one alert per silence)."""
         return f"{self.prefix}:care:quiet"

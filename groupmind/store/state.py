@@ -26,6 +26,7 @@ from groupmind.events import ChannelRef, ChatMessage, sanitize_text, truncate_te
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.audit import AuditLog, RedisAuditLog
 from groupmind.store.drift import DriftState, RedisDriftState
+from groupmind.store.norms import NormsRepo, RedisNorms
 from groupmind.store.safety_plans import RedisSafetyPlans, SafetyPlans
 from groupmind.store.due import DueWork, RedisDueWork
 from groupmind.store.work_queue import WorkQueue
@@ -117,6 +118,8 @@ class Store:
         """Work that falls due later: settled replies, care follow-ups, reminders, quiet sweeps."""
         self.safety_plans: SafetyPlans = RedisSafetyPlans(redis)
         """Members' own safety plans, made with the bot in private."""
+        self.norms: NormsRepo = RedisNorms(redis)
+        """The house rules each community taught the bot, with who taught them."""
 
     def work_queue(self, consumer: str = "") -> WorkQueue:
         """The shared work stream (`work_queue` on), as `consumer` sees it."""
