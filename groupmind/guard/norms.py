@@ -61,7 +61,10 @@ def trim(text: str, limit: int) -> str:
 
 
 def obey(text: str, norms: Sequence[Norm]) -> str:
-    """`text` mended to follow the checkable norms where mending keeps its sense."""
+    """`text` mended to follow the checkable norms where mending keeps its sense; unchanged when none holds."""
+    if not norms:
+        return text
+    before = text
     kinds = {n.kind: n for n in norms}
     if NO_MENTIONS in kinds:
         text = MENTION.sub(_unping, text)
@@ -76,7 +79,7 @@ def obey(text: str, norms: Sequence[Norm]) -> str:
             text = _keep_sentences(text, lambda s, topic=norm.value: brings_up(s, topic))
     if NO_QUESTIONS in kinds:
         text = _keep_sentences(text, asks)
-    text = _tidy(text)
+    text = _tidy(text) if text != before else text
     if MAX_LENGTH in kinds:
         text = trim(text, int(kinds[MAX_LENGTH].value))
     return text
