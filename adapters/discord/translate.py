@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from groupmind.events import ChannelRef, ChatMessage, Reaction, utcnow
+from groupmind.events import MAX_EMOJI_CHARS, ChannelRef, ChatMessage, Reaction, utcnow
 
 PLATFORM = "discord"
 DM_COMMUNITY = "@me"
@@ -61,7 +61,7 @@ def to_reaction(payload: discord.RawReactionActionEvent, where: ChannelRef, text
         message_id=str(payload.message_id),
         member_id=str(payload.user_id),
         member_is_bot=bool(member and member.bot),
-        emoji=payload.emoji.name or "?",
+        emoji=(payload.emoji.name or "?")[:MAX_EMOJI_CHARS],
         on_bot=True,
         text=text,
         ts=utcnow(),

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from groupmind.events import ChatMessage, Reaction
+from groupmind.events import MAX_EMOJI_CHARS, ChatMessage, Reaction
 
 PLATFORM = "slack"
 
@@ -106,7 +106,7 @@ def to_reaction(event: Mapping[str, Any], team: str, text: str, bot_user_id: str
         channel=item["channel"],
         message_id=item["ts"],
         member_id=event["user"],
-        emoji=str(event.get("reaction") or "?").split("::", 1)[0],
+        emoji=str(event.get("reaction") or "?").split("::", 1)[0][:MAX_EMOJI_CHARS],
         on_bot=bool(bot_user_id) and event.get("item_user") == bot_user_id,
         text=text,
         ts=slack_time(event.get("event_ts") or item["ts"]),

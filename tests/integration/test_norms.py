@@ -7,13 +7,15 @@ them); bench/norms.py runs the same path with the real default model.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 
+from adapters.local.room import LocalRoom, RoomClock, RoomScreen
 from groupmind.admin import Admin
 from groupmind.admin.audit import entries
 from groupmind.config import Settings
 from groupmind.events import Reaction
-from groupmind.ingress import reaction_ingress
+from groupmind.ingress import Directory, reaction_ingress
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.keys import CommunityKeys
@@ -166,3 +168,24 @@ async def test_the_norms_stay_bounded(store: Store) -> None:
     kept = await store.norms.all("local", "test")
     assert len(kept) == MAX_NORMS and "no_emoji:" in {n.key for n in kept}
     assert "avoid_topic:topic0" not in {n.key for n in kept}  # the oldest went first
+
+
+async def test_the_local_room_reacts_with_a_line_and_lists_the_norms(store: Store, settings: Settings) -> None:
+    out = io.StringIO()
+    clock = RoomClock()
+    room_settings = settings.model_copy(update={"burst_settle_s": 0, "care_wording": False})
+    screen = RoomScreen(out, settings.bot_name, seen=Directory(store).seen)
+    pipeline = Pipeline(store, Scripted(["Well 🎉 " + "that is a long story about bread. " * 12]), room_settings, clock,
+                        platforms=[screen])  # fmt: skip
+    room = LocalRoom(pipeline, clock)
+    await room.run_script([
+        "[2026-11-02 12:00] ana (reacts): 👎",
+        "[2026-11-02 12:01] ana: Mind, tell us about bread",
+        "[2026-11-02 12:02] ben (reacts): 👎",
+        "[2026-11-02 12:03] cara: /gm norms",
+    ])  # fmt: skip
+    lines = out.getvalue().splitlines()
+    assert "[gm] ana's reaction: no message of mine to react to." in lines
+    assert "ben (reacts): 👎" in lines
+    listed = "\n".join(lines[lines.index("cara: /gm norms") + 1 :])
+    assert "keep replies under 200 characters" in listed and "no emoji" in listed and "from ben" in listed

@@ -3,11 +3,14 @@ mending and blocking of a reply that breaks one."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
 from groupmind.admin.norms import listing, parse, pick
+from groupmind.events import Reaction
 from groupmind.guard import Scene, check
 from groupmind.guard.norms import breaks, obey, trim
 from groupmind.guard.verdict import Reason
@@ -208,3 +211,20 @@ def test_the_listing_says_who_taught_what_and_what_holds() -> None:
     text = listing(norms, NOW, {"ana": "Ana"})
     assert text.index("reply in English") < text.index("no emoji")  # pinned first
     assert "✓ 1. no emoji" in text and "from Ana" in text and "pinned by an admin" in text
+
+
+@pytest.mark.parametrize("text", ["no " * 2700, "don't talk about " * 450, "@x " * 2600, "🎉" * 8000, "- a\n" * 2000])
+def test_hostile_input_is_read_quickly_and_mended_within_bounds(text: str) -> None:
+    started = time.perf_counter()
+    assert len(corrections(text)) <= 2
+    mended = obey(text, [n(NO_MENTIONS), n(NO_EMOJI), n(NO_LISTS), n(MAX_LENGTH, "200")])
+    assert len(mended) <= 200 and "@" not in mended and not has_emoji(mended)
+    assert time.perf_counter() - started < 5  # generous: a shared machine; linear, not a backtracking blow-up
+
+
+def test_a_reaction_is_validated_at_the_edge() -> None:
+    with pytest.raises(ValidationError):
+        Reaction(platform="local", community="c", channel="x", message_id="m", member_id="a", emoji="x" * 65)
+    clean = Reaction(platform="local", community="c", channel="x", message_id="m", member_id="a", emoji=" 👎\x00 ",
+                     text=b"\xff" * 3)  # fmt: skip
+    assert clean.emoji == "👎" and clean.text == "\ufffd" * 3
