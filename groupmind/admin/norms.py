@@ -13,12 +13,13 @@ from typing import Mapping, Sequence
 
 from groupmind.store.norms import Norm
 from groupmind.we.norms import (
-    KINDS, LANGUAGE, LANGUAGES, MAX_LENGTH, MAX_LENGTH_CHARS, MIN_LENGTH, ONE_VALUE, TONE, TONES, AVOID_TOPIC, Vote,
-    corrections, describe, in_force, strength,
+    AVOID_TOPIC, KINDS, LANGUAGE, LANGUAGES, MAX_LENGTH, MAX_LENGTH_CHARS, MIN_LENGTH, TONE, TONES, Vote, corrections,
+    describe, in_force, strength,
 )  # fmt: skip
 
-VALUED = {MAX_LENGTH: "CHARACTERS", AVOID_TOPIC: "TOPIC", LANGUAGE: "LANGUAGE", TONE: "casual|formal"}
-KIND_HELP = "kinds: " + ", ".join(f"{k} {VALUED[k]}" if k in VALUED else k for k in KINDS)
+VALUE_OF = {MAX_LENGTH: "CHARACTERS", AVOID_TOPIC: "TOPIC", LANGUAGE: "LANGUAGE", TONE: "casual|formal"}
+"""What each kind that needs a value (`we.norms.VALUED`) takes."""
+KIND_HELP = "kinds: " + ", ".join(f"{k} {VALUE_OF[k]}" if k in VALUE_OF else k for k in KINDS)
 
 
 def listing(norms: Sequence[Norm], now: datetime, names: Mapping[str, str]) -> str:
@@ -48,9 +49,9 @@ def parse(text: str) -> Vote | str:
     if kind not in KINDS:
         read = [v for v in corrections(text) if v.vote > 0]
         return read[0] if len(read) == 1 else f"say one norm: KIND [VALUE] ({KIND_HELP})"
-    if kind in VALUED and not value:
-        return f"{kind} needs {VALUED[kind]}"
-    if kind not in VALUED and value:
+    if kind in VALUE_OF and not value:
+        return f"{kind} needs {VALUE_OF[kind]}"
+    if kind not in VALUE_OF and value:
         return f"{kind} takes no value"
     if kind == MAX_LENGTH:
         if not value.isdigit() or not MIN_LENGTH <= int(value) <= MAX_LENGTH_CHARS:
@@ -66,7 +67,7 @@ def parse(text: str) -> Vote | str:
         value = TONES[value.casefold()]
     elif kind == AVOID_TOPIC:
         value = " ".join(value.casefold().split())[:40]
-    return Vote(kind, value if kind in ONE_VALUE or kind == AVOID_TOPIC else "")
+    return Vote(kind, value)
 
 
 def pick(norms: Sequence[Norm], ref: str) -> Norm | None:

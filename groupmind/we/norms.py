@@ -59,6 +59,8 @@ CHECKABLE = frozenset({NO_MENTIONS, MAX_LENGTH, AVOID_TOPIC, LANGUAGE, NO_EMOJI,
 """Kinds the guard checks on every reply (`groupmind.guard.norms`); QUIET is kept by the pipeline."""
 ONE_VALUE = frozenset({MAX_LENGTH, LANGUAGE, TONE})
 """Kinds where only one value can hold at a time."""
+VALUED = ONE_VALUE | {AVOID_TOPIC}
+"""Kinds whose norm needs a value (a length, a language, a tone, a topic)."""
 
 HALF_LIFE = timedelta(days=30)
 """A vote counts half after this long: feedback from last season fades, today's counts in full."""
@@ -360,11 +362,17 @@ def in_force(norms: Iterable[Norm], now: datetime) -> list[Norm]:
 
 
 def _outranks(norm: Norm, rival: Norm, now: datetime) -> bool:
+    """Of two values of one kind: an admin's over the group's, the admins' latest, else the heavier net vote."""
     if norm.pinned != rival.pinned:
         return norm.pinned
     if norm.pinned:
-        return norm.pinned_at > rival.pinned_at  # the admins' latest word
-    return (lambda s: s[0] - s[1])(strength(norm, now)) > (lambda s: s[0] - s[1])(strength(rival, now))
+        return norm.pinned_at > rival.pinned_at
+    return net(norm, now) > net(rival, now)
+
+
+def net(norm: Norm, now: datetime) -> float:
+    pro, con = strength(norm, now)
+    return pro - con
 
 
 def describe(norm: Norm) -> str:
@@ -423,7 +431,9 @@ class NormBook:
         for vote in votes:
             signed = Source(source.member_id, source.platform, source.message_id, source.ts, vote.vote, source.weight)
             if vote.vote < 0 and not vote.value:
-                targets = [n for n in book.values() if n.kind == vote.kind] or [Norm(vote.kind, "", created=source.ts)]
+                targets = [n for n in book.values() if n.kind == vote.kind]
+                if not targets and vote.kind not in VALUED:
+                    targets = [Norm(vote.kind, "", created=source.ts)]  # kept, to weigh a later "no emoji"
             else:
                 targets = [book.get(f"{vote.kind}:{vote.value}") or Norm(vote.kind, vote.value, created=source.ts)]
             for norm in targets:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from adapters.local.room import LocalRoom, RoomClock, RoomScreen
 from groupmind.admin import Admin
 from groupmind.admin.audit import entries
@@ -19,7 +21,7 @@ from groupmind.ingress import Directory, reaction_ingress
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.keys import CommunityKeys
-from groupmind.store.norms import MAX_NORMS, Norm, Source
+from groupmind.store.norms import MAX_NORMS, MemoryNorms, Norm, Source
 from tests.admin_helpers import command
 from tests.helpers import SpyPlatform, msg
 from tests.integration.test_guard_pipeline import Scripted
@@ -189,3 +191,19 @@ async def test_the_local_room_reacts_with_a_line_and_lists_the_norms(store: Stor
     assert "ben (reacts): 👎" in lines
     listed = "\n".join(lines[lines.index("cara: /gm norms") + 1 :])
     assert "keep replies under 200 characters" in listed and "no emoji" in listed and "from ben" in listed
+
+
+@pytest.mark.parametrize("twin", ["redis", "memory"])
+async def test_the_redis_norms_and_their_in_memory_twin_keep_the_same_contract(store: Store, twin: str) -> None:
+    repo = store.norms if twin == "redis" else MemoryNorms()
+    ana, ben = Source("ana", "local", "m1", 1.0), Source("ben", "local", "m2", 2.0)
+    await repo.put("local", "c", Norm("no_emoji", sources=(ana, ben), created=1.0))
+    await repo.put("local", "c", Norm("avoid_topic", "crypto", sources=(ana,), created=2.0))
+    await repo.put("local", "c", Norm("no_lists", sources=(ana,), pinned=True, created=3.0, pinned_at=3.0))
+    await repo.put("local", "other", Norm("no_emoji", sources=(ana,), created=1.0))
+    assert await repo.forget_member("local", "c", "ana") == 3
+    kept = await repo.all("local", "c")
+    assert [(n.key, [s.member_id for s in n.sources], n.pinned) for n in kept] == [
+        ("no_emoji:", ["ben"], False), ("no_lists:", [], True)]  # fmt: skip
+    assert [n.key for n in await repo.all("local", "other")] == ["no_emoji:"]  # another community is untouched
+    assert (await repo.remove("local", "c", "no_lists:")).pinned and await repo.remove("local", "c", "nope:") is None

@@ -228,3 +228,20 @@ def test_a_reaction_is_validated_at_the_edge() -> None:
     clean = Reaction(platform="local", community="c", channel="x", message_id="m", member_id="a", emoji=" 👎\x00 ",
                      text=b"\xff" * 3)  # fmt: skip
     assert clean.emoji == "👎" and clean.text == "\ufffd" * 3
+
+
+async def test_a_vote_against_a_valued_kind_with_nothing_to_lift_keeps_nothing() -> None:
+    from groupmind.store.norms import MemoryNorms
+    from groupmind.we.norms import NormBook
+
+    class Store:  # the two repositories NormBook reads, as in-memory twins
+        norms = MemoryNorms()
+
+    book = NormBook(Store(), "Mind", lambda: NOW)  # type: ignore[arg-type]
+    source = src("ana")
+    await book.record("local", "c", [Vote(MAX_LENGTH, "", -1), Vote(NO_EMOJI, "", -1)], source)
+    assert [n.key for n in await Store.norms.all("local", "c")] == ["no_emoji:"]
+    await book.record("local", "c", [Vote(MAX_LENGTH, "200")], src("ben"))
+    await book.record("local", "c", [Vote(MAX_LENGTH, "", -1)], src("cara"))
+    [length] = [n for n in await Store.norms.all("local", "c") if n.kind == MAX_LENGTH]
+    assert {(s.member_id, s.vote) for s in length.sources} == {("ben", 1), ("cara", -1)}
