@@ -11,7 +11,7 @@ avoided topic) is blocked, so the model gets its second try.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
 from groupmind.guard.verdict import PASS, Reason, Verdict, block
 from groupmind.store.norms import Norm
@@ -38,7 +38,7 @@ def _unping(found: re.Match[str]) -> str:
     return "" if token.startswith("<") else token.lstrip("@\u200b")
 
 
-def _keep_sentences(text: str, bad: callable) -> str:  # type: ignore[valid-type]
+def _keep_sentences(text: str, bad: Callable[[str], bool]) -> str:
     """`text` without its sentences for which `bad` is true, unless that would leave nothing."""
     parts = sentences(text)
     kept = [s for s in parts if not bad(s)]

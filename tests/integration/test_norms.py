@@ -14,7 +14,6 @@ import pytest
 
 from adapters.local.room import LocalRoom, RoomClock, RoomScreen
 from groupmind.admin import Admin
-from groupmind.admin.audit import entries
 from groupmind.config import Settings
 from groupmind.events import Reaction
 from groupmind.ingress import Directory, reaction_ingress
