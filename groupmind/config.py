@@ -81,7 +81,11 @@ class Settings(BaseSettings):
         default_factory=_default_cache_dir, description="Machine-level cache: the model self-test's verdicts."
     )
     redis_url: str = Field("", description="Redis URL; empty starts the embedded server in the data dir.")
-    model: str = Field("", description="A GGUF path or catalog name; empty means the default model.")
+    model: str = Field(
+        "",
+        description="A catalog name (models/catalog.toml, pulled with `groupmind models pull NAME`) or a GGUF path; "
+        "empty means the default model.",
+    )
     n_ctx: int = Field(2048, ge=MIN_PROMPT_TOKENS + 1, le=131072, description="Model context length in tokens.")
     n_threads: int = Field(default_factory=_default_threads, ge=1, le=512, description="llama.cpp CPU threads.")
     n_gpu_layers: int = Field(0, ge=-1, description="Layers offloaded to the GPU; -1 offloads all.")
