@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("groupmind.pipeline", "groupmind.ingress", "groupmind.work", "groupmind.replay", "groupmind.observe",
      "groupmind.runtime"),
     ("adapters",),
-    ("groupmind.cli", "groupmind.__main__"),
+    ("groupmind.cli", "groupmind.model_commands", "groupmind.__main__"),
 ]  # fmt: skip
 """Bottom to top. A module may import its own layer and those below it."""
 
