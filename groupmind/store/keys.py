@@ -100,7 +100,7 @@ class CommunityKeys:
         """The community's own keys (not those of one conversation or member)."""
         return [
             self.channels, self.members, self.settings, self.optout, self.audit, self.alerts, self.alert_seq,
-            self.alert_states, self.care_pulse, self.care_quiet, self.care_notice, self.care_people,
+            self.alert_states, self.care_pulse, self.care_quiet, self.care_notice, self.care_people, self.norms,
         ]  # fmt: skip
 
     def conversation_keys(self, conversation: str) -> list[str]:

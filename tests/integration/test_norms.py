@@ -206,3 +206,11 @@ async def test_the_redis_norms_and_their_in_memory_twin_keep_the_same_contract(s
         ("no_emoji:", ["ben"], False), ("no_lists:", [], True)]  # fmt: skip
     assert [n.key for n in await repo.all("local", "other")] == ["no_emoji:"]  # another community is untouched
     assert (await repo.remove("local", "c", "no_lists:")).pinned and await repo.remove("local", "c", "nope:") is None
+
+
+async def test_the_norms_are_in_the_communitys_export(store: Store) -> None:
+    from groupmind.admin.privacy import export
+
+    await store.norms.put("local", "test", Norm("no_emoji", sources=(Source("ana", "local", "m1", 1.0),)))
+    exported = await export(store, "local", "test", T0)
+    assert '"member_id":"ana"' in exported["keys"][CommunityKeys("local", "test").norms]["no_emoji:"]  # type: ignore[index]
