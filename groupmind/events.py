@@ -183,6 +183,46 @@ class ChatMessage(_Frozen):
         return not self.text.strip()
 
 
+MAX_EMOJI_CHARS = 64
+
+
+class Reaction(_Frozen):
+    """A member's reaction on a message, as every adapter reports it (Discord reactions, Slack `reaction_added`).
+
+    `on_bot` says the message reacted to is the bot's own, and `text` is that message's text as the
+    adapter has it: the core reads feedback about the bot from the two together.
+    """
+
+    platform: str = Field(min_length=1, max_length=32)
+    community: str = Field(min_length=1, max_length=128)
+    channel: str = Field(min_length=1, max_length=128)
+    thread: str | None = Field(None, max_length=128)
+    message_id: str = Field(min_length=1, max_length=128)
+    """The message reacted to."""
+    member_id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    member_is_bot: bool = False
+    emoji: str = Field(min_length=1, max_length=MAX_EMOJI_CHARS)
+    """A unicode emoji, or a name as Slack gives it (`thumbsdown`, `-1`)."""
+    on_bot: bool = False
+    text: str = ""
+    ts: datetime = Field(default_factory=utcnow)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        return ChatMessage._clean_text(value)
+
+    @field_validator("emoji", mode="before")
+    @classmethod
+    def _clean_emoji(cls, value: Any) -> Any:
+        return sanitize_text(value).strip() if isinstance(value, (str, bytes)) else value
+
+    @field_validator("ts")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return ChatMessage._aware(value)
+
+
 class Reply(_Frozen):
     """Something the bot says, for an adapter to deliver."""
 

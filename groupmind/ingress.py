@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable, Sequence
 
-from groupmind.events import CareAlert, ChatMessage, Reply, utcnow
+from groupmind.events import CareAlert, ChatMessage, Reaction, Reply, utcnow
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.care_records import CareRecords
@@ -48,6 +48,18 @@ async def ingress(pipeline: Pipeline, msg: ChatMessage, *, private_in: Sequence[
         await pipeline.work_queue().submit(msg)  # a worker (maybe another process) answers it
         return []
     return await pipeline.handle(msg)
+
+
+async def reaction_ingress(pipeline: Pipeline, reaction: Reaction) -> int:
+    """Take one member's reaction from any platform; returns how many norm votes it made.
+
+    Delivered once, like a message; it is handled at once even with a work queue: it only
+    records votes, no reply is written for it.
+    """
+    claim = f"react:{reaction.channel}:{reaction.message_id}:{reaction.member_id}:{reaction.emoji}"
+    if not await pipeline.store.first_delivery(reaction.platform, reaction.community, claim, DELIVERY_TTL_S):
+        return 0
+    return len(await pipeline.react(reaction))
 
 
 class Directory:

@@ -32,7 +32,7 @@ from groupmind.admin import Admin
 from groupmind.care.kinds import CARE_KINDS
 from groupmind.care.service import care_service
 from groupmind.config import Settings
-from groupmind.events import ChannelRef, ChatMessage, Member, Reply, utcnow
+from groupmind.events import ChannelRef, ChatMessage, Member, Reaction, Reply, utcnow
 from groupmind.guard import Guard
 from groupmind.guard.privacy import REFUSAL, asks_about_care, untopical, withhold
 from groupmind.guard.scene import read_care
@@ -44,11 +44,13 @@ from groupmind.reply import ReplyWriter
 from groupmind.scheduler import Scheduler
 from groupmind.store import Store
 from groupmind.store.due import Due, DueWork
+from groupmind.store.norms import Source
 from groupmind.store.settings import ChannelView
 from groupmind.store.work_queue import WorkQueue
 from groupmind.we.consolidate import MEMORY, Consolidator
 from groupmind.we.group import Group
 from groupmind.we.lasting import Lasting
+from groupmind.we.norms import NO_MENTIONS, QUIET, NormBook, Vote, find, reaction_votes
 from groupmind.we.room import Noted, We
 from groupmind.we.threads import Linked
 
@@ -97,6 +99,8 @@ class Pipeline:
         self.platforms = MappingProxyType({platform.name: platform for platform in platforms})
         self.we = We(store, settings.bot_name)
         self.rules = speak.Rules.from_settings(settings)
+        self.norms = NormBook(store, settings.bot_name, clock)
+        """The house rules the group taught: read from corrections and reactions, followed when replying."""
         self.metrics = PipelineMetrics()
         self.guard = Guard(store, settings, self.metrics.guard_blocks, self.metrics.drift_corrections, clock)
         """The gate every model text passes, and the drift watch."""
@@ -142,6 +146,7 @@ class Pipeline:
         self.metrics.handled.inc()
         msg = await self._as_reply(msg)
         seen = await self._store(msg)
+        await self.norms.hear(msg, [item.msg for item in seen.before])
         where = msg.where
         said: list[Reply] = []
 
@@ -167,6 +172,14 @@ class Pipeline:
             else:
                 replies += await self.tick(where, msg.ts, deliver=deliver)
         return replies
+
+    async def react(self, reaction: Reaction) -> list[Vote]:
+        """A member's reaction: one on the bot's own message is feedback, kept as votes on the group's norms."""
+        if not reaction.on_bot or reaction.member_is_bot:
+            return []
+        votes = reaction_votes(reaction.emoji, reaction.text)
+        source = Source(reaction.member_id, reaction.platform, reaction.message_id, reaction.ts.timestamp())
+        return await self.norms.react(reaction.platform, reaction.community, votes, source)
 
     async def _as_reply(self, msg: ChatMessage) -> ChatMessage:
         """`msg`, marked as a reply to the bot where its platform could not tell (`speak.answers_bot`)."""
@@ -249,6 +262,9 @@ class Pipeline:
         group = untopical(await self.we.group(where, recent, now), care.in_care_ids)
         group = replace(group, memory=tuple(await self.memory.notes(where, recent, now)))
         decision = speak.when_due(pending, group, view.mode, now, replied, self.rules)
+        norms = await self.norms.in_force(where.platform, where.community, now)
+        if decision.speak and not pending.addressed and find(norms, QUIET):
+            decision = speak.Decision(False, "the group asked me to speak only when addressed")
         self._why(decision)
         if decision.wait:
             await self._look_again(where, pending.last_ts, now)
@@ -257,7 +273,8 @@ class Pipeline:
             await self.store.pending.clear(where)
             return []
         targets = whom_to_address(group, recent, self.settings.bot_name)
-        lead = " ".join(mention(group.members[t]) for t in targets)
+        pings = not find(norms, NO_MENTIONS)
+        lead = " ".join(mention(group.members[t]) for t in targets) if pings else ""
         names = [item.msg.author_name for item in recent if not item.msg.author_is_bot]
         if asks_about_care(asked, names=names, risk_around=care.risk_around):
             self._why(speak.Decision(True, "asked about someone's care: a fixed answer, never the model's"))
@@ -265,7 +282,9 @@ class Pipeline:
         else:
             platform = self.platforms.get(where.platform) if deliver else None
             async with platform.typing(where) if platform is not None else nullcontext():
-                turn = await self.writer.write(where, recent, group, view.persona, care, asked, bool(pending.addressed))
+                turn = await self.writer.write(
+                    where, recent, group, view.persona, care, asked, bool(pending.addressed), norms
+                )
             if turn.why:
                 self._why(speak.Decision(True, turn.why))
             text = turn.text

@@ -93,11 +93,17 @@ def render_turn(msg: ChatMessage, bot_name: str, label: str | None = None) -> st
 MAX_PERSONA_CHARS = 500
 
 
-def identity(bot_name: str, channel: str, persona: str | None = None) -> str:
+MAX_RULES_CHARS = 300
+"""The house rules are one short line: the model reads them on every turn."""
+
+
+def identity(bot_name: str, channel: str, persona: str | None = None, rules: str = "") -> str:
     """Who the bot is; the first, most stable part of every prompt.
 
     A persona set by the community's admins adds to who the bot is; it never
-    replaces the part that says it is an AI.
+    replaces the part that says it is an AI. The house rules the group taught
+    (`groupmind.we.norms.house_rules`) change rarely, so they sit here, in the
+    part the engine reuses from turn to turn.
     """
     base = (
         f"A group chat in #{channel}. {bot_name} is an AI member of the group: warm, brief, "
@@ -106,6 +112,8 @@ def identity(bot_name: str, channel: str, persona: str | None = None) -> str:
     )
     if persona and persona.strip():
         base += f" {bot_name}'s persona here: {' '.join(persona.split())[:MAX_PERSONA_CHARS]}"
+    if rules.strip():
+        base += f" House rules here, which {bot_name} always follows: {' '.join(rules.split())[:MAX_RULES_CHARS]}."
     return base + (
         " Each line is one message: the speaker's name, a colon, then what they said."
         f" A line in square brackets is a note to {bot_name} about the room, not a message."
@@ -145,6 +153,7 @@ def build_prompt(
     persona: str | None = None,
     group: str = "",
     max_turns: int | None = None,
+    rules: str = "",
 ) -> Prompt:
     """The prompt for the bot's next turn: the newest lines that fit, starting at a stable line.
 
@@ -156,7 +165,7 @@ def build_prompt(
     the transcript starts at an anchor line, so consecutive prompts share their
     prefix: see `_stable_start`.
     """
-    system = identity(bot_name, channel, persona)
+    system = identity(bot_name, channel, persona, rules)
     notes = room_notes(group)
     labels = speaker_labels(history, bot_name)
     lines = [render_turn(msg, bot_name, labels[author(msg, bot_name)]) for msg in history]

@@ -18,11 +18,14 @@ from groupmind.events import ChannelRef
 from groupmind.guard import CareView, Guard, Scene
 from groupmind.guard.drift import anchored, measure
 from groupmind.guard.method import asks_for_means
+from groupmind.guard.norms import breaks, obey
 from groupmind.guard.write import honest_line, write
 from groupmind.llm.engine import Engine, EngineError, Superseded
 from groupmind.names import is_own
 from groupmind.prompt import build_prompt, clean_reply, speaker_labels
+from groupmind.store.norms import Norm
 from groupmind.we.group import Group
+from groupmind.we.norms import house_rules
 from groupmind.we.threads import Linked
 
 log = logging.getLogger(__name__)
@@ -59,12 +62,15 @@ class ReplyWriter:
         care: CareView,
         asked: Sequence[str],
         addressed: bool,
+        norms: Sequence[Norm] = (),
     ) -> Turn:
         """The bot's next turn in `where` once the guard passed it, an honest line, or "" to stay silent.
 
         `recent` has its risk messages withheld; `asked` are the messages the reply
         answers, as written. A blocked reply is written once more; if that
         is blocked too, an addressed bot says one honest line, any other says nothing.
+        `norms` are the community's norms in force: they are house rules in the prompt, every try is
+        mended to follow them (`guard.norms.obey`) and the guard blocks what still breaks one.
         """
         bot = self.settings.bot_name
         window = recent[-self.settings.window :]
@@ -78,6 +84,7 @@ class ReplyWriter:
             persona=persona,
             group=group.render(),
             max_turns=self.settings.window,
+            rules=house_rules(norms),
         )
         if await self.guard.drift.anchoring(where):
             prompt = anchored(prompt, bot)
@@ -92,13 +99,14 @@ class ReplyWriter:
             notes=prompt.notes,
             care=care,
             means_asked=asks_for_means(tuple(asked)),
+            norms=tuple(norms),
         )
         key = f"{where.platform}:{where.community}:{where.conversation}"
         try:
             written = await write(
                 self.engine,
                 prompt,
-                clean=lambda raw: clean_reply(raw, labels, bot, self.settings.max_reply_chars),
+                clean=lambda raw: obey(clean_reply(raw, labels, bot, self.settings.max_reply_chars), norms),
                 judge=lambda text: self.guard.screen(where, text, scene),
                 max_tokens=self.settings.max_reply_tokens,
                 timeout=self.settings.reply_timeout_s,
@@ -118,4 +126,7 @@ class ReplyWriter:
                 self.engine.forget(key)
         if written.text or not (written.blocked and addressed):
             return Turn(written.text)
-        return Turn(honest_line(scene.own_recent, asked[-1] if asked else ""), "no reply passed the guard: an honest line instead")
+        honest = honest_line(scene.own_recent, asked[-1] if asked else "")
+        if not breaks(honest, norms).passed:  # in another language than the group's, say nothing
+            return Turn("", "no reply passed the guard, and an honest line would break a house rule: silence")
+        return Turn(honest, "no reply passed the guard: an honest line instead")

@@ -16,6 +16,7 @@ VALID_ARGS = {
     "care contacts remove": "bob", "care region": "GB", "care checkins": "off", "care sensitivity": "high",
     "care channel": "care-team", "we share": "on",
     "alerts ack": "1", "alerts resolve": "1 done", "alerts list": "all",
+    "norm add": "no_emoji", "norm pin": "1", "norm remove": "1",
 }  # fmt: skip
 """Arguments that make each admin command valid, so a refusal cannot hinge on bad arguments."""
 

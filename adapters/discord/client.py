@@ -1,4 +1,5 @@
-"""The Discord client: gateway events in as `ChatMessage`, through the core's ingress.
+"""The Discord client: gateway events in as `ChatMessage` (and reactions on the bot's messages as
+`Reaction`), through the core's ingress.
 
 Which messages are answered is the pipeline's decision. The adapter only
 refuses to feed the bot its own messages: the pipeline already stored each
@@ -23,10 +24,10 @@ from adapters.discord.commands import GroupmindCommands
 from adapters.discord.membership import shared_guilds
 from adapters.discord.outbox import NO_PINGS
 from adapters.discord.platform import CareChannel, DiscordPlatform
-from adapters.discord.translate import channel_ref, to_chat_message
+from adapters.discord.translate import channel_ref, to_chat_message, to_reaction
 from groupmind.config import Settings
 from groupmind.events import ChannelRef
-from groupmind.ingress import ingress
+from groupmind.ingress import ingress, reaction_ingress
 from groupmind.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,12 @@ class DiscordStartError(RuntimeError):
 
 
 def gateway_intents() -> discord.Intents:
-    """Only what the bot reads. `message_content` is privileged: switch it on in the Developer Portal."""
+    """Only what the bot reads. `message_content` is privileged: switch it on in the Developer Portal.
+    `guild_reactions` brings members' reactions, feedback on the bot's own messages."""
     intents = discord.Intents.none()
     intents.guilds = True
     intents.guild_messages = True
+    intents.guild_reactions = True
     intents.dm_messages = True
     intents.message_content = True
     return intents
@@ -123,6 +126,26 @@ class DiscordAdapter(discord.Client):
         if where is not None:
             for message_id in payload.message_ids:
                 await self.pipeline.delete(where, str(message_id))
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """A member's reaction on the bot's own message is feedback about it (the core reads it into norms)."""
+        if payload.message_author_id != self.me.id or payload.user_id == self.me.id or payload.guild_id is None:
+            return
+        where = await self.where(payload.guild_id, payload.channel_id)
+        if where is not None:
+            text = await self.text_of(payload.channel_id, payload.message_id)
+            await reaction_ingress(self.pipeline, to_reaction(payload, where, text))
+
+    async def text_of(self, channel_id: int, message_id: int) -> str:
+        """The text of one of the bot's messages: from the client's cache, else fetched ("" when it is gone)."""
+        cached = discord.utils.get(self.cached_messages, id=message_id)
+        if cached is not None:
+            return cached.content
+        try:
+            return (await self.get_partial_messageable(channel_id).fetch_message(message_id)).content
+        except discord.HTTPException as exc:
+            log.warning("reacted message %s not readable (%s); read without its text", message_id, exc.status)
+            return ""
 
     async def where(self, guild_id: int | None, channel_id: int) -> ChannelRef | None:
         """The conversation of a channel id; an uncached channel (an old thread) is fetched."""

@@ -107,6 +107,15 @@ class GroupmindCommands(app_commands.Group):
     async def we(self, interaction: discord.Interaction, words: app_commands.Range[str, 0, 20] = "") -> None:
         await self.run(interaction, f"we {words}".strip())
 
+    @app_commands.command(name="norms", description="The house rules the group taught groupmind, and who taught them")
+    async def norms(self, interaction: discord.Interaction) -> None:
+        await self.run(interaction, "norms")
+
+    @app_commands.command(name="norm", description="add KIND [VALUE] | pin NUMBER | remove NUMBER (Manage Server)")
+    @app_commands.describe(words="e.g. `add no_emoji`, `add max_length 300`, `pin 2` (see /groupmind norms)")
+    async def norm(self, interaction: discord.Interaction, words: app_commands.Range[str, 1, 300]) -> None:
+        await self.run(interaction, f"norm {words}")
+
     @app_commands.command(name="status", description="Model, uptime, stored messages, open care alerts (Manage Server)")
     async def status(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "status")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from groupmind.events import ChannelRef, ChatMessage
+from groupmind.events import MAX_EMOJI_CHARS, ChannelRef, ChatMessage, Reaction, utcnow
 
 PLATFORM = "discord"
 DM_COMMUNITY = "@me"
@@ -47,4 +47,22 @@ def to_chat_message(message: discord.Message, where: ChannelRef, me: discord.abc
         reply_to=str(message.reference.message_id) if message.reference and message.reference.message_id else None,
         reply_to_bot=reply_to_bot(message, me),
         ts=message.created_at,
+    )
+
+
+def to_reaction(payload: discord.RawReactionActionEvent, where: ChannelRef, text: str) -> Reaction:
+    """A reaction on one of the bot's messages (`text`, as it reads). A custom emoji is known by its name."""
+    member = payload.member
+    return Reaction(
+        platform=where.platform,
+        community=where.community,
+        channel=where.channel,
+        thread=where.thread,
+        message_id=str(payload.message_id),
+        member_id=str(payload.user_id),
+        member_is_bot=bool(member and member.bot),
+        emoji=(payload.emoji.name or "?")[:MAX_EMOJI_CHARS],
+        on_bot=True,
+        text=text,
+        ts=utcnow(),
     )

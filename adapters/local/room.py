@@ -20,7 +20,9 @@ alerts as the care contact receives them on `[care-alert]` lines. A member
 writes to the bot privately with `NAME (private): text`, as with a DM on a real
 platform: care reads it first, and what care does not take is talk with the bot
 in that member's own private conversation (`@NAME`), answered on their
-`[private to NAME]` lines. A care contact who never spoke in the room has
+`[private to NAME]` lines. A member reacts to the bot's latest message with
+`NAME (reacts): 👎`, as with a reaction on a real platform: feedback the bot
+reads into the group's norms (`/gm norms` lists them). A care contact who never spoke in the room has
 "left" it, so their alert falls back to the next one.
 
 The room has no clock of its own work: it drives the core's scheduler with its
@@ -65,6 +67,7 @@ from groupmind.events import (
     ChatMessage,
     CommandResult,
     Member,
+    Reaction,
     clean_name,
     terminal_safe,
     ts_problem,
@@ -77,6 +80,8 @@ from groupmind.pipeline import Pipeline
 PLATFORM = "local"
 PRIVATE = " (private)"
 """A speaker name ending with this talks to the bot privately."""
+REACTS = " (reacts)"
+"""A speaker name ending with this reacts to the bot's latest message, with the line's text as the emoji."""
 DIRECT = "@"
 """How a member's private conversation with the bot is named: `@` and their id."""
 MAX_TYPED_NAME = 64
@@ -399,6 +404,9 @@ class LocalRoom:
         if line.name.endswith(PRIVATE):
             await self.say_privately(RoomLine(line.name.removesuffix(PRIVATE).strip(), line.text, line.ts), echo=echo)
             return
+        if line.name.endswith(REACTS):
+            await self.react(RoomLine(line.name.removesuffix(REACTS).strip(), line.text.strip(), line.ts), echo=echo)
+            return
         if reply_marker(line.text)[0] is not None:
             await self.pipeline.tick(self.where)  # a reply that came due shows above the line replying to it
         msg = self._message(line)
@@ -411,6 +419,20 @@ class LocalRoom:
             return
         self.screen.above = self._last[msg.author_id] = msg.message_id
         await self.pipeline.handle(msg)
+
+    async def react(self, line: RoomLine, *, echo: bool) -> None:
+        """A member reacts (the line's text is the emoji) to the bot's latest message in the room."""
+        member = room_member(line.name)
+        if echo:
+            self._echo(member.display_name, line.text, REACTS)
+        latest = [m for m in await self.pipeline.store.window(self.where, 50) if m.author_is_bot][-1:]
+        if not latest or not line.text:
+            self.screen.lines("[gm]", f"{member.display_name}'s reaction: no message of mine to react to.")
+            return
+        await self.pipeline.react(Reaction(
+            platform=PLATFORM, community=self.community, channel=self.channel, message_id=latest[0].message_id,
+            member_id=member.id, emoji=line.text.split()[0][:64], on_bot=True, text=latest[0].text, ts=self.clock(),
+        ))  # fmt: skip
 
     async def say_privately(self, line: RoomLine, *, echo: bool) -> None:
         """A member writes to the bot privately (a DM on a real platform): care first, then ordinary private talk.

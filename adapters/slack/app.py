@@ -24,15 +24,18 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     async_default_handlers,
 )
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import SlashCommands
 from adapters.slack.names import DisplayNames
 from adapters.slack.platform import SlackPlatform
-from adapters.slack.translate import PLATFORM, is_from_bot, is_talk, mentioned_ids, render_text, thread_of, to_chat_message
+from adapters.slack.translate import (
+    PLATFORM, is_from_bot, is_talk, mentioned_ids, render_text, thread_of, to_chat_message, to_reaction,
+)  # fmt: skip
 from groupmind.config import Settings
 from groupmind.events import CareAlert, ChannelRef
-from groupmind.ingress import ingress
+from groupmind.ingress import ingress, reaction_ingress
 from groupmind.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -114,6 +117,7 @@ class SlackAdapter:
         self.app.event("message")(self.on_message)
         self.app.event("app_mention")(self.on_message)
         self.app.event("app_home_opened")(self.on_home_opened)
+        self.app.event("reaction_added")(self.on_reaction)
         self.run_command = run_command or SlashCommands(
             pipeline.admin, self.client, frozenset(settings.slack_admins), settings.data_dir
         )
@@ -142,6 +146,29 @@ class SlackAdapter:
         team = body.get("team_id") or context.team_id
         if event.get("tab") == "home" and team and event.get("user"):
             await self.platform.home.publish(team, str(event["user"]))
+
+    async def on_reaction(self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """A reaction on the bot's own message is feedback about it (the core reads it into norms)."""
+        team = body.get("team_id") or context.team_id
+        bot = context.bot_user_id
+        if not team or not bot or event.get("item_user") != bot or event.get("user") == bot:
+            return
+        item = event.get("item") or {}
+        reaction = to_reaction(event, team, await self._text_of(item.get("channel"), item.get("ts")), bot)
+        if reaction is not None:
+            await reaction_ingress(self.pipeline, reaction)
+
+    async def _text_of(self, channel: str | None, ts: str | None) -> str:
+        """The text of the bot's message at `ts` in `channel` ("" when Slack does not give it back)."""
+        if not channel or not ts:
+            return ""
+        try:
+            found = await self.client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+        except SlackApiError as exc:
+            log.warning("could not read the reacted message in %s: %s", channel, exc.response.get("error"))
+            return ""
+        messages = [m for m in found.get("messages") or [] if m.get("ts") == ts]
+        return messages[0].get("text") or "" if messages else ""
 
     async def _said(self, team: str, event: Mapping[str, Any], bot_user_id: str | None) -> None:
         names = await self._names(event, bot_user_id)

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from groupmind.events import ChatMessage
+from groupmind.events import MAX_EMOJI_CHARS, ChatMessage, Reaction
 
 PLATFORM = "slack"
 
@@ -88,4 +88,26 @@ def to_chat_message(
         reply_to=thread,
         reply_to_bot=thread is not None and event.get("parent_user_id") == bot_user_id,
         ts=slack_time(event["ts"]),
+    )
+
+
+def to_reaction(event: Mapping[str, Any], team: str, text: str, bot_user_id: str | None) -> Reaction | None:
+    """A `reaction_added` event on a message as a Reaction; None for one on a file or without a user.
+
+    Slack names the emoji (`thumbsdown`, `-1`); a skin tone (`+1::skin-tone-2`) says nothing more.
+    The event does not say which thread the message is in: the reaction belongs to the channel.
+    """
+    item = event.get("item") or {}
+    if item.get("type") != "message" or not event.get("user") or not item.get("channel") or not item.get("ts"):
+        return None
+    return Reaction(
+        platform=PLATFORM,
+        community=team,
+        channel=item["channel"],
+        message_id=item["ts"],
+        member_id=event["user"],
+        emoji=str(event.get("reaction") or "?").split("::", 1)[0][:MAX_EMOJI_CHARS],
+        on_bot=bool(bot_user_id) and event.get("item_user") == bot_user_id,
+        text=text,
+        ts=slack_time(event.get("event_ts") or item["ts"]),
     )

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Awaitable, Callable, Mapping
 
-from groupmind.admin import audit, me, privacy
+from groupmind.admin import audit, me, norms, privacy
 from groupmind.admin.grammar import BY_NAME, SPECS, usage_for
 from groupmind.events import AdminCommand, CareAlert, CommandFile, CommandResult, utcnow
 from groupmind.platform import Platform
@@ -25,6 +25,7 @@ from groupmind.store.settings import (
     CARE_CHANNEL, CARE_CHECKINS, CARE_CONTACTS, CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, PERSONA, WE_SHARED,
     CommunitySettings, mode_field, persona_field,
 )  # fmt: skip
+from groupmind.store.norms import Norm, Source
 from groupmind.store.state import Store
 from groupmind.we.lasting import Lasting
 
@@ -473,6 +474,49 @@ async def _we_share(admin: Admin, cmd: AdminCommand) -> _Outcome:
     value = cmd.args[0].casefold()
     old = await admin._setting(cmd, WE_SHARED, value)
     return _Outcome(f"/gm we for members: {value} (was {old or 'off'})", old, value)
+
+
+@_handles("norms")
+async def _norms(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    book = await admin.store.norms.all(cmd.platform, cmd.community)
+    ids = sorted({s.member_id for n in book for s in n.sources})
+    return _Outcome(norms.listing(book, admin.clock(), await admin._names(cmd, ids)))
+
+
+@_handles("norm add")
+async def _norm_add(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    vote = norms.parse(_free_text(cmd, 200))
+    if isinstance(vote, str):
+        raise _Refused(f"{BY_NAME[cmd.name].usage}: {vote}; nothing was changed.")
+    now = admin.clock().timestamp()
+    source = Source(cmd.invoker.id, cmd.platform, "command", now)
+    book = {n.key: n for n in await admin.store.norms.all(cmd.platform, cmd.community)}
+    norm = book.get(f"{vote.kind}:{vote.value}") or Norm(vote.kind, vote.value, created=now)
+    norm = replace(norm.with_vote(source), pinned=True, pinned_at=now)
+    await admin.store.norms.put(cmd.platform, cmd.community, norm)
+    return _Outcome(f"house rule pinned: {norms.describe(norm)}.", None, norm.key)
+
+
+@_handles("norm pin")
+async def _norm_pin(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    norm = await _norm(admin, cmd)
+    pinned = replace(norm, pinned=True, pinned_at=admin.clock().timestamp())
+    await admin.store.norms.put(cmd.platform, cmd.community, pinned)
+    return _Outcome(f"house rule pinned: {norms.describe(norm)}.", None, norm.key)
+
+
+@_handles("norm remove")
+async def _norm_remove(admin: Admin, cmd: AdminCommand) -> _Outcome:
+    norm = await _norm(admin, cmd)
+    await admin.store.norms.remove(cmd.platform, cmd.community, norm.key)
+    return _Outcome(f"house rule removed: {norms.describe(norm)}.", norm.key, None)
+
+
+async def _norm(admin: Admin, cmd: AdminCommand) -> Norm:
+    norm = norms.pick(await admin.store.norms.all(cmd.platform, cmd.community), cmd.args[0])
+    if norm is None:
+        raise _Refused(f"no norm {cmd.args[0]!r}: /gm norms lists them; nothing was changed.")
+    return norm
 
 
 @_handles("help")

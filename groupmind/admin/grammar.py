@@ -82,6 +82,10 @@ SPECS: tuple[Spec, ...] = (
          admin=False, min_args=1, max_args=2, text_at=1),
     Spec("we", "", "how I see this group now (admins; members too when shared)", admin=False),
     Spec("we share", "on|off", "let members see /gm we", min_args=1, max_args=1, choices=("on", "off")),
+    Spec("norms", "", "the house rules the group taught me, and who taught them", admin=False),
+    Spec("norm add", "KIND [VALUE]", "a house rule I always follow (pinned)", min_args=1, max_args=1, text_at=0),
+    Spec("norm pin", "NUMBER|KEY", "make a rule the group taught one I always follow", min_args=1, max_args=1),
+    Spec("norm remove", "NUMBER|KEY", "drop a house rule", min_args=1, max_args=1),
     Spec("help", "", "what I do, what I store, who the care contacts are", admin=False),
 )  # fmt: skip
 

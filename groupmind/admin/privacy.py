@@ -5,7 +5,8 @@ walks every key of the community (`groupmind.store.keyspace`), so state that
 other parts add later (profiles, care flags) is covered if it follows the key
 conventions.
 
-A care contact is also taken off the care contacts, and out of the alerts they
+Their votes on the group's norms go too (a norm only they taught goes with
+them, unless an admin pinned it). A care contact is also taken off the care contacts, and out of the alerts they
 handled (`CareAlerts.forget_member`): the alerts stay for the member they are
 about, with "a former care contact" where their name and notes were.
 
@@ -47,6 +48,8 @@ class Forgotten:
     alerts: int = 0
     alerts_handled: int = 0
     audit_entries: int = 0
+    norm_votes: int = 0
+    """Their votes taken out of the group's norms (a norm only they taught goes, unless an admin pinned it)."""
     optout_kept: bool = False
     last_care_contact: bool = False
     """They were the community's last care contact: now there is none."""
@@ -57,6 +60,8 @@ class Forgotten:
             f"(activity, profile), {self.memberships} index entries and {self.alerts} care alerts; "
             f"removed your id from {self.audit_entries} audit entries"
         )
+        if self.norm_votes:
+            text += f"; took your {self.norm_votes} votes out of the house rules"
         if self.alerts_handled:
             text += f"; took your name and notes out of {self.alerts_handled} care alerts you handled"
         return text
@@ -92,6 +97,7 @@ async def forget_member(store: Store, platform: str, community: str, member_id: 
         platform, community, member_id, audit.word(name)
     )
     await store.due.cancel(FOLLOW_UP, platform, community, member_id)  # their care check-in names them
+    done.norm_votes = await store.norms.forget_member(platform, community, member_id)
     done.audit_entries = await audit.redact(store.audit, platform, community, member_id)
     done.optout_kept = await store.settings.is_opted_out(platform, community, member_id)
     return done

@@ -2,8 +2,8 @@
 
 Care checks come first: a text that both repeats a disclosure and leaks a token
 is counted as a care block, so its words are never written to the audit log.
-Then what the machinery leaks, who the bot claims to be, mentions, and last
-what it already said.
+Then what the machinery leaks, who the bot claims to be, mentions, the house
+rules the group taught (`norms`), and last what it already said.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import unicodedata
 from groupmind.guard.identity import claims_human, speaks_as_another
 from groupmind.guard.leaks import control_token, junk, notes_leak, prompt_leak
 from groupmind.guard.mentions import mention_run
+from groupmind.guard.norms import breaks
 from groupmind.guard.method import method_info
 from groupmind.guard.privacy import care_echo, care_link
 from groupmind.guard.scene import Scene
@@ -45,6 +46,7 @@ def check(text: str, scene: Scene) -> Verdict:
         mention_run(text, scene.speakers),
         claims_human(text, scene.bot_name, scene.speakers),
         speaks_as_another(text, scene.bot_name, scene.speakers),
+        breaks(text, scene.norms),
     ):
         if not verdict.passed:
             return verdict

@@ -16,6 +16,7 @@ from typing import Sequence
 from groupmind.care.risk import HALF_LIFE
 from groupmind.events import ChannelRef
 from groupmind.store import Store
+from groupmind.store.norms import Norm
 from groupmind.store.care_facts import read_care_facts
 from groupmind.we.threads import Linked
 
@@ -58,6 +59,8 @@ class Scene:
     care: CareView = CareView()
     means_asked: bool = False
     """A message the text answers asked about means, lethality or a size of one."""
+    norms: tuple[Norm, ...] = ()
+    """The community's norms in force (`groupmind.we.norms`): a text must not break the checkable ones."""
 
 
 async def read_care(store: Store, where: ChannelRef, recent: Sequence[Linked], now: datetime) -> CareView:

@@ -33,6 +33,8 @@ class Reason(str, Enum):
     """A near-copy of one of the bot's own recent replies."""
     MIRROR = "mirror"
     """A near-copy of a message just said (the last few members' messages)."""
+    NORM = "norm"
+    """Breaks a house rule the group taught (a language, an avoided topic, a length) and could not be mended."""
 
     @property
     def touches_care(self) -> bool:

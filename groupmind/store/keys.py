@@ -107,7 +107,7 @@ class CommunityKeys:
         """The community's own keys (not those of one conversation or member)."""
         return [
             self.channels, self.members, self.settings, self.optout, self.audit, self.alerts, self.alert_seq,
-            self.alert_states, self.care_pulse, self.care_quiet, self.care_notice, self.care_people,
+            self.alert_states, self.care_pulse, self.care_quiet, self.care_notice, self.care_people, self.norms,
             *(self.we(part) for part in WE_PARTS),
         ]  # fmt: skip
 
@@ -206,6 +206,11 @@ class CommunityKeys:
     def safety_plan(self, member_id: str) -> str:
         """Hash of one member's safety plan, step name -> their words (under `member:`, so forget-me deletes it)."""
         return f"{self.member(member_id)}:care:plan"
+
+    @property
+    def norms(self) -> str:
+        """Hash of norm key (`kind:value`) -> the norm the community taught the bot, with its sources (JSON)."""
+        return f"{self.prefix}:norms"
 
     @property
     def care_quiet(self) -> str:

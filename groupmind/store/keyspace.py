@@ -7,8 +7,8 @@ only that node's keys. Whatever type a key has, the walk handles it: a key under
 `member:<id>` is deleted, the id is removed from sets, sorted sets, lists and
 hash fields, and the member's entries are removed from every stream whose
 entries carry an `author` field (with their edits and ids). The settings,
-opt-outs, audit trail and care alerts are left to their own repositories: each
-has its own rules for forgetting.
+opt-outs, audit trail, care alerts and norms are left to their own repositories:
+each has its own rules for forgetting.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ async def forget_member(store: Store, platform: str, community: str, member_id: 
     redis = store.redis
     keys = CommunityKeys(platform, community)
     own = keys.member(member_id)
-    special = {keys.optout, keys.audit, keys.alerts, keys.settings}
+    special = {keys.optout, keys.audit, keys.alerts, keys.settings, keys.norms}
     done = Erased()
     for key in await _known_keys(store, keys, [member_id]):
         if key == own or key.startswith(own + ":"):

@@ -28,6 +28,7 @@ from groupmind.events import ChannelRef, ChatMessage, sanitize_text, truncate_te
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.audit import AuditLog, RedisAuditLog
 from groupmind.store.drift import DriftState, RedisDriftState
+from groupmind.store.norms import NormsRepo, RedisNorms
 from groupmind.store.safety_plans import RedisSafetyPlans, SafetyPlans
 from groupmind.store.due import DueWork, RedisDueWork
 from groupmind.store.group_memory import GroupMemory
@@ -141,6 +142,8 @@ class Store:
         """The lasting group model of each community (topics, who knows what, style, rhythm, decisions)."""
         self.member_facts = MemberFacts(redis)
         """Each member's lasting model (interests, expertise, hours, how to address them)."""
+        self.norms: NormsRepo = RedisNorms(redis)
+        """The house rules each community taught the bot, with who taught them."""
 
     def work_queue(self, consumer: str = "") -> WorkQueue:
         """The shared work stream (`work_queue` on), as `consumer` sees it."""

@@ -107,6 +107,7 @@ class FakeDiscord:
                 web.get(f"{API}/channels/{{cid}}", self._channel),
                 web.post(f"{API}/channels/{{cid}}/messages", self._create_message),
                 web.patch(f"{API}/channels/{{cid}}/messages/{{mid}}", self._edit_message),
+                web.get(f"{API}/channels/{{cid}}/messages/{{mid}}", self._get_message),
                 web.post(f"{API}/channels/{{cid}}/typing", self._typing),
                 web.post(f"{API}/users/@me/channels", self._open_dm),
                 web.get(f"{API}/guilds/{{gid}}/members/{{uid}}", self._guild_member),
@@ -194,6 +195,19 @@ class FakeDiscord:
             "data": {"id": "1", "name": "groupmind", "type": 1, "resolved": resolved,
                      "options": [{"name": subcommand, "type": 1, "options": options}]},
         }
+
+    def reaction(self, member: dict[str, Any], message: dict[str, Any], emoji: str) -> dict[str, Any]:
+        """A MESSAGE_REACTION_ADD payload: `member` reacted with the unicode `emoji` on `message` (as sent)."""
+        return {
+            "user_id": member["id"], "channel_id": message["channel_id"], "message_id": message["id"],
+            "guild_id": str(GUILD_ID), "emoji": {"id": None, "name": emoji},
+            "member": {"user": member, "nick": None, "roles": [], "joined_at": _now(), "deaf": False, "mute": False, "flags": 0},
+            "message_author_id": message["author"]["id"], "burst": False, "burst_colors": [], "type": 0,
+        }  # fmt: skip
+
+    def sent_messages(self) -> list[dict[str, Any]]:
+        """The messages the bot posted, oldest first, as Discord keeps them."""
+        return list(self._sent.values())
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send one gateway event to the bot; while it is disconnected, keep it for its RESUME."""
@@ -289,6 +303,12 @@ class FakeDiscord:
     async def _edit_message(self, request: web.Request) -> web.Response:
         message = self._sent[int(request.match_info["mid"])]
         message.update(content=(await request.json())["content"], edited_timestamp=_now())
+        return _json(message)
+
+    async def _get_message(self, request: web.Request) -> web.Response:
+        message = self._sent.get(int(request.match_info["mid"]))
+        if message is None or message["channel_id"] != request.match_info["cid"]:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
         return _json(message)
 
     async def _sync_commands(self, request: web.Request) -> web.Response:

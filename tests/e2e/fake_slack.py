@@ -142,6 +142,14 @@ class FakeSlack:
                 return {"ok": True, "channel": message["channel"], "ts": message["ts"], "text": message["text"]}
         return {"ok": False, "error": "message_not_found"}
 
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Channel-level messages the bot posted, newest first, up to `latest` (inclusive when asked)."""
+        latest, inclusive = params.get("latest"), str(params.get("inclusive")).lower() in ("1", "true")
+        found = [m for m in reversed(self.posted) if m["channel"] == params.get("channel") and not m.get("thread_ts")
+                 and (latest is None or float(m["ts"]) < float(latest) or (inclusive and m["ts"] == latest))]  # fmt: skip
+        limit = int(params.get("limit") or 100)
+        return {"ok": True, "messages": [{"type": "message", "user": BOT_USER, "bot_id": BOT_ID, **m} for m in found[:limit]]}
+
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         user = params.get("users", "")
         if user not in self.users:
@@ -296,3 +304,9 @@ def home_opened_event(user: str, tab: str = "home") -> dict[str, Any]:
 def message_event(text: str, *, user: str = "U1", channel: str = "C1", ts: str, **fields: Any) -> dict[str, Any]:
     """A person's `message` event in a public channel (override any field)."""
     return {"type": "message", "user": user, "text": text, "channel": channel, "ts": ts, "channel_type": "channel", **fields}
+
+
+def reaction_event(reaction: str, *, user: str = "U1", channel: str = "C1", ts: str, item_user: str) -> dict[str, Any]:
+    """`reaction_added`: `user` reacted with `reaction` (Slack's name for it) on the message at `ts` by `item_user`."""
+    return {"type": "reaction_added", "user": user, "reaction": reaction, "item_user": item_user,
+            "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": f"{time.time():.6f}"}  # fmt: skip

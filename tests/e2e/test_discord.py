@@ -405,7 +405,8 @@ async def test_the_groupmind_commands_are_synced_globally_or_to_dev_guilds(fake:
         pass
     [globally] = fake.sent(f"/applications/{BOT_ID}/commands", method="PUT")
     [in_guild] = fake.sent(f"/applications/{BOT_ID}/guilds/{GUILD_ID}/commands", method="PUT")
-    expected = {"help", "optout", "optin", "forget-me", "my-plan", "me", "we", "status", "mode", "persona", "care", "care-channel", "alerts", "export"}
+    expected = {"help", "optout", "optin", "forget-me", "my-plan", "me", "we", "norms", "norm", "status", "mode", "persona",
+                "care", "care-channel", "alerts", "export"}  # fmt: skip
     assert _subcommands(globally) == expected and _subcommands(in_guild) == expected
 
 

@@ -96,10 +96,10 @@ def test_missing_slack_settings_are_named_and_tokens_never_print() -> None:
 def test_the_manifest_subscribes_to_what_the_adapter_reads_and_grants_what_it_calls() -> None:
     manifest = yaml.safe_load((Path(adapters.slack.__file__).parent / "manifest.yaml").read_text())
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "message.channels", "message.groups", "message.im", "app_home_opened"}
+    assert events == {"app_mention", "message.channels", "message.groups", "message.im", "app_home_opened", "reaction_added"}
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     needed = {"app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "users:read", "im:write",
-              "commands"}
+              "commands", "reactions:read"}
     assert scopes == needed
     assert manifest["settings"]["socket_mode_enabled"] is True
     home = manifest["features"]["app_home"]
