@@ -84,12 +84,12 @@ def _load(raw: str) -> Norm:
     )
 
 
-def _evict(norms: dict[str, Norm], keep: str) -> list[str]:
-    """The keys to drop so at most MAX_NORMS remain: oldest unpinned first, never `keep`."""
+def _evict(norms: dict[str, Norm], keep: set[str]) -> list[str]:
+    """The keys to drop so at most MAX_NORMS remain: oldest unpinned first, never those in `keep`."""
     excess = len(norms) - MAX_NORMS
     if excess <= 0:
         return []
-    candidates = sorted((n for k, n in norms.items() if not n.pinned and k != keep), key=lambda n: n.created)
+    candidates = sorted((n for k, n in norms.items() if not n.pinned and k not in keep), key=lambda n: n.created)
     return [n.key for n in candidates[:excess]]
 
 
@@ -98,8 +98,9 @@ class NormsRepo(Protocol):
 
     async def all(self, platform: str, community: str) -> list[Norm]: ...
 
-    async def put(self, platform: str, community: str, norm: Norm) -> None:
-        """Keep `norm` (replacing the one with its key), evicting the oldest unpinned beyond MAX_NORMS."""
+    async def put(self, platform: str, community: str, *norms: Norm) -> None:
+        """Keep `norms` in one write (each replacing the one with its key, so the votes of one message
+        land together), evicting the oldest unpinned beyond MAX_NORMS."""
         ...
 
     async def remove(self, platform: str, community: str, key: str) -> Norm | None: ...
@@ -118,12 +119,12 @@ class RedisNorms:
         raw = await self.redis.hgetall(CommunityKeys(platform, community).norms)
         return sorted((_load(v) for v in raw.values()), key=lambda n: n.created)
 
-    async def put(self, platform: str, community: str, norm: Norm) -> None:
+    async def put(self, platform: str, community: str, *norms: Norm) -> None:
         key = CommunityKeys(platform, community).norms
-        await self.redis.hset(key, norm.key, _dump(norm))
+        await self.redis.hset(key, mapping={n.key: _dump(n) for n in norms})
         if await self.redis.hlen(key) > MAX_NORMS:
-            norms = {n.key: n for n in await self.all(platform, community)}
-            if drop := _evict(norms, norm.key):
+            book = {n.key: n for n in await self.all(platform, community)}
+            if drop := _evict(book, {n.key for n in norms}):
                 await self.redis.hdel(key, *drop)
 
     async def remove(self, platform: str, community: str, key: str) -> Norm | None:
@@ -158,10 +159,10 @@ class MemoryNorms:
     async def all(self, platform: str, community: str) -> list[Norm]:
         return sorted(self.norms.get((platform, community), {}).values(), key=lambda n: n.created)
 
-    async def put(self, platform: str, community: str, norm: Norm) -> None:
+    async def put(self, platform: str, community: str, *norms: Norm) -> None:
         book = self.norms.setdefault((platform, community), {})
-        book[norm.key] = norm
-        for key in _evict(book, norm.key):
+        book.update((n.key, n) for n in norms)
+        for key in _evict(book, {n.key for n in norms}):
             del book[key]
 
     async def remove(self, platform: str, community: str, key: str) -> Norm | None:

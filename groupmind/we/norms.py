@@ -428,6 +428,7 @@ class NormBook:
     async def record(self, platform: str, community: str, votes: Sequence[Vote], source: Source) -> None:
         """Add each vote as its member's one vote on its norm; a vote against with no value goes to every value."""
         book = {n.key: n for n in await self.store.norms.all(platform, community)}
+        changed: dict[str, Norm] = {}
         for vote in votes:
             signed = Source(source.member_id, source.platform, source.message_id, source.ts, vote.vote, source.weight)
             if vote.vote < 0 and not vote.value:
@@ -438,8 +439,9 @@ class NormBook:
                 targets = [book.get(f"{vote.kind}:{vote.value}") or Norm(vote.kind, vote.value, created=source.ts)]
             for norm in targets:
                 updated = norm.with_vote(signed)
-                book[updated.key] = updated
-                await self.store.norms.put(platform, community, updated)
+                book[updated.key] = changed[updated.key] = updated
+        if changed:
+            await self.store.norms.put(platform, community, *changed.values())
 
     async def in_force(self, platform: str, community: str, now: datetime | None = None) -> list[Norm]:
         return in_force(await self.store.norms.all(platform, community), now or self.clock())

@@ -11,6 +11,7 @@ from groupmind.config import Settings
 from groupmind.events import ChannelRef, utcnow
 from groupmind.runtime import Core
 from groupmind.store import Store
+from groupmind.store.norms import Norm
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_slack import BOT_USER, TEAM, FakeSlack, reaction_event, wait_for
 from tests.e2e.test_discord import ALICE, CHANNEL, GUILD_ID, eventually, fake as fake_discord, online  # noqa: F401
@@ -77,7 +78,13 @@ async def test_a_slack_reaction_added_on_the_bots_message_becomes_a_vote(
         ignored = await fake.send_event(reaction_event("-1", user="U1", ts="1.000100", item_user="U2"))
         mine = await fake.send_event(reaction_event("thumbsdown::skin-tone-3", user="U1", ts=ts, item_user=BOT_USER))
         await wait_for(lambda: ignored in fake.acks and mine in fake.acks)
-        norms = await wait_for(lambda: store.norms.all("slack", TEAM))
-    assert {n.key for n in norms} == {"max_length:200", "no_emoji:", "no_mentions:"}
+        expected = {"max_length:200", "no_emoji:", "no_mentions:"}
+
+        async def voted() -> list[Norm] | None:  # the votes land one by one: wait for all of them
+            norms = await store.norms.all("slack", TEAM)
+            return norms if {n.key for n in norms} >= expected else None
+
+        norms = await wait_for(voted)
+    assert {n.key for n in norms} == expected
     assert all(n.sources[0].member_id == "U1" and n.sources[0].message_id == ts for n in norms)
     assert [c.params["latest"] for c in fake.calls_to("conversations.history")] == [ts]
