@@ -121,6 +121,13 @@ class Settings(BaseSettings):
     )
     engine_model: str = Field("", description="The model name sent to the server, if it needs one.")
     engine_connect_timeout_s: float = Field(10.0, gt=0, description="Giving up on reaching the server.")
+    engine_slots: int = Field(
+        0,
+        ge=0,
+        le=1024,
+        description="The server's parallel slots (llama-server --parallel); each conversation keeps one, "
+        "so its prompt prefix is reused. 0 lets the server pick a slot per request.",
+    )
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )
