@@ -111,15 +111,15 @@ class Pipeline:
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count.
 
-        Care detection still reads each: nobody is talked to, and only imminent risk raises an alert.
+        Care detection still reads each, batched per community: nobody is talked to, and only imminent
+        risk raises an alert.
         """
         kept = [m for m in messages if not m.is_blank]
         optouts = await self.store.settings.opted_out({(m.platform, m.community) for m in kept})
         stored = await self.store.append_many(
             kept, profile=lambda m: m.author_id not in optouts[(m.platform, m.community)]
         )
-        for msg in kept:
-            await self.care.observe_only(msg)
+        await self.care.observe_many(kept, optouts)
         return stored
 
     async def handle(self, msg: ChatMessage, *, deliver: bool = True) -> list[Reply]:

@@ -18,12 +18,12 @@ from typing import Callable, Mapping, Sequence
 
 from groupmind.admin import audit
 from groupmind.care import machine
-from groupmind.care.config import CareConfig, named, read_config, read_settings
+from groupmind.care.config import CareConfig, CareSettings, named, read_config, read_settings
 from groupmind.care.escalation import Escalation
 from groupmind.care.kinds import CARE_KINDS, FOLLOW_UP, QUIET, REMINDER
 from groupmind.care.judge import judge
 from groupmind.care.machine import Heard
-from groupmind.care.monitor import observe
+from groupmind.care.monitor import observe, observe_batch
 from groupmind.care.risk import Assessment
 from groupmind.care.signals import RISK_LABELS, Label
 from groupmind.care.steps import SayPublicFn, Steps
@@ -101,11 +101,25 @@ class CareService:
             await self._refine(msg, assessment)
         return plan.said_in_public
 
-    async def observe_only(self, msg: ChatMessage) -> None:
-        """Detection without conversation (replays without replies): flags, and alerts only at imminent risk."""
-        settings = await read_settings(self.store, msg.platform, msg.community)
-        assessment = await self._observe(msg, settings.sensitivity)
-        if assessment is None or assessment.label is Label.NONE:
+    async def observe_many(self, messages: Sequence[ChatMessage], optouts: Mapping[tuple[str, str], set[str]]) -> None:
+        """Detection without conversation (replays without replies): flags, and alerts only at imminent risk.
+
+        Batched per community (`monitor.observe_batch`); `optouts` are each community's opted-out members.
+        """
+        communities: dict[tuple[str, str], list[ChatMessage]] = {}
+        for msg in messages:
+            communities.setdefault((msg.platform, msg.community), []).append(msg)
+        for (platform, community), batch in communities.items():
+            settings = await read_settings(self.store, platform, community)
+            out = optouts.get((platform, community), set())
+            if any(not m.author_is_bot and not m.is_blank and m.author_id not in out for m in batch):
+                await self.quiet.arm(platform, community, self.clock())
+            for msg, assessment in await observe_batch(self.signals, batch, out, settings.sensitivity):
+                await self._note_unanswered(msg, assessment, settings)
+
+    async def _note_unanswered(self, msg: ChatMessage, assessment: Assessment, settings: CareSettings) -> None:
+        """Act on a message nobody answers: count it, flag risk, and alert the contacts at imminent risk."""
+        if assessment.label is Label.NONE:
             return
         self.flags[assessment.label.value] += 1
         if assessment.label in RISK_LABELS:

@@ -121,6 +121,16 @@ class CareSignals(Protocol):
         """
         ...
 
+    async def record_rhythms(
+        self, platform: str, community: str, changes: Mapping[str, tuple[Callable[[Rhythm], Rhythm], str]],
+        at: datetime,
+    ) -> None:
+        """`record_rhythm` for many members of one community at once (a batch of stored messages).
+
+        `changes` maps each member to their fold and where they last spoke; `at` is the batch's latest time.
+        """
+        ...
+
     async def pulse(self, platform: str, community: str) -> float | None:
         """Epoch seconds the community last spoke; None before anyone did."""
         ...
@@ -212,6 +222,31 @@ class RedisCareSignals:
                     continue
         await self.redis.zadd(keys.care_pulse, {"last": at.timestamp()}, gt=True)
         return rhythm
+
+    async def record_rhythms(
+        self, platform: str, community: str, changes: Mapping[str, tuple[Callable[[Rhythm], Rhythm], str]],
+        at: datetime,
+    ) -> None:
+        if not changes:
+            return
+        keys = CommunityKeys(platform, community)
+        members = list(changes)
+        names = [keys.care_rhythm(member) for member in members]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(*names)  # one slot: every key carries the community's tag
+                    found = [await pipe.hmget(name, [*_RHYTHM, "channel"]) for name in names]
+                    pipe.multi()
+                    for member, name, values in zip(members, names, found):
+                        change, conversation = changes[member]
+                        rhythm = change(_rhythm(values[:-1]) or Rhythm())
+                        pipe.hset(name, mapping={**asdict(rhythm), "channel": conversation or values[-1] or ""})
+                    pipe.zadd(keys.care_pulse, {"last": at.timestamp()}, gt=True)
+                    await pipe.execute()
+                    return
+                except WatchError:
+                    continue
 
     async def pulse(self, platform: str, community: str) -> float | None:
         score = await self.redis.zscore(CommunityKeys(platform, community).care_pulse, "last")
@@ -306,6 +341,13 @@ class MemoryCareSignals:
         self._rhythm[(platform, community, member_id)] = (rhythm, conversation or channel)
         self._pulse[(platform, community)] = max(self._pulse.get((platform, community), 0.0), at.timestamp())
         return rhythm
+
+    async def record_rhythms(
+        self, platform: str, community: str, changes: Mapping[str, tuple[Callable[[Rhythm], Rhythm], str]],
+        at: datetime,
+    ) -> None:
+        for member, (change, conversation) in changes.items():
+            await self.record_rhythm(platform, community, member, change, at, conversation)
 
     async def pulse(self, platform: str, community: str) -> float | None:
         return self._pulse.get((platform, community))
