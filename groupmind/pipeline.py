@@ -138,7 +138,10 @@ class Pipeline:
         async def say_public(text: str) -> None:
             said.append(await self._say(where, text, msg.message_id, msg.ts, deliver))
 
-        if await self.care.on_message(msg, addressed=speak.addressed(msg, self.settings.bot_name), say_public=say_public):
+        addressed = speak.addressed(msg, self.settings.bot_name)
+        if await self.care.on_message(
+            msg, addressed=addressed, say_public=say_public, known=seen.settings, opted_out=seen.view.opted_out
+        ):
             await self.store.pending.clear(where)  # the disclosure comes first: the room's reply waits
             return said
         replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver)

@@ -16,14 +16,19 @@ from groupmind.events import ChatMessage
 from groupmind.store.care_signals import CareSignals, Rhythm
 
 
-async def observe(signals: CareSignals, msg: ChatMessage, sensitivity: str = "normal") -> Assessment | None:
+async def observe(
+    signals: CareSignals, msg: ChatMessage, sensitivity: str = "normal", opted_out: bool | None = None
+) -> Assessment | None:
     """Assess one message in the light of its author's recent messages; None when care does not apply.
 
-    `sensitivity` (low|normal|high, the community's `care.sensitivity`) sets stage one's thresholds.
+    `sensitivity` (low|normal|high, the community's `care.sensitivity`) sets stage one's thresholds;
+    `opted_out` is whether the author opted out, when it was read with the message (None: read it here).
     """
     if msg.author_is_bot or msg.is_blank:
         return None
-    if await signals.opted_out(msg.platform, msg.community, msg.author_id):
+    if opted_out is None:
+        opted_out = await signals.opted_out(msg.platform, msg.community, msg.author_id)
+    if opted_out:
         return None
     await record_activity(signals, msg.platform, msg.community, msg.author_id, msg.ts, msg.where.conversation)
     detection = detect(msg.text, sensitivity)

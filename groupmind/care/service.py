@@ -18,7 +18,7 @@ from typing import Callable, Mapping, Sequence
 
 from groupmind.admin import audit
 from groupmind.care import machine
-from groupmind.care.config import CareConfig, CareSettings, named, read_config, read_settings
+from groupmind.care.config import CareConfig, CareSettings, care_settings, named, read_config, read_settings
 from groupmind.care.escalation import Escalation
 from groupmind.care.kinds import CARE_KINDS, FOLLOW_UP, QUIET, REMINDER
 from groupmind.care.judge import judge
@@ -40,6 +40,7 @@ from groupmind.store.care_sessions import CareSessions
 from groupmind.store.care_signals import CareSignals
 from groupmind.store.due import Due, DueWork
 from groupmind.store.safety_plans import SafetyPlans
+from groupmind.store.settings import CommunitySettings
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +78,23 @@ class CareService:
 
     # -- messages ------------------------------------------------------------------
 
-    async def on_message(self, msg: ChatMessage, *, addressed: bool, say_public: SayPublicFn) -> bool:
+    async def on_message(
+        self, msg: ChatMessage, *, addressed: bool, say_public: SayPublicFn,
+        known: CommunitySettings | None = None, opted_out: bool | None = None,
+    ) -> bool:  # fmt: skip
         """Care for one stored channel message; True when it said something in the channel (through `say_public`).
 
         Only a first acknowledgement (or a calm answer to a curious question put to
         the bot) is public, and it comes before anything private; the rest goes privately.
         Stage one's label acts at once; the model's judgement comes after and refines it within bounds.
+        `known` and `opted_out` are the community's settings and the author's opt-out when they were
+        read with the message (the pipeline's first round trip); None reads them here.
         """
-        settings = await read_settings(self.store, msg.platform, msg.community)
-        assessment = await self._observe(msg, settings.sensitivity)
+        if known is None:
+            settings = await read_settings(self.store, msg.platform, msg.community)
+        else:
+            settings = care_settings(known)
+        assessment = await self._observe(msg, settings.sensitivity, opted_out)
         if assessment is None or assessment.label is Label.NONE:
             return False
         config = await named(self.store, msg.platform, msg.community, settings)
@@ -191,8 +200,8 @@ class CareService:
     def _follow_up(self) -> timedelta:
         return timedelta(hours=self.settings.care_follow_up_hours)
 
-    async def _observe(self, msg: ChatMessage, sensitivity: str) -> Assessment | None:
-        assessment = await observe(self.signals, msg, sensitivity)
+    async def _observe(self, msg: ChatMessage, sensitivity: str, opted_out: bool | None = None) -> Assessment | None:
+        assessment = await observe(self.signals, msg, sensitivity, opted_out)
         if assessment is not None:
             await self.quiet.arm(msg.platform, msg.community, self.clock())
         return assessment

@@ -216,12 +216,11 @@ class RedisCareSignals:
                     rhythm = change(_rhythm([fields.get(f) for f in _RHYTHM]) or Rhythm())
                     pipe.multi()
                     pipe.hset(key, mapping={**asdict(rhythm), "channel": conversation or fields.get("channel", "")})
+                    pipe.zadd(keys.care_pulse, {"last": at.timestamp()}, gt=True)  # same slot: one round trip
                     await pipe.execute()
-                    break
+                    return rhythm
                 except WatchError:
                     continue
-        await self.redis.zadd(keys.care_pulse, {"last": at.timestamp()}, gt=True)
-        return rhythm
 
     async def record_rhythms(
         self, platform: str, community: str, changes: Mapping[str, tuple[Callable[[Rhythm], Rhythm], str]],

@@ -31,7 +31,8 @@ from groupmind.store.due import DueWork, RedisDueWork
 from groupmind.store.work_queue import WorkQueue
 from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
 from groupmind.store.pending import PendingRepo, RedisPending
-from groupmind.store.settings import RedisSettings, SettingsRepo
+from groupmind.store.settings import CommunitySettings, RedisSettings, SettingsRepo, queue_community, read_community
+from groupmind.store.window_cache import Entry, WindowCache
 
 ACTIVE_DAYS_KEPT = 366
 """How many days back a member's active days are remembered."""
@@ -62,12 +63,14 @@ _APPEND = """
 -- KEYS: stream, its ids, the community's channels[, its members, the author's activity, the author's days]
 -- ARGV: maxlen, message id, conversation, author id, epoch, day, author name, days kept, field, value, ...
 if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+local previous = newest and newest[1] or ''
 local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 9))
 redis.call('ZADD', KEYS[2], string.match(entry, '^%d+'), ARGV[2])
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.match(oldest, '^%d+'))
 redis.call('SADD', KEYS[3], ARGV[3])
-if #KEYS == 3 then return 1 end
+if #KEYS == 3 then return {entry, previous} end
 local stamp = tonumber(ARGV[5])
 redis.call('SADD', KEYS[4], ARGV[4])
 redis.call('HINCRBY', KEYS[5], 'messages', 1)
@@ -76,9 +79,11 @@ if not seen[1] or stamp < tonumber(seen[1]) then redis.call('HSET', KEYS[5], 'fi
 if not seen[2] or stamp >= tonumber(seen[2]) then redis.call('HSET', KEYS[5], 'last_seen', ARGV[5], 'name', ARGV[7]) end
 redis.call('ZADD', KEYS[6], ARGV[6], ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(ARGV[6]) - tonumber(ARGV[8]))
-return 1
+return {entry, previous}
 """
-"""Store one message unless its conversation holds its id already; 1 if stored, 0 if not.
+"""Store one message unless its conversation holds its id already; [entry id, the entry before it] if
+stored ("" before the first), 0 if not. The entry before tells this process's window cache whether the
+message landed right after the newest one it keeps (`store.window_cache`).
 
 One script, so the check and the writes are atomic: a retried attempt finds the
 first one's claim. The ids are scored by their stream entry's time and trimmed
@@ -117,6 +122,8 @@ class Store:
         """Work that falls due later: settled replies, care follow-ups, reminders, quiet sweeps."""
         self.safety_plans: SafetyPlans = RedisSafetyPlans(redis)
         """Members' own safety plans, made with the bot in private."""
+        self.windows = WindowCache()
+        """The conversations' recent messages as this process last saw them, checked by stream id on every read."""
 
     def work_queue(self, consumer: str = "") -> WorkQueue:
         """The shared work stream (`work_queue` on), as `consumer` sees it."""
@@ -154,6 +161,10 @@ class Store:
         if also is not None:
             also(pipe)
         stored, *_ = await pipe.execute()
+        if stored:
+            entry_id, previous = stored
+            log = _keys(msg).log(msg.where.conversation)
+            self.windows.appended(log, previous, entry_id, (msg, self._fields(msg, fields or {})))
         return bool(stored)
 
     async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
@@ -163,7 +174,7 @@ class Store:
             self._queue(pipe, msg, profile(msg), {})
         if not len(pipe):
             return 0
-        return sum(await pipe.execute())
+        return sum(1 for stored in await pipe.execute() if stored)
 
     def _queue(self, pipe: RedisPipeline, msg: ChatMessage, profile: bool, fields: Mapping[str, str]) -> None:
         """Queue the `_APPEND` script for one message."""
@@ -172,30 +183,68 @@ class Store:
         names = [keys.log(conversation), keys.ids(conversation), keys.channels]
         if profile and not msg.author_is_bot:
             names += [keys.members, keys.member(msg.author_id), keys.member_days(msg.author_id)]
-        entry = {**fields, "id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()}
+        entry = self._fields(msg, fields)
         pipe.eval(
             _APPEND, len(names), *names,
             self.maxlen, msg.message_id, conversation, msg.author_id, msg.ts.timestamp(),
             msg.ts.date().toordinal(), msg.author_name, ACTIVE_DAYS_KEPT, *chain.from_iterable(entry.items()),
         )  # fmt: skip
 
+    @staticmethod
+    def _fields(msg: ChatMessage, fields: Mapping[str, str]) -> dict[str, str]:
+        """A message's stream entry: `fields` beside it, then its id, author and JSON."""
+        return {**fields, "id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()}
+
     async def window(self, where: ChannelRef, count: int) -> list[ChatMessage]:
         """The last `count` messages of a conversation, oldest first, edits applied."""
         return [msg for msg, _ in await self.window_entries(where, count)]
 
-    async def window_entries(self, where: ChannelRef, count: int) -> list[tuple[ChatMessage, dict[str, str]]]:
-        """Like `window`, each message with the extra fields stored beside it."""
+    async def window_entries(self, where: ChannelRef, count: int) -> list[Entry]:
+        """Like `window`, each message with the extra fields stored beside it.
+
+        One round trip when this process's kept window is current (`store.window_cache`), two when not.
+        """
+        pipe = self.redis.pipeline(transaction=False)
+        self._queue_tail(pipe, where)
+        tail, revision = await pipe.execute()
+        return await self._window(where, count, tail, revision)
+
+    async def look(self, where: ChannelRef, member_id: str, count: int) -> tuple[list[Entry], CommunitySettings, bool]:
+        """What handling a message by `member_id` needs first: the conversation's last `count` entries,
+        the community's settings, and whether the member opted out; one round trip when the window is kept."""
+        pipe = self.redis.pipeline(transaction=False)
+        self._queue_tail(pipe, where)
+        queue_community(pipe, _keys(where), member_id)
+        tail, revision, *community = await pipe.execute()
+        settings, opted_out = read_community(community)
+        return await self._window(where, count, tail, revision), settings, opted_out
+
+    def _queue_tail(self, pipe: RedisPipeline, where: ChannelRef) -> None:
+        """Queue the reads that tell whether a kept window is current: the newest entry and the revision."""
         keys = _keys(where)
-        conversation = where.conversation
-        entries = await self.redis.xrevrange(keys.log(conversation), count=count)
-        if not entries:
-            return []
+        pipe.xrevrange(keys.log(where.conversation), count=1)
+        pipe.get(keys.revision)
+
+    async def _window(
+        self, where: ChannelRef, count: int, newest: list[tuple[str, dict[str, str]]], revision: str | None
+    ) -> list[Entry]:
+        keys = _keys(where)
+        log = keys.log(where.conversation)
+        tail, rev = (newest[0][0] if newest else ""), revision or ""
+        if (kept := self.windows.get(log, count, tail, rev)) is not None:
+            return kept
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(keys.revision)
+        pipe.xrevrange(log, count=count)
+        rev, entries = await pipe.execute()
+        rev = rev or ""
         pairs = [(ChatMessage.model_validate_json(fields["j"]), fields) for _, fields in reversed(entries)]
-        edited = await self.redis.hmget(keys.edits(conversation), [m.message_id for m, _ in pairs])
-        return [
-            (m if text is None else m.model_copy(update={"text": text}), fields)
-            for (m, fields), text in zip(pairs, edited)
-        ]
+        if pairs:
+            edited = await self.redis.hmget(keys.edits(where.conversation), [m.message_id for m, _ in pairs])
+            pairs = [(m if text is None else m.model_copy(update={"text": text}), fields)
+                     for (m, fields), text in zip(pairs, edited)]  # fmt: skip
+        self.windows.put(log, count, entries[0][0] if entries else "", rev, pairs)
+        return pairs
 
     async def _find(self, where: ChannelRef, message_id: str) -> str | None:
         """Stream entry id of a platform message id, searching newest first."""
@@ -219,7 +268,10 @@ class Store:
         if await self._find(where, message_id) is None:
             return False
         edits = _keys(where).edits(where.conversation)
-        await self.redis.hset(edits, message_id, truncate_text(sanitize_text(text)))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(edits, message_id, truncate_text(sanitize_text(text)))
+        pipe.incr(_keys(where).revision)
+        await pipe.execute()
         await self._prune_edits(where)
         return True
 
@@ -233,6 +285,7 @@ class Store:
         pipe.xdel(keys.log(where.conversation), entry_id)
         pipe.zrem(keys.ids(where.conversation), message_id)
         pipe.hdel(keys.edits(where.conversation), message_id)
+        pipe.incr(keys.revision)
         await pipe.execute()
         return True
 
