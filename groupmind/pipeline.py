@@ -44,6 +44,7 @@ from groupmind.reply import ReplyWriter
 from groupmind.scheduler import Scheduler
 from groupmind.store import Store
 from groupmind.store.due import Due, DueWork
+from groupmind.store.pending import PendingReply
 from groupmind.store.settings import ChannelView
 from groupmind.store.work_queue import WorkQueue
 from groupmind.we.group import Group
@@ -131,7 +132,7 @@ class Pipeline:
         if msg.is_blank:
             return []
         self.metrics.handled.inc()
-        seen = await self._store(msg)
+        seen = await self._store(msg, pending_at=(msg.ts, self.rules.rate_window))
         where = msg.where
         said: list[Reply] = []
 
@@ -144,7 +145,7 @@ class Pipeline:
         ):
             await self.store.pending.clear(where)  # the disclosure comes first: the room's reply waits
             return said
-        replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver)
+        replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver, seen.pending)
         decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode)
         self._why(decision)
         if decision.wait:
@@ -213,10 +214,13 @@ class Pipeline:
         await self.tick(place, now)
 
     async def _settle(
-        self, where: ChannelRef, now: datetime, recent: list[Linked], view: ChannelView, deliver: bool
-    ) -> list[Reply]:
-        """Answer the pending burst if it is due at `now`; `recent` is the conversation up to now."""
-        pending, replied = await self.store.pending.read(where, now, self.rules.rate_window)
+        self, where: ChannelRef, now: datetime, recent: list[Linked], view: ChannelView, deliver: bool,
+        known: tuple[PendingReply | None, int] | None = None,
+    ) -> list[Reply]:  # fmt: skip
+        """Answer the pending burst if it is due at `now`; `recent` is the conversation up to now.
+
+        `known` is the pending reply and reply count when they were read with the message (`Store.look`)."""
+        pending, replied = known or await self.store.pending.read(where, now, self.rules.rate_window)
         if pending is None:
             return []
         asked = [msg.text for msg in unanswered(recent)]
@@ -279,9 +283,11 @@ class Pipeline:
         await self.store.pending.replied(where, now, self.rules.rate_window)
         return Reply(where=where, text=shown or text, reply_to=reply_to)
 
-    async def _store(self, msg: ChatMessage) -> Noted:
-        """Store a message: the we model notes it (its link, its author's profile), the store appends it."""
-        noted = await self.we.note(msg)
+    async def _store(self, msg: ChatMessage, pending_at: tuple[datetime, timedelta] | None = None) -> Noted:
+        """Store a message: the we model notes it (its link, its author's profile), the store appends it.
+
+        With `pending_at`, the conversation's pending reply is read in the same round trip (`Store.look`)."""
+        noted = await self.we.note(msg, pending_at)
         await self.store.append(msg, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update)
         return noted
 

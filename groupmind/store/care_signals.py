@@ -5,7 +5,8 @@
 - **flags**: the ids of a member's risk messages, so the guard keeps their text
   away from the model (ids only, under the member's own key: forget-me deletes them);
 - **rhythm**: a member's usual gaps between messages, and the community's pulse
-  (when it last spoke), for the quiet sweep;
+  (when it last spoke), for the quiet sweep; folded in Python and written with a
+  compare-and-set (`_WRITE_IF_UNCHANGED`), so a lost update is folded again;
 - **quiet reports**: which silence was already reported, so each is reported once.
 
 Everything about a member lives under `member:<id>` and expires with the risk
@@ -15,6 +16,7 @@ window where it should. `MemoryCareSignals` is the in-memory twin.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from itertools import chain
 from datetime import datetime, timedelta
 from typing import AsyncIterator, Callable, Mapping, Protocol, Sequence
 
@@ -155,6 +157,23 @@ class CareSignals(Protocol):
 
 
 
+_WRITE_IF_UNCHANGED = """
+-- KEYS: a member's rhythm hash, the community's pulse
+-- ARGV: n, n field names, their expected values ("" = absent), the message's epoch, then field, value, ...
+local n = tonumber(ARGV[1])
+local current = redis.call('HMGET', KEYS[1], unpack(ARGV, 2, 1 + n))
+for i = 1, n do
+  if (current[i] or '') ~= ARGV[1 + n + i] then return 0 end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3 + 2 * n))
+redis.call('ZADD', KEYS[2], 'GT', ARGV[2 + 2 * n], 'last')
+return 1
+"""
+"""A compare-and-set of a member's rhythm, with the community's pulse: written only if the hash still holds
+what the fold started from (else 0, and the caller folds again). The fold itself stays in Python
+(`groupmind.care.quiet.add`); this is the one round trip WATCH/MULTI would need two for."""
+
+
 class RedisCareSignals:
     """Care signals in Redis, under each member's and community's keys."""
 
@@ -208,19 +227,17 @@ class RedisCareSignals:
     ) -> Rhythm:
         keys = CommunityKeys(platform, community)
         key = keys.care_rhythm(member_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    fields = await pipe.hgetall(key)
-                    rhythm = change(_rhythm([fields.get(f) for f in _RHYTHM]) or Rhythm())
-                    pipe.multi()
-                    pipe.hset(key, mapping={**asdict(rhythm), "channel": conversation or fields.get("channel", "")})
-                    pipe.zadd(keys.care_pulse, {"last": at.timestamp()}, gt=True)  # same slot: one round trip
-                    await pipe.execute()
-                    return rhythm
-                except WatchError:
-                    continue
+        names = [*_RHYTHM, "channel"]
+        while True:  # read, fold in Python, write only if nobody wrote in between: two round trips
+            fields = await self.redis.hgetall(key)
+            rhythm = change(_rhythm([fields.get(f) for f in _RHYTHM]) or Rhythm())
+            new = {**asdict(rhythm), "channel": conversation or fields.get("channel", "")}
+            expected = [fields.get(name, "") for name in names]
+            if await self.redis.eval(
+                _WRITE_IF_UNCHANGED, 2, key, keys.care_pulse, len(names), *names, *expected, at.timestamp(),
+                *chain.from_iterable(new.items()),
+            ):  # fmt: skip
+                return rhythm
 
     async def record_rhythms(
         self, platform: str, community: str, changes: Mapping[str, tuple[Callable[[Rhythm], Rhythm], str]],
@@ -230,22 +247,24 @@ class RedisCareSignals:
             return
         keys = CommunityKeys(platform, community)
         members = list(changes)
-        names = [keys.care_rhythm(member) for member in members]
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(*names)  # one slot: every key carries the community's tag
-                    found = [await pipe.hmget(name, [*_RHYTHM, "channel"]) for name in names]
-                    pipe.multi()
-                    for member, name, values in zip(members, names, found):
-                        change, conversation = changes[member]
-                        rhythm = change(_rhythm(values[:-1]) or Rhythm())
-                        pipe.hset(name, mapping={**asdict(rhythm), "channel": conversation or values[-1] or ""})
-                    pipe.zadd(keys.care_pulse, {"last": at.timestamp()}, gt=True)
-                    await pipe.execute()
-                    return
-                except WatchError:
-                    continue
+        names = [*_RHYTHM, "channel"]
+        pipe = self.redis.pipeline(transaction=False)
+        for member in members:
+            pipe.hgetall(keys.care_rhythm(member))
+        found = await pipe.execute()
+        pipe = self.redis.pipeline(transaction=False)  # every key carries the community's tag: one slot
+        for member, fields in zip(members, found):
+            change, conversation = changes[member]
+            rhythm = change(_rhythm([fields.get(f) for f in _RHYTHM]) or Rhythm())
+            new = {**asdict(rhythm), "channel": conversation or fields.get("channel", "")}
+            pipe.eval(
+                _WRITE_IF_UNCHANGED, 2, keys.care_rhythm(member), keys.care_pulse, len(names), *names,
+                *(fields.get(name, "") for name in names), at.timestamp(), *chain.from_iterable(new.items()),
+            )  # fmt: skip
+        for member, written in zip(members, await pipe.execute()):
+            if not written:  # another writer got there first: fold this one again, alone
+                change, conversation = changes[member]
+                await self.record_rhythm(platform, community, member, change, at, conversation)
 
     async def pulse(self, platform: str, community: str) -> float | None:
         score = await self.redis.zscore(CommunityKeys(platform, community).care_pulse, "last")

@@ -14,7 +14,7 @@ removes the entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from itertools import chain
 from typing import AsyncIterator, Callable, Iterable, Mapping
 
@@ -30,7 +30,8 @@ from groupmind.store.safety_plans import RedisSafetyPlans, SafetyPlans
 from groupmind.store.due import DueWork, RedisDueWork
 from groupmind.store.work_queue import WorkQueue
 from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
-from groupmind.store.pending import PendingRepo, RedisPending
+from groupmind.store.pending import PendingRepo, PendingReply, RedisPending, read_replies
+from groupmind.store.pending import queue_read as queue_pending
 from groupmind.store.settings import CommunitySettings, RedisSettings, SettingsRepo, queue_community, read_community
 from groupmind.store.window_cache import Entry, WindowCache
 
@@ -100,6 +101,17 @@ def _keys(ref: ChannelRef | ChatMessage) -> CommunityKeys:
 
 def _ts(value: str) -> datetime:
     return datetime.fromtimestamp(float(value), tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Look:
+    """What `Store.look` read before a message is stored."""
+
+    entries: list[Entry]
+    settings: CommunitySettings
+    opted_out: bool
+    pending: tuple[PendingReply | None, int] | None
+    """The pending reply and recent reply count, when asked for."""
 
 
 class Store:
@@ -209,15 +221,21 @@ class Store:
         tail, revision = await pipe.execute()
         return await self._window(where, count, tail, revision)
 
-    async def look(self, where: ChannelRef, member_id: str, count: int) -> tuple[list[Entry], CommunitySettings, bool]:
-        """What handling a message by `member_id` needs first: the conversation's last `count` entries,
-        the community's settings, and whether the member opted out; one round trip when the window is kept."""
+    async def look(
+        self, where: ChannelRef, member_id: str, count: int, pending_at: tuple[datetime, timedelta] | None = None
+    ) -> Look:
+        """What handling a message by `member_id` needs first, in one round trip when the window is kept:
+        the conversation's last `count` entries, the community's settings, whether the member opted out,
+        and with `pending_at` (now, rate window) the conversation's pending reply (`PendingRepo.read`)."""
         pipe = self.redis.pipeline(transaction=False)
         self._queue_tail(pipe, where)
         queue_community(pipe, _keys(where), member_id)
-        tail, revision, *community = await pipe.execute()
-        settings, opted_out = read_community(community)
-        return await self._window(where, count, tail, revision), settings, opted_out
+        if pending_at is not None:
+            queue_pending(pipe, where, *pending_at)
+        tail, revision, *rest = await pipe.execute()
+        settings, opted_out = read_community(rest[:3])
+        pending = read_replies(rest[3:]) if pending_at is not None else None
+        return Look(await self._window(where, count, tail, revision), settings, opted_out, pending)
 
     def _queue_tail(self, pipe: RedisPipeline, where: ChannelRef) -> None:
         """Queue the reads that tell whether a kept window is current: the newest entry and the revision."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from groupmind.events import ChannelRef, ChatMessage
 from groupmind.store import Store
+from groupmind.store.pending import PendingReply
 from groupmind.store.settings import ChannelView, CommunitySettings, view_of
 from groupmind.store.window_cache import Entry
 from groupmind.we.group import Group, build_group
@@ -30,6 +31,8 @@ class Noted:
     """The community's settings as read with the conversation (care reads them from here)."""
     fields: dict[str, str]
     profile_update: ProfileUpdate | None
+    pending: tuple[PendingReply | None, int] | None = None
+    """The conversation's pending reply and recent reply count, read with it when asked for."""
 
     @property
     def profile(self) -> bool:
@@ -48,21 +51,22 @@ class We:
         """The latest messages of a conversation with their stored links, oldest first."""
         return _linked(await self.store.window_entries(where, count))
 
-    async def note(self, msg: ChatMessage) -> Noted:
+    async def note(self, msg: ChatMessage, pending_at: tuple[datetime, timedelta] | None = None) -> Noted:
         """Link `msg` to the conversation before it and work out its author's profile update; stores nothing.
 
         The caller stores it with what this returns, in one round trip (`Pipeline` does:
         `store.append(msg, profile=noted.profile, fields=noted.fields, profile_update=noted.profile_update)`).
         """
-        entries, settings, opted_out = await self.store.look(msg.where, msg.author_id, LINK_WINDOW)
-        before, view = _linked(entries), view_of(settings, msg.where.conversation, opted_out)
+        look = await self.store.look(msg.where, msg.author_id, LINK_WINDOW, pending_at)
+        settings, before = look.settings, _linked(look.entries)
+        view = view_of(settings, msg.where.conversation, look.opted_out)
         link = link_message(msg, before)
         parent = next((i.msg for i in before if i.msg.message_id == link.parent), None)
         answered = parent.author_id if parent is not None and not parent.author_is_bot else None
         names = {i.msg.author_name for i in before} | {msg.author_name, self.bot_name}
         update = None if msg.author_is_bot or view.opted_out else profile_update(msg, answered, names)
         fields = {"re": link.parent, "th": link.thread, "why": link.reason}
-        return Noted(link, before, view, settings, fields, update)
+        return Noted(link, before, view, settings, fields, update, look.pending)
 
     async def group(self, where: ChannelRef, recent: list[Linked], now: datetime) -> Group:
         """The group model of a conversation, from its recent messages and its members' profiles."""

@@ -8,6 +8,8 @@ with far fewer round trips.
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from groupmind.config import Settings
 from groupmind.events import ChatMessage
 from groupmind.pipeline import Pipeline
 from groupmind.store import Store
-from groupmind.store.care_signals import RedisCareSignals
+from groupmind.store.care_signals import RedisCareSignals, Rhythm
 from groupmind.store.embedded import EmbeddedServer
 from groupmind.store.keys import CommunityKeys
 from tests.helpers import SpyPlatform, msg
@@ -94,3 +96,16 @@ async def test_an_empty_or_all_bot_batch_writes_no_care_state(
     bots = [msg("Mind", "hello", community="bots", author_id="bot:Mind", author_is_bot=True)]
     assert await pipeline.ingest(bots) == 1
     assert await redis.zscore(CommunityKeys("local", "bots").care_pulse, "last") is None
+
+
+async def test_rhythm_writes_racing_on_one_member_lose_no_update(redis: Redis) -> None:
+    """Workers folding the same member's messages at once: each fold lands (compare-and-set, folded again)."""
+    signals = RedisCareSignals(redis)
+
+    def one_more(rhythm: Rhythm) -> Rhythm:
+        return replace(rhythm, n=rhythm.n + 1, last=T0.timestamp())
+
+    await asyncio.gather(*(signals.record_rhythm("local", "race", "ana", one_more, T0, "general") for _ in range(25)))
+    stored = await redis.hgetall(CommunityKeys("local", "race").care_rhythm("ana"))
+    assert stored["n"] == "25" and stored["channel"] == "general"
+    assert await signals.pulse("local", "race") == T0.timestamp()
