@@ -188,6 +188,13 @@ class Settings(BaseSettings):
         description="Work a worker has not touched for this long is taken over (it likely crashed).",
     )
     work_concurrency: int = Field(8, ge=1, le=256, description="Messages one worker handles at the same time.")
+    work_partitions: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        description="Work streams a conversation's messages are hashed to; each is read by one worker at a time. "
+        "The same on every process; more than workers, so shares come out even.",
+    )
 
     @model_validator(mode="after")
     def _shards_together(self) -> Settings:

@@ -182,8 +182,8 @@ class Pipeline:
             await self._send(reply.where, reply.text, reply.reply_to)
 
     def work_queue(self, consumer: str = "") -> WorkQueue:
-        """The shared work stream (`work_queue` on), as `consumer` sees it."""
-        return self.store.work_queue(consumer)
+        """The shared work streams (`work_queue` on), as `consumer` sees them."""
+        return self.store.work_queue(consumer, self.settings.work_partitions)
 
     def _next_look(self, last_ts: datetime, now: datetime) -> datetime | None:
         """When a waiting reply is looked at again: the first of the settle wait and the

@@ -28,7 +28,7 @@ from groupmind.store.audit import AuditLog, RedisAuditLog
 from groupmind.store.drift import DriftState, RedisDriftState
 from groupmind.store.safety_plans import RedisSafetyPlans, SafetyPlans
 from groupmind.store.due import DueWork, RedisDueWork
-from groupmind.store.work_queue import WorkQueue
+from groupmind.store.work_queue import PARTITIONS, WorkQueue
 from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
 from groupmind.store.pending import PendingRepo, PendingReply, RedisPending, read_replies
 from groupmind.store.pending import queue_read as queue_pending
@@ -137,9 +137,9 @@ class Store:
         self.windows = WindowCache()
         """The conversations' recent messages as this process last saw them, checked by stream id on every read."""
 
-    def work_queue(self, consumer: str = "") -> WorkQueue:
-        """The shared work stream (`work_queue` on), as `consumer` sees it."""
-        return WorkQueue(self.redis, consumer)
+    def work_queue(self, consumer: str = "", partitions: int = PARTITIONS) -> WorkQueue:
+        """The shared work streams (`work_queue` on), as `consumer` sees them."""
+        return WorkQueue(self.redis, consumer, partitions)
 
     async def ping(self) -> bool:
         """Whether the server answers (a health check; it does not wait through a reconnect)."""
