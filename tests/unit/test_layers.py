@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS: list[tuple[str, ...]] = [
-    ("groupmind.events", "groupmind.config", "groupmind.platform", "groupmind.names"),
+    ("groupmind.events", "groupmind.config", "groupmind.platform", "groupmind.names", "groupmind.vocative"),
     ("groupmind.store", "groupmind.llm"),
     ("groupmind.we", "groupmind.speak", "groupmind.prompt", "groupmind.guard", "groupmind.care", "groupmind.admin",
      "groupmind.scheduler", "groupmind.reply"),

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bench.annotation import read_annotation, score_logs
-from groupmind.we.threads import Linked, link_message, previous_other_speaker
+from groupmind.we.threads import Linked, addressees, link_message, previous_other_speaker
 from tests.conftest import IRC_DEV
 from tests.helpers import msg
 
@@ -80,3 +80,15 @@ def test_links_beat_the_baseline_on_annotated_irc() -> None:
     ours, baseline = score_logs(raws)
     assert ours.gold == baseline.gold > 2000
     assert ours.f1 >= baseline.f1 + 0.3, (ours.as_dict(), baseline.as_dict())
+
+
+def test_an_at_nick_addresses_that_member_with_or_without_punctuation_anywhere() -> None:
+    names = {"ben": "ben", "ana maria": "am", "cleo": "cleo"}
+    for text in ("@ben are you coming?", "@Ben, are you coming?", "@ben: yes", "are you coming @BEN?", "@ben"):
+        assert addressees(msg("cleo", text), names) == ["ben"], text
+    assert addressees(msg("cleo", "thoughts @Ana Maria?"), names) == ["am"]
+    assert addressees(msg("cleo", "@ben and @cleo and @ana maria"), names) == ["ben", "am"], "never the author"
+    for text in ("mail me@ben.org", "@bench is free", "@@ben", "ben is here", "@everyone hi"):
+        assert addressees(msg("cleo", text), names) == [], text
+    out = play(("ana", "anyone know grub?"), ("ben", "lunch anyone"), ("cleo", "@ana reinstall grub"))
+    assert parents(out)[2] == "x0"
