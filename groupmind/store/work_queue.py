@@ -121,7 +121,10 @@ class WorkQueue:
 
     async def holders(self) -> list[str | None]:
         """Who holds each partition's lease (None: nobody), by partition."""
-        return list(await self.redis.mget([lease_key(k) for k in range(self.partitions)]))
+        pipe = self.redis.pipeline(transaction=False)  # not MGET: on a cluster the leases live on several nodes
+        for k in range(self.partitions):
+            pipe.get(lease_key(k))
+        return list(await pipe.execute())
 
     async def acquire(self, partition: int, ttl_ms: int) -> bool:
         return bool(await self.redis.set(lease_key(partition), self.consumer, nx=True, px=ttl_ms))
