@@ -27,7 +27,7 @@ from groupmind.config import Settings
 from groupmind.events import CareAlert, ChannelRef, ChatMessage, Member, utcnow
 from groupmind.pipeline import Pipeline
 from groupmind.runtime import open_core
-from groupmind.store.work_queue import STREAM
+from groupmind.store.work_queue import inbox
 from groupmind.work import Worker
 
 COMMUNITY = "bench"
@@ -71,6 +71,12 @@ def messages(channel: str, count: int, run: int) -> list[ChatMessage]:
     ]
 
 
+async def queued(pipeline: Pipeline) -> int:
+    """Entries left in all the work streams."""
+    redis = pipeline.store.redis
+    return sum([await redis.xlen(inbox(k)) for k in range(pipeline.settings.work_partitions)])
+
+
 async def served_per_s(pipeline: Pipeline, batch: list[ChatMessage]) -> float:
     """Queue `batch`, then time one worker until the stream holds nothing."""
     queue = pipeline.work_queue()
@@ -78,7 +84,7 @@ async def served_per_s(pipeline: Pipeline, batch: list[ChatMessage]) -> float:
         await queue.submit(msg)
     start = time.perf_counter()
     worker = asyncio.create_task(Worker.for_pipeline(pipeline).run())
-    while await pipeline.store.redis.xlen(STREAM):
+    while await queued(pipeline):
         await asyncio.sleep(0.005)
     elapsed = time.perf_counter() - start
     worker.cancel()

@@ -159,6 +159,13 @@ class Settings(BaseSettings):
     )
     engine_model: str = Field("", description="The model name sent to the server, if it needs one.")
     engine_connect_timeout_s: float = Field(10.0, gt=0, description="Giving up on reaching the server.")
+    engine_slots: int = Field(
+        0,
+        ge=0,
+        le=1024,
+        description="The server's parallel slots (llama-server --parallel); each conversation keeps one, "
+        "so its prompt prefix is reused. 0 lets the server pick a slot per request.",
+    )
     chat_template: bool = Field(
         True, description="Use chat completion when the GGUF carries a chat template."
     )
@@ -226,6 +233,13 @@ class Settings(BaseSettings):
         description="Work a worker has not touched for this long is taken over (it likely crashed).",
     )
     work_concurrency: int = Field(8, ge=1, le=256, description="Messages one worker handles at the same time.")
+    work_partitions: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        description="Work streams a conversation's messages are hashed to; each is read by one worker at a time. "
+        "The same on every process; more than workers, so shares come out even.",
+    )
 
     @model_validator(mode="after")
     def _shards_together(self) -> Settings:

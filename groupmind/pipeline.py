@@ -45,6 +45,7 @@ from groupmind.scheduler import Scheduler
 from groupmind.store import Store
 from groupmind.store.due import Due, DueWork
 from groupmind.store.norms import Source
+from groupmind.store.pending import PendingReply
 from groupmind.store.settings import ChannelView
 from groupmind.store.work_queue import WorkQueue
 from groupmind.we.consolidate import MEMORY, Consolidator
@@ -124,15 +125,15 @@ class Pipeline:
     async def ingest(self, messages: Iterable[ChatMessage]) -> int:
         """Store messages without answering them (replays, backfills); returns the count.
 
-        Care detection still reads each: nobody is talked to, and only imminent risk raises an alert.
+        Care detection still reads each, batched per community: nobody is talked to, and only imminent
+        risk raises an alert.
         """
         kept = [m for m in messages if not m.is_blank]
         optouts = await self.store.settings.opted_out({(m.platform, m.community) for m in kept})
         stored = await self.store.append_many(
             kept, profile=lambda m: m.author_id not in optouts[(m.platform, m.community)]
         )
-        for msg in kept:
-            await self.care.observe_only(msg)
+        await self.care.observe_many(kept, optouts)
         return stored
 
     async def handle(self, msg: ChatMessage, *, deliver: bool = True) -> list[Reply]:
@@ -145,7 +146,7 @@ class Pipeline:
             return []
         self.metrics.handled.inc()
         msg = await self._as_reply(msg)
-        seen = await self._store(msg)
+        seen = await self._store(msg, pending_at=(msg.ts, self.rules.rate_window))
         await self.norms.hear(msg, [item.msg for item in seen.before])
         where = msg.where
         said: list[Reply] = []
@@ -153,13 +154,17 @@ class Pipeline:
         async def say_public(text: str) -> None:
             said.append(await self._say(where, text, msg.message_id, msg.ts, deliver))
 
-        if await self.care.on_message(msg, addressed=speak.addressed(msg, self.settings.bot_name), say_public=say_public):
+        addressed = speak.addressed(msg, self.settings.bot_name)
+        if await self.care.on_message(
+            msg, addressed=addressed, say_public=say_public, known=seen.settings, opted_out=seen.view.opted_out
+        ):
             await self.store.pending.clear(where)  # the disclosure comes first: the room's reply waits
             return said
-        replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver)
+        replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver, seen.pending)
         callers: list[str] = []
         wanted = seen.view.mode == "mention" or speak.withdraws(msg.text)
-        if wanted and await self.store.pending.has(where):  # a call waits: who made it
+        waited = seen.pending is not None and seen.pending[0] is not None  # read with the message: else none waits
+        if wanted and waited and await self.store.pending.has(where):  # a call waits: who made it
             callers = [i.msg.author_id for i in calls_since_bot(seen.before, self.settings.bot_name)]
         decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode, callers)
         self._why(decision)
@@ -218,8 +223,8 @@ class Pipeline:
             await self._send(reply.where, reply.text, reply.reply_to)
 
     def work_queue(self, consumer: str = "") -> WorkQueue:
-        """The shared work stream (`work_queue` on), as `consumer` sees it."""
-        return self.store.work_queue(consumer)
+        """The shared work streams (`work_queue` on), as `consumer` sees them."""
+        return self.store.work_queue(consumer, self.settings.work_partitions)
 
     def _next_look(self, last_ts: datetime, now: datetime) -> datetime | None:
         """When a waiting reply is looked at again: the first of the settle wait and the
@@ -250,10 +255,13 @@ class Pipeline:
         await self.tick(place, now)
 
     async def _settle(
-        self, where: ChannelRef, now: datetime, recent: list[Linked], view: ChannelView, deliver: bool
-    ) -> list[Reply]:
-        """Answer the pending burst if it is due at `now`; `recent` is the conversation up to now."""
-        pending, replied = await self.store.pending.read(where, now, self.rules.rate_window)
+        self, where: ChannelRef, now: datetime, recent: list[Linked], view: ChannelView, deliver: bool,
+        known: tuple[PendingReply | None, int] | None = None,
+    ) -> list[Reply]:  # fmt: skip
+        """Answer the pending burst if it is due at `now`; `recent` is the conversation up to now.
+
+        `known` is the pending reply and reply count when they were read with the message (`Store.look`)."""
+        pending, replied = known or await self.store.pending.read(where, now, self.rules.rate_window)
         if pending is None:
             return []
         asked = [msg.text for msg in unanswered(recent)]
@@ -323,9 +331,11 @@ class Pipeline:
         await self.store.pending.replied(where, now, self.rules.rate_window)
         return Reply(where=where, text=shown or text, reply_to=reply_to)
 
-    async def _store(self, msg: ChatMessage) -> Noted:
-        """Store a message: the we model notes it (its link, its author's profile), the store appends it."""
-        noted = await self.we.note(msg)
+    async def _store(self, msg: ChatMessage, pending_at: tuple[datetime, timedelta] | None = None) -> Noted:
+        """Store a message: the we model notes it (its link, its author's profile), the store appends it.
+
+        With `pending_at`, the conversation's pending reply is read in the same round trip (`Store.look`)."""
+        noted = await self.we.note(msg, pending_at)
         names = {i.msg.author_name for i in noted.before} | {self.settings.bot_name}
         learned = self.memory.learn(msg, noted.link, noted.before, names, noted.view.opted_out)
         await self.store.append(

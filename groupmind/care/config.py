@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from groupmind.events import Member
 from groupmind.store import Store
-from groupmind.store.settings import CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY
+from groupmind.store.settings import CARE_DEFAULTS, CARE_REGION, CARE_SENSITIVITY, CommunitySettings
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,11 @@ class CareConfig:
 
 async def read_settings(store: Store, platform: str, community: str) -> CareSettings:
     """The community's care settings (one read); unset ones take their defaults."""
-    stored = await store.settings.read(platform, community)
+    return care_settings(await store.settings.read(platform, community))
+
+
+def care_settings(stored: CommunitySettings) -> CareSettings:
+    """The care settings among a community's settings (read with the message: `we.Noted.settings`)."""
     return CareSettings(
         contact_ids=stored.care_contacts,
         region=stored.care_region,

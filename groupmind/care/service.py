@@ -18,12 +18,12 @@ from typing import Callable, Mapping, Sequence
 
 from groupmind.admin import audit
 from groupmind.care import machine
-from groupmind.care.config import CareConfig, named, read_config, read_settings
+from groupmind.care.config import CareConfig, CareSettings, care_settings, named, read_config, read_settings
 from groupmind.care.escalation import Escalation
 from groupmind.care.kinds import CARE_KINDS, FOLLOW_UP, QUIET, REMINDER
 from groupmind.care.judge import judge
 from groupmind.care.machine import Heard
-from groupmind.care.monitor import observe
+from groupmind.care.monitor import observe, observe_batch
 from groupmind.care.risk import Assessment
 from groupmind.care.signals import RISK_LABELS, Label
 from groupmind.care.steps import SayPublicFn, Steps
@@ -40,6 +40,7 @@ from groupmind.store.care_sessions import CareSessions
 from groupmind.store.care_signals import CareSignals
 from groupmind.store.due import Due, DueWork
 from groupmind.store.safety_plans import SafetyPlans
+from groupmind.store.settings import CommunitySettings
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +78,23 @@ class CareService:
 
     # -- messages ------------------------------------------------------------------
 
-    async def on_message(self, msg: ChatMessage, *, addressed: bool, say_public: SayPublicFn) -> bool:
+    async def on_message(
+        self, msg: ChatMessage, *, addressed: bool, say_public: SayPublicFn,
+        known: CommunitySettings | None = None, opted_out: bool | None = None,
+    ) -> bool:  # fmt: skip
         """Care for one stored channel message; True when it said something in the channel (through `say_public`).
 
         Only a first acknowledgement (or a calm answer to a curious question put to
         the bot) is public, and it comes before anything private; the rest goes privately.
         Stage one's label acts at once; the model's judgement comes after and refines it within bounds.
+        `known` and `opted_out` are the community's settings and the author's opt-out when they were
+        read with the message (the pipeline's first round trip); None reads them here.
         """
-        settings = await read_settings(self.store, msg.platform, msg.community)
-        assessment = await self._observe(msg, settings.sensitivity)
+        if known is None:
+            settings = await read_settings(self.store, msg.platform, msg.community)
+        else:
+            settings = care_settings(known)
+        assessment = await self._observe(msg, settings.sensitivity, opted_out)
         if assessment is None or assessment.label is Label.NONE:
             return False
         config = await named(self.store, msg.platform, msg.community, settings)
@@ -101,11 +110,25 @@ class CareService:
             await self._refine(msg, assessment)
         return plan.said_in_public
 
-    async def observe_only(self, msg: ChatMessage) -> None:
-        """Detection without conversation (replays without replies): flags, and alerts only at imminent risk."""
-        settings = await read_settings(self.store, msg.platform, msg.community)
-        assessment = await self._observe(msg, settings.sensitivity)
-        if assessment is None or assessment.label is Label.NONE:
+    async def observe_many(self, messages: Sequence[ChatMessage], optouts: Mapping[tuple[str, str], set[str]]) -> None:
+        """Detection without conversation (replays without replies): flags, and alerts only at imminent risk.
+
+        Batched per community (`monitor.observe_batch`); `optouts` are each community's opted-out members.
+        """
+        communities: dict[tuple[str, str], list[ChatMessage]] = {}
+        for msg in messages:
+            communities.setdefault((msg.platform, msg.community), []).append(msg)
+        for (platform, community), batch in communities.items():
+            settings = await read_settings(self.store, platform, community)
+            out = optouts.get((platform, community), set())
+            if any(not m.author_is_bot and not m.is_blank and m.author_id not in out for m in batch):
+                await self.quiet.arm(platform, community, self.clock())
+            for msg, assessment in await observe_batch(self.signals, batch, out, settings.sensitivity):
+                await self._note_unanswered(msg, assessment, settings)
+
+    async def _note_unanswered(self, msg: ChatMessage, assessment: Assessment, settings: CareSettings) -> None:
+        """Act on a message nobody answers: count it, flag risk, and alert the contacts at imminent risk."""
+        if assessment.label is Label.NONE:
             return
         self.flags[assessment.label.value] += 1
         if assessment.label in RISK_LABELS:
@@ -177,8 +200,8 @@ class CareService:
     def _follow_up(self) -> timedelta:
         return timedelta(hours=self.settings.care_follow_up_hours)
 
-    async def _observe(self, msg: ChatMessage, sensitivity: str) -> Assessment | None:
-        assessment = await observe(self.signals, msg, sensitivity)
+    async def _observe(self, msg: ChatMessage, sensitivity: str, opted_out: bool | None = None) -> Assessment | None:
+        assessment = await observe(self.signals, msg, sensitivity, opted_out)
         if assessment is not None:
             await self.quiet.arm(msg.platform, msg.community, self.clock())
         return assessment

@@ -5,6 +5,11 @@ Speaks `/v1/completions` (a transcript for a base model to continue) or
 events as they come. Works with llama.cpp's `llama-server` (`cache_prompt`
 keeps each slot's prefix) and `python -m llama_cpp.server`.
 
+With `engine_slots` set, every request of one conversation names the same
+server slot (`id_slot`, from a stable hash of the conversation), so llama-server
+finds that conversation's prompt already evaluated in the slot and evaluates
+only what is new; each bot process, and each worker, picks the same slot for it.
+
 Such a server tokenizes the text it is sent itself, and both of those parse
 special tokens in it: llama-server tokenizes a completion prompt, and the chat
 messages it renders through the model's template, with special tokens on, and
@@ -19,6 +24,7 @@ bracket, which no tokenizer matches as that token, and a reader does not see.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from typing import Any, AsyncIterator
@@ -36,10 +42,15 @@ _CONTROL_SHAPED = re.compile(r"<(?=[^<>\s]{1,48}>)|\[(?=/?[A-Z][A-Z_]{2,31}\])")
 _WORD_JOINER = "\u2060"
 
 
+def slot_for(key: str, slots: int) -> int:
+    """The server slot of conversation `key`: the same in every process and every run."""
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % slots
+
+
 def defuse_control_text(text: str) -> str:
     """`text` with no substring a model server could parse as a special token."""
     return _CONTROL_SHAPED.sub(lambda bracket: bracket[0] + _WORD_JOINER, text)
-
 
 
 class RemoteEngine(Engine):
@@ -76,7 +87,9 @@ class RemoteEngine(Engine):
         if session is not None:
             await session.close()
 
-    def _body(self, prompt: Prompt, max_tokens: int, sampling: Sampling | None = None) -> dict[str, Any]:
+    def _body(
+        self, prompt: Prompt, max_tokens: int, sampling: Sampling | None = None, key: str | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "max_tokens": max_tokens,
             "temperature": self.settings.temperature if sampling is None else sampling.temperature,
@@ -86,6 +99,8 @@ class RemoteEngine(Engine):
         }
         if self.settings.engine_model:
             body["model"] = self.settings.engine_model
+        if key is not None and self.settings.engine_slots:
+            body["id_slot"] = slot_for(key, self.settings.engine_slots)
         seed = self.settings.seed if sampling is None else sampling.seed
         if seed is not None and seed >= 0:
             body["seed"] = seed
@@ -106,7 +121,7 @@ class RemoteEngine(Engine):
         key: str | None = None,
         sampling: Sampling | None = None,
     ) -> AsyncIterator[str]:
-        """Stream from the server; `key` is unused, the server keeps its own prefix cache."""
+        """Stream from the server; `key` (the conversation) picks the server slot that keeps its prefix."""
         if self._session is None:
             raise EngineError("engine not started")
         path = "/v1/chat/completions" if self.settings.engine_api == "chat" else "/v1/completions"
@@ -120,7 +135,7 @@ class RemoteEngine(Engine):
                 raise GenerationTimeout(f"no complete reply from {self.url} within {timeout:g}s") from None
 
         try:
-            resp = await within(self._session.post(f"{self.url}{path}", json=self._body(prompt, max_tokens, sampling)))
+            resp = await within(self._session.post(f"{self.url}{path}", json=self._body(prompt, max_tokens, sampling, key)))
             async with resp:
                 await _check(resp, self.url)
                 while line := await within(resp.content.readline()):

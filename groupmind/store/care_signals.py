@@ -5,7 +5,8 @@
 - **flags**: the ids of a member's risk messages, so the guard keeps their text
   away from the model (ids only, under the member's own key: forget-me deletes them);
 - **rhythm**: a member's usual gaps between messages, and the community's pulse
-  (when it last spoke), for the quiet sweep;
+  (when it last spoke), for the quiet sweep; folded in Python and written with a
+  compare-and-set (`_WRITE_IF_UNCHANGED`), so a lost update is folded again;
 - **quiet reports**: which silence was already reported, so each is reported once.
 
 Everything about a member lives under `member:<id>` and expires with the risk
@@ -15,6 +16,7 @@ window where it should. `MemoryCareSignals` is the in-memory twin.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from itertools import chain
 from datetime import datetime, timedelta
 from typing import AsyncIterator, Callable, Mapping, Protocol, Sequence
 
@@ -121,6 +123,16 @@ class CareSignals(Protocol):
         """
         ...
 
+    async def record_rhythms(
+        self, platform: str, community: str, changes: Mapping[str, tuple[Callable[[Rhythm], Rhythm], str]],
+        at: datetime,
+    ) -> None:
+        """`record_rhythm` for many members of one community at once (a batch of stored messages).
+
+        `changes` maps each member to their fold and where they last spoke; `at` is the batch's latest time.
+        """
+        ...
+
     async def pulse(self, platform: str, community: str) -> float | None:
         """Epoch seconds the community last spoke; None before anyone did."""
         ...
@@ -143,6 +155,23 @@ class CareSignals(Protocol):
         """Remember which silence of each member was reported."""
         ...
 
+
+
+_WRITE_IF_UNCHANGED = """
+-- KEYS: a member's rhythm hash, the community's pulse
+-- ARGV: n, n field names, their expected values ("" = absent), the message's epoch, then field, value, ...
+local n = tonumber(ARGV[1])
+local current = redis.call('HMGET', KEYS[1], unpack(ARGV, 2, 1 + n))
+for i = 1, n do
+  if (current[i] or '') ~= ARGV[1 + n + i] then return 0 end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3 + 2 * n))
+redis.call('ZADD', KEYS[2], 'GT', ARGV[2 + 2 * n], 'last')
+return 1
+"""
+"""A compare-and-set of a member's rhythm, with the community's pulse: written only if the hash still holds
+what the fold started from (else 0, and the caller folds again). The fold itself stays in Python
+(`groupmind.care.quiet.add`); this is the one round trip WATCH/MULTI would need two for."""
 
 
 class RedisCareSignals:
@@ -202,20 +231,44 @@ class RedisCareSignals:
     ) -> Rhythm:
         keys = CommunityKeys(platform, community)
         key = keys.care_rhythm(member_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    fields = await pipe.hgetall(key)
-                    rhythm = change(_rhythm([fields.get(f) for f in _RHYTHM]) or Rhythm())
-                    pipe.multi()
-                    pipe.hset(key, mapping={**asdict(rhythm), "channel": conversation or fields.get("channel", "")})
-                    await pipe.execute()
-                    break
-                except WatchError:
-                    continue
-        await self.redis.zadd(keys.care_pulse, {"last": at.timestamp()}, gt=True)
-        return rhythm
+        names = [*_RHYTHM, "channel"]
+        while True:  # read, fold in Python, write only if nobody wrote in between: two round trips
+            fields = await self.redis.hgetall(key)
+            rhythm = change(_rhythm([fields.get(f) for f in _RHYTHM]) or Rhythm())
+            new = {**asdict(rhythm), "channel": conversation or fields.get("channel", "")}
+            expected = [fields.get(name, "") for name in names]
+            if await self.redis.eval(
+                _WRITE_IF_UNCHANGED, 2, key, keys.care_pulse, len(names), *names, *expected, at.timestamp(),
+                *chain.from_iterable(new.items()),
+            ):  # fmt: skip
+                return rhythm
+
+    async def record_rhythms(
+        self, platform: str, community: str, changes: Mapping[str, tuple[Callable[[Rhythm], Rhythm], str]],
+        at: datetime,
+    ) -> None:
+        if not changes:
+            return
+        keys = CommunityKeys(platform, community)
+        members = list(changes)
+        names = [*_RHYTHM, "channel"]
+        pipe = self.redis.pipeline(transaction=False)
+        for member in members:
+            pipe.hgetall(keys.care_rhythm(member))
+        found = await pipe.execute()
+        pipe = self.redis.pipeline(transaction=False)  # every key carries the community's tag: one slot
+        for member, fields in zip(members, found):
+            change, conversation = changes[member]
+            rhythm = change(_rhythm([fields.get(f) for f in _RHYTHM]) or Rhythm())
+            new = {**asdict(rhythm), "channel": conversation or fields.get("channel", "")}
+            pipe.eval(
+                _WRITE_IF_UNCHANGED, 2, keys.care_rhythm(member), keys.care_pulse, len(names), *names,
+                *(fields.get(name, "") for name in names), at.timestamp(), *chain.from_iterable(new.items()),
+            )  # fmt: skip
+        for member, written in zip(members, await pipe.execute()):
+            if not written:  # another writer got there first: fold this one again, alone
+                change, conversation = changes[member]
+                await self.record_rhythm(platform, community, member, change, at, conversation)
 
     async def pulse(self, platform: str, community: str) -> float | None:
         score = await self.redis.zscore(CommunityKeys(platform, community).care_pulse, "last")
@@ -310,6 +363,13 @@ class MemoryCareSignals:
         self._rhythm[(platform, community, member_id)] = (rhythm, conversation or channel)
         self._pulse[(platform, community)] = max(self._pulse.get((platform, community), 0.0), at.timestamp())
         return rhythm
+
+    async def record_rhythms(
+        self, platform: str, community: str, changes: Mapping[str, tuple[Callable[[Rhythm], Rhythm], str]],
+        at: datetime,
+    ) -> None:
+        for member, (change, conversation) in changes.items():
+            await self.record_rhythm(platform, community, member, change, at, conversation)
 
     async def pulse(self, platform: str, community: str) -> float | None:
         return self._pulse.get((platform, community))

@@ -63,6 +63,12 @@ class CommunityKeys:
         return f"{self.prefix}:settings"
 
     @property
+    def revision(self) -> str:
+        """Counter bumped whenever stored messages change other than by an append (edit, delete, forget-me),
+        so a process's kept conversation windows (`store.window_cache`) know to re-read."""
+        return f"{self.prefix}:rev"
+
+    @property
     def optout(self) -> str:
         """Set of member ids who opted out of care monitoring and profiling."""
         return f"{self.prefix}:optout"

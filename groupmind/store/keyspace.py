@@ -56,6 +56,7 @@ async def forget_member(store: Store, platform: str, community: str, member_id: 
             done.keys += await redis.delete(key)
         elif key not in special:
             await _forget_in(store, key, member_id, done)
+    await redis.incr(keys.revision)  # their messages are gone: every process re-reads its kept windows
     return done
 
 

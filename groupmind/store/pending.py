@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import Any, Protocol, Sequence
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline as RedisPipeline
 
 from groupmind.events import ChannelRef
 from groupmind.store.keys import CommunityKeys
@@ -53,6 +54,26 @@ def _keys(where: ChannelRef) -> CommunityKeys:
     return CommunityKeys(where.platform, where.community)
 
 
+def queue_read(pipe: RedisPipeline, where: ChannelRef, now: datetime, window: timedelta) -> None:
+    """Queue `PendingRepo.read` on a pipeline, so it shares a round trip (`Store.look`); see `read_replies`."""
+    keys = _keys(where)
+    pipe.hgetall(keys.speak(where.conversation))
+    pipe.zcount(keys.bot_replies(where.conversation), (now - window).timestamp(), "+inf")
+
+
+def read_replies(replies: Sequence[Any]) -> tuple[PendingReply | None, int]:
+    """What `queue_read` read: the pending reply, if any, and the recent reply count."""
+    fields, count = replies
+    if not fields:
+        return None, int(count)
+    pending = PendingReply(
+        last_id=fields["last_id"],
+        last_ts=datetime.fromtimestamp(float(fields["last_ts"]), tz=timezone.utc),
+        addressed=fields.get("addressed", ""),
+    )
+    return pending, int(count)
+
+
 class RedisPending:
     """`PendingRepo` on one hash (the burst) and one sorted set (reply times) per conversation."""
 
@@ -60,19 +81,9 @@ class RedisPending:
         self.redis = redis
 
     async def read(self, where: ChannelRef, now: datetime, window: timedelta) -> tuple[PendingReply | None, int]:
-        keys = _keys(where)
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hgetall(keys.speak(where.conversation))
-        pipe.zcount(keys.bot_replies(where.conversation), (now - window).timestamp(), "+inf")
-        fields, replies = await pipe.execute()
-        if not fields:
-            return None, int(replies)
-        pending = PendingReply(
-            last_id=fields["last_id"],
-            last_ts=datetime.fromtimestamp(float(fields["last_ts"]), tz=timezone.utc),
-            addressed=fields.get("addressed", ""),
-        )
-        return pending, int(replies)
+        queue_read(pipe, where, now, window)
+        return read_replies(await pipe.execute())
 
     async def keep(self, where: ChannelRef, last_id: str, last_ts: datetime, addressed: str) -> None:
         key = _keys(where).speak(where.conversation)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol
+from typing import Iterable, Mapping, Protocol, Sequence
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline as RedisPipeline
 
 from groupmind.events import ChannelRef
 from groupmind.store.keys import CommunityKeys
@@ -121,8 +122,23 @@ class ChannelView:
     opted_out: bool
 
 
-def _view(settings: CommunitySettings, conversation: str, opted_out: bool) -> ChannelView:
+def view_of(settings: CommunitySettings, conversation: str, opted_out: bool) -> ChannelView:
+    """The view of one conversation and speaker from the community's settings."""
     return ChannelView(settings.mode(conversation), settings.persona(conversation), opted_out)
+
+
+def queue_community(pipe: RedisPipeline, keys: CommunityKeys, member_id: str) -> None:
+    """Queue the reads of the community's settings and whether `member_id` opted out (`read_community`),
+    so they share a round trip with the message's other reads (`Store.look`)."""
+    pipe.hgetall(keys.settings)
+    pipe.get(keys.care_notice)
+    pipe.sismember(keys.optout, member_id)
+
+
+def read_community(replies: Sequence[object]) -> tuple[CommunitySettings, bool]:
+    """The settings and opt-out of `queue_community`'s replies."""
+    fields, notice, opted_out = replies
+    return CommunitySettings(dict(fields), notice or None), bool(opted_out)  # type: ignore[call-overload]
 
 
 class SettingsRepo(Protocol):
@@ -176,7 +192,7 @@ class RedisSettings:
         values, opted_out = await pipe.execute()
         names = (mode_field(conversation), persona_field(conversation), PERSONA)
         fields = {name: value for name, value in zip(names, values) if value is not None}
-        return _view(CommunitySettings(fields), conversation, bool(opted_out))
+        return view_of(CommunitySettings(fields), conversation, bool(opted_out))
 
     async def set(self, platform: str, community: str, name: str, value: str | None) -> str | None:
         key = CommunityKeys(platform, community).settings
@@ -227,7 +243,7 @@ class MemorySettings:
     async def view(self, where: ChannelRef, member_id: str) -> ChannelView:
         settings = await self.read(where.platform, where.community)
         opted_out = await self.is_opted_out(where.platform, where.community, member_id)
-        return _view(settings, where.conversation, opted_out)
+        return view_of(settings, where.conversation, opted_out)
 
     async def set(self, platform: str, community: str, name: str, value: str | None) -> str | None:
         fields = self.fields.setdefault((platform, community), {})

@@ -33,10 +33,12 @@ from groupmind.store.safety_plans import RedisSafetyPlans, SafetyPlans
 from groupmind.store.due import DueWork, RedisDueWork
 from groupmind.store.group_memory import GroupMemory
 from groupmind.store.member_facts import MemberFacts
-from groupmind.store.work_queue import WorkQueue
+from groupmind.store.work_queue import PARTITIONS, WorkQueue
 from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
-from groupmind.store.pending import PendingRepo, RedisPending
-from groupmind.store.settings import RedisSettings, SettingsRepo
+from groupmind.store.pending import PendingRepo, PendingReply, RedisPending, read_replies
+from groupmind.store.pending import queue_read as queue_pending
+from groupmind.store.settings import CommunitySettings, RedisSettings, SettingsRepo, queue_community, read_community
+from groupmind.store.window_cache import Entry, WindowCache
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,8 @@ _APPEND = """
 -- ARGV: maxlen, message id, conversation, author id, epoch, day, author name, days kept, retention ms,
 --       field, value, ...
 if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+local previous = newest and newest[1] or ''
 local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 10))
 local entry_ms = tonumber(string.match(entry, '^%d+'))
 if tonumber(ARGV[9]) > 0 then redis.call('XTRIM', KEYS[1], 'MINID', entry_ms - tonumber(ARGV[9])) end
@@ -80,7 +84,7 @@ redis.call('ZADD', KEYS[2], entry_ms, ARGV[2])
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.match(oldest, '^%d+'))
 redis.call('SADD', KEYS[3], ARGV[3])
-if #KEYS == 3 then return 1 end
+if #KEYS == 3 then return {entry, previous} end
 local stamp = tonumber(ARGV[5])
 redis.call('SADD', KEYS[4], ARGV[4])
 redis.call('HINCRBY', KEYS[5], 'messages', 1)
@@ -89,9 +93,11 @@ if not seen[1] or stamp < tonumber(seen[1]) then redis.call('HSET', KEYS[5], 'fi
 if not seen[2] or stamp >= tonumber(seen[2]) then redis.call('HSET', KEYS[5], 'last_seen', ARGV[5], 'name', ARGV[7]) end
 redis.call('ZADD', KEYS[6], ARGV[6], ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(ARGV[6]) - tonumber(ARGV[8]))
-return 1
+return {entry, previous}
 """
-"""Store one message unless its conversation holds its id already; 1 if stored, 0 if not.
+"""Store one message unless its conversation holds its id already; [entry id, the entry before it] if
+stored ("" before the first), 0 if not. The entry before tells this process's window cache whether the
+message landed right after the newest one it keeps (`store.window_cache`).
 
 One script, so the check and the writes are atomic: a retried attempt finds the
 first one's claim. Besides its length, the stream is trimmed by age: entries
@@ -110,6 +116,17 @@ def _keys(ref: ChannelRef | ChatMessage) -> CommunityKeys:
 
 def _ts(value: str) -> datetime:
     return datetime.fromtimestamp(float(value), tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Look:
+    """What `Store.look` read before a message is stored."""
+
+    entries: list[Entry]
+    settings: CommunitySettings
+    opted_out: bool
+    pending: tuple[PendingReply | None, int] | None
+    """The pending reply and recent reply count, when asked for."""
 
 
 class Store:
@@ -144,10 +161,12 @@ class Store:
         """Each member's lasting model (interests, expertise, hours, how to address them)."""
         self.norms: NormsRepo = RedisNorms(redis)
         """The house rules each community taught the bot, with who taught them."""
+        self.windows = WindowCache()
+        """The conversations' recent messages as this process last saw them, checked by stream id on every read."""
 
-    def work_queue(self, consumer: str = "") -> WorkQueue:
-        """The shared work stream (`work_queue` on), as `consumer` sees it."""
-        return WorkQueue(self.redis, consumer)
+    def work_queue(self, consumer: str = "", partitions: int = PARTITIONS) -> WorkQueue:
+        """The shared work streams (`work_queue` on), as `consumer` sees them."""
+        return WorkQueue(self.redis, consumer, partitions)
 
     async def ping(self) -> bool:
         """Whether the server answers (a health check; it does not wait through a reconnect)."""
@@ -183,6 +202,10 @@ class Store:
         self._queue_wait(pipe)
         stored, *rest = await pipe.execute()
         self._check_wait(rest)
+        if stored:
+            entry_id, previous = stored
+            stream = _keys(msg).log(msg.where.conversation)
+            self.windows.appended(stream, previous, entry_id, (msg, self._fields(msg, fields or {})))
         return bool(stored)
 
     async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
@@ -202,7 +225,7 @@ class Store:
         stored = await asyncio.gather(*(pipe.execute() for pipe in pipes.values()))
         for results in stored:
             self._check_wait(results)
-        return sum(sum(results[: len(results) - bool(self.replicas)]) for results in stored)
+        return sum(1 for results in stored for new in results[: len(results) - bool(self.replicas)] if new)
 
     def _queue_wait(self, pipe: RedisPipeline) -> None:
         """End the round trip with WAIT when replicas must hold a write before it counts as stored."""
@@ -221,13 +244,18 @@ class Store:
         names = [keys.log(conversation), keys.ids(conversation), keys.channels]
         if profile and not msg.author_is_bot:
             names += [keys.members, keys.member(msg.author_id), keys.member_days(msg.author_id)]
-        entry = {**fields, "id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()}
+        entry = self._fields(msg, fields)
         pipe.eval(
             _APPEND, len(names), *names,
             self.maxlen, msg.message_id, conversation, msg.author_id, msg.ts.timestamp(),
             msg.ts.date().toordinal(), msg.author_name, ACTIVE_DAYS_KEPT, self._retention_ms,
             *chain.from_iterable(entry.items()),
         )  # fmt: skip
+
+    @staticmethod
+    def _fields(msg: ChatMessage, fields: Mapping[str, str]) -> dict[str, str]:
+        """A message's stream entry: `fields` beside it, then its id, author and JSON."""
+        return {**fields, "id": msg.message_id, "author": msg.author_id, "j": msg.model_dump_json()}
 
     @property
     def _retention_ms(self) -> int:
@@ -237,19 +265,58 @@ class Store:
         """The last `count` messages of a conversation, oldest first, edits applied."""
         return [msg for msg, _ in await self.window_entries(where, count)]
 
-    async def window_entries(self, where: ChannelRef, count: int) -> list[tuple[ChatMessage, dict[str, str]]]:
-        """Like `window`, each message with the extra fields stored beside it."""
+    async def window_entries(self, where: ChannelRef, count: int) -> list[Entry]:
+        """Like `window`, each message with the extra fields stored beside it.
+
+        One round trip when this process's kept window is current (`store.window_cache`), two when not.
+        """
+        pipe = self.redis.pipeline(transaction=False)
+        self._queue_tail(pipe, where)
+        tail, revision = await pipe.execute()
+        return await self._window(where, count, tail, revision)
+
+    async def look(
+        self, where: ChannelRef, member_id: str, count: int, pending_at: tuple[datetime, timedelta] | None = None
+    ) -> Look:
+        """What handling a message by `member_id` needs first, in one round trip when the window is kept:
+        the conversation's last `count` entries, the community's settings, whether the member opted out,
+        and with `pending_at` (now, rate window) the conversation's pending reply (`PendingRepo.read`)."""
+        pipe = self.redis.pipeline(transaction=False)
+        self._queue_tail(pipe, where)
+        queue_community(pipe, _keys(where), member_id)
+        if pending_at is not None:
+            queue_pending(pipe, where, *pending_at)
+        tail, revision, *rest = await pipe.execute()
+        settings, opted_out = read_community(rest[:3])
+        pending = read_replies(rest[3:]) if pending_at is not None else None
+        return Look(await self._window(where, count, tail, revision), settings, opted_out, pending)
+
+    def _queue_tail(self, pipe: RedisPipeline, where: ChannelRef) -> None:
+        """Queue the reads that tell whether a kept window is current: the newest entry and the revision."""
         keys = _keys(where)
-        conversation = where.conversation
-        entries = await self.redis.xrevrange(keys.log(conversation), count=count)
-        if not entries:
-            return []
+        pipe.xrevrange(keys.log(where.conversation), count=1)
+        pipe.get(keys.revision)
+
+    async def _window(
+        self, where: ChannelRef, count: int, newest: list[tuple[str, dict[str, str]]], revision: str | None
+    ) -> list[Entry]:
+        keys = _keys(where)
+        stream = keys.log(where.conversation)
+        tail, rev = (newest[0][0] if newest else ""), revision or ""
+        if (kept := self.windows.get(stream, count, tail, rev)) is not None:
+            return kept
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(keys.revision)
+        pipe.xrevrange(stream, count=count)
+        rev, entries = await pipe.execute()
+        rev = rev or ""
         pairs = [(ChatMessage.model_validate_json(fields["j"]), fields) for _, fields in reversed(entries)]
-        edited = await self.redis.hmget(keys.edits(conversation), [m.message_id for m, _ in pairs])
-        return [
-            (m if text is None else m.model_copy(update={"text": text}), fields)
-            for (m, fields), text in zip(pairs, edited)
-        ]
+        if pairs:
+            edited = await self.redis.hmget(keys.edits(where.conversation), [m.message_id for m, _ in pairs])
+            pairs = [(m if text is None else m.model_copy(update={"text": text}), fields)
+                     for (m, fields), text in zip(pairs, edited)]  # fmt: skip
+        self.windows.put(stream, count, entries[0][0] if entries else "", rev, pairs)
+        return pairs
 
     async def _find(self, where: ChannelRef, message_id: str) -> str | None:
         """Stream entry id of a platform message id, searching newest first."""
@@ -273,7 +340,10 @@ class Store:
         if await self._find(where, message_id) is None:
             return False
         edits = _keys(where).edits(where.conversation)
-        await self.redis.hset(edits, message_id, truncate_text(sanitize_text(text)))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(edits, message_id, truncate_text(sanitize_text(text)))
+        pipe.incr(_keys(where).revision)
+        await pipe.execute()
         await self._prune_edits(where)
         return True
 
@@ -287,6 +357,7 @@ class Store:
         pipe.xdel(keys.log(where.conversation), entry_id)
         pipe.zrem(keys.ids(where.conversation), message_id)
         pipe.hdel(keys.edits(where.conversation), message_id)
+        pipe.incr(keys.revision)
         await pipe.execute()
         return True
 

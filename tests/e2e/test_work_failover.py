@@ -1,5 +1,8 @@
 """Two `groupmind worker` processes on one Redis: kill the one mid-message, the other answers it once.
 
+The killed worker's lease on the message's partition runs out, the survivor takes
+the partition over with the job left pending in it, and answers from there.
+
 The model is a small OpenAI-compatible server on loopback whose first
 completion never ends, so the worker that takes the message is caught in the
 middle of generating its reply when it is killed. Replies go to the fake Slack
@@ -25,7 +28,7 @@ from redis.exceptions import ResponseError
 from groupmind.events import ChatMessage
 from groupmind.store import Store
 from groupmind.store.embedded import EmbeddedServer
-from groupmind.store.work_queue import DEAD, GROUP, STREAM, WorkQueue, marker_key
+from groupmind.store.work_queue import GROUP, PARTITIONS, WORKERS, WorkQueue, dead, inbox, marker_key, partition_of
 from tests.e2e.fake_slack import BOT_TOKEN, BOT_USER, TEAM, FakeSlack, wait_for
 
 CLAIM_IDLE_MS = 1_500
@@ -125,11 +128,9 @@ def question() -> ChatMessage:
 
 
 async def _both(redis: Redis) -> bool:
-    """Both workers have joined the consumer group."""
-    try:
-        return {c["name"] for c in await redis.xinfo_consumers(STREAM, GROUP)} == {"a", "b"}
-    except ResponseError:  # no group yet: neither worker has started reading
-        return False
+    """Both workers have joined and hold their shares of the partitions."""
+    holders = await redis.mget([f"gm:{{work:{k}}}:lease" for k in range(PARTITIONS)])
+    return set(await redis.zrange(WORKERS, 0, -1)) == {"a", "b"} and set(holders) == {"a", "b"}
 
 
 async def test_a_killed_workers_message_is_answered_once_by_the_other(
@@ -140,14 +141,15 @@ async def test_a_killed_workers_message_is_answered_once_by_the_other(
     await WorkQueue(redis).submit(said)  # a channel message: answered in a thread on it (slack_reply_in_thread)
 
     await asyncio.wait_for(model.stalled.wait(), 30)  # one worker is mid-reply now
-    (pending,) = await redis.xpending_range(STREAM, GROUP, min="-", max="+", count=10)
+    stream = inbox(partition_of(said, PARTITIONS))
+    (pending,) = await redis.xpending_range(stream, GROUP, min="-", max="+", count=10)
     holder = pending["consumer"]
     workers[holder].send_signal(signal.SIGKILL)
     workers[holder].wait(timeout=10)
     survivor = "b" if holder == "a" else "a"
 
     await wait_for(lambda: fake.posted, timeout=30)
-    await wait_for(lambda: _drained(redis), timeout=30)
+    await wait_for(lambda: _drained(redis, stream), timeout=30)
     await asyncio.sleep(2 * CLAIM_IDLE_MS / 1000)  # room for a second answer, if there were one
 
     logs = {name: (tmp_path / f"{name}.log").read_text(errors="replace") for name in workers}
@@ -158,8 +160,8 @@ async def test_a_killed_workers_message_is_answered_once_by_the_other(
     stored = await Store(redis).window(said.where, 10)
     assert [(m.author_id, m.message_id == said.message_id) for m in stored] == [("U1", True), ("bot:Mind", False)]
     assert await redis.get(marker_key(said)) == "done"
-    assert await redis.xlen(DEAD) == 0
+    assert sum([await redis.xlen(dead(k)) for k in range(PARTITIONS)]) == 0
 
 
-async def _drained(redis: Redis) -> bool:
-    return (await redis.xpending(STREAM, GROUP))["pending"] == 0 and await redis.xlen(STREAM) == 0
+async def _drained(redis: Redis, stream: str) -> bool:
+    return (await redis.xpending(stream, GROUP))["pending"] == 0 and await redis.xlen(stream) == 0

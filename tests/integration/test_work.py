@@ -21,7 +21,7 @@ from groupmind.platform import Platform
 from groupmind.store import Store
 from groupmind.store.connect import client_for
 from groupmind.store.embedded import EmbeddedServer
-from groupmind.store.work_queue import DEAD, GROUP, STREAM, WorkQueue, marker_key
+from groupmind.store.work_queue import GROUP, PARTITIONS, WorkQueue, dead, inbox, marker_key, partition_of
 from groupmind.work import Worker
 from tests.helpers import SpyPlatform, msg
 
@@ -48,9 +48,22 @@ def pipeline(store: Store, tmp_path: Path, redis_url: str) -> Pipeline:
 
 async def offer(pipeline: Pipeline, said: ChatMessage) -> bool:
     """What an adapter's ingress does with the work queue on (True) or off (False: handled inline)."""
-    before = await pipeline.store.redis.xlen(STREAM)
+    before = await queued(pipeline.store.redis)
     await ingress(pipeline, said)
-    return await pipeline.store.redis.xlen(STREAM) > before
+    return await queued(pipeline.store.redis) > before
+
+
+def stream_of(said: ChatMessage) -> str:
+    return inbox(partition_of(said, PARTITIONS))
+
+
+async def queued(redis: Redis) -> int:
+    """Entries in all the work streams."""
+    return sum([await redis.xlen(inbox(k)) for k in range(PARTITIONS)])
+
+
+async def dead_letters(redis: Redis) -> list[tuple[str, dict[str, str]]]:
+    return [entry for k in range(PARTITIONS) for entry in await redis.xrange(dead(k))]
 
 
 @asynccontextmanager
@@ -70,12 +83,15 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> 
 
 
 async def drained(redis: Redis) -> bool:
-    """Nothing left in the stream and nothing pending in the group (once a worker made it)."""
-    try:
-        pending = await redis.xpending(STREAM, GROUP)
-    except ResponseError:
-        return False
-    return pending["pending"] == 0 and await redis.xlen(STREAM) == 0
+    """Nothing left in any stream and nothing pending in any group (once workers made them all)."""
+    for k in range(PARTITIONS):
+        try:
+            pending = await redis.xpending(inbox(k), GROUP)
+        except ResponseError:
+            return False
+        if pending["pending"] or await redis.xlen(inbox(k)):
+            return False
+    return True
 
 
 def posted(platform: SpyPlatform) -> list[tuple[str, str]]:
@@ -92,9 +108,10 @@ def local_worker(pipeline: Pipeline, *platforms: Platform) -> Worker:
 async def test_offer_hands_off_only_when_the_queue_is_on(pipeline: Pipeline, redis: Redis, tmp_path: Path) -> None:
     inline = Pipeline(pipeline.store, None, work_settings(tmp_path, "", work_queue=False))
     assert await offer(inline, msg()) is False
-    assert await redis.exists(STREAM) == 0
-    assert await offer(pipeline, msg()) is True
-    assert await redis.xlen(STREAM) == 1
+    assert await queued(redis) == 0
+    said = msg()
+    assert await offer(pipeline, said) is True
+    assert await redis.xlen(stream_of(said)) == 1  # in its conversation's partition
 
 
 async def test_a_queued_message_is_stored_once_and_marked_done(pipeline: Pipeline, redis: Redis) -> None:
@@ -119,18 +136,18 @@ async def test_the_same_message_queued_twice_is_handled_once(pipeline: Pipeline,
 async def test_undecodable_entries_move_to_dead_letters_and_work_goes_on(
     pipeline: Pipeline, redis: Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await redis.xadd(STREAM, {"j": "{not json"})
-    await redis.xadd(STREAM, {"to": "{}"})  # no message at all
-    await redis.xadd(STREAM, {"j": msg().model_dump_json().replace('"platform":"local"', '"platform":""')})
+    await redis.xadd(inbox(3), {"j": "{not json"})
+    await redis.xadd(inbox(3), {"to": "{}"})  # no message at all
+    await redis.xadd(inbox(3), {"j": msg().model_dump_json().replace('"platform":"local"', '"platform":""')})
     good = msg("ana", "after the bad ones")
     await offer(pipeline, good)
     with caplog.at_level(logging.WARNING, logger="groupmind.work"):
         async with serving(local_worker(pipeline)):
             await until(lambda: drained(redis))
-    dead = await redis.xrange(DEAD)
-    assert len(dead) == 3
-    assert [fields["j"] for _, fields in dead[:1]] == ["{not json"]  # kept as it came, for an operator
-    assert all(fields["error"].startswith("undecodable entry") for _, fields in dead)
+    buried = await redis.xrange(dead(3))
+    assert len(buried) == 3 and len(await dead_letters(redis)) == 3
+    assert [fields["j"] for _, fields in buried[:1]] == ["{not json"]  # kept as it came, for an operator
+    assert all(fields["error"].startswith("undecodable entry") for _, fields in buried)
     assert sum("moved to" in r.getMessage() for r in caplog.records) == 3
     assert [m.text for m in await pipeline.store.window(good.where, 5)] == ["after the bad ones"]
 
@@ -143,16 +160,17 @@ async def test_a_message_no_worker_client_can_answer_goes_to_dead_letters(
     await WorkQueue(redis).submit(msg(platform="discord"))
     async with serving(local_worker(answering, SpyPlatform("slack"))):
         await until(lambda: drained(redis))
-    ((_, fields),) = await redis.xrange(DEAD)
+    ((_, fields),) = await dead_letters(redis)
     assert fields["error"] == "NoDelivery: no discord client on this worker to answer with"
 
 
 async def test_work_taken_over_after_a_crash_is_not_stored_twice(pipeline: Pipeline, redis: Redis) -> None:
     said = msg("ana", "the crashed worker stored me")
     crashed = WorkQueue(redis, "crashed")
-    await crashed.ensure_group()
+    k = partition_of(said, PARTITIONS)
+    await crashed.ensure_group(k)
     await crashed.submit(said)
-    assert len(await crashed.read(1, 0)) == 1
+    assert len(await crashed.read([k], 1)) == 1
     await pipeline.handle(said)  # ... and died before acking
     async with serving(local_worker(pipeline)):
         await until(lambda: drained(redis))
@@ -162,12 +180,13 @@ async def test_work_taken_over_after_a_crash_is_not_stored_twice(pipeline: Pipel
 
 async def test_saved_replies_are_delivered_once_not_generated_again(pipeline: Pipeline, redis: Redis) -> None:
     crashed = WorkQueue(redis, "crashed")
-    await crashed.ensure_group()
     said = msg("ana", "Mind, hi")
+    k = partition_of(said, PARTITIONS)  # every message of the room is in the one partition of "general"
+    await crashed.ensure_group(k)
     entry = await crashed.submit(said)
-    await crashed.read(1, 0)
+    await crashed.read([k], 1)
     saved = Reply(where=said.where, text="hi ana", reply_to=said.message_id)
-    await crashed.record(entry, "r:handle", f"[{saved.model_dump_json()}]")  # generated, then the crash
+    await crashed.record(k, entry, "r:handle", f"[{saved.model_dump_json()}]")  # generated, then the crash
     recorder = SpyPlatform()
     async with serving(local_worker(pipeline, recorder)):
         await until(lambda: drained(redis))
@@ -175,9 +194,9 @@ async def test_saved_replies_are_delivered_once_not_generated_again(pipeline: Pi
 
     delivered = msg("ana", "Mind, again")
     entry = await crashed.submit(delivered)
-    await crashed.read(1, 0)
-    await crashed.record(entry, "r:handle", f"[{saved.model_dump_json()}]")
-    await crashed.record(entry, "d:handle", "1")  # delivered, then the crash before the ack
+    await crashed.read([k], 1)
+    await crashed.record(k, entry, "r:handle", f"[{saved.model_dump_json()}]")
+    await crashed.record(k, entry, "d:handle", "1")  # delivered, then the crash before the ack
     async with serving(local_worker(pipeline, recorder)):
         await until(lambda: drained(redis))
     assert len(recorder.sent) == 1
