@@ -2,9 +2,12 @@
 
 The transcript (risk messages already withheld) and the group model become a
 prompt; the engine writes; `guard.write` cleans each try and has the guard judge
-it, with one more try after a block. The first try feeds the drift watch. When
-every try is blocked, an addressed bot says one honest line and any other stays
-silent: what reaches people is always a text the guard passed or a fixed one.
+it, with one more try after a block. The first try feeds the drift watch. The
+guard scores each candidate before anything is posted (nothing is streamed to
+members unjudged), grounding included: a reply must share enough with what the
+members said. When no try passes, or the model gives nothing usable, an
+addressed bot says one short honest line and any other stays silent: what
+reaches people is always a text the guard passed or a fixed one.
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ class ReplyWriter:
             notes=prompt.notes,
             care=care,
             means_asked=asks_for_means(tuple(asked)),
+            grounds=(*(m.text for m in humans), *asked),
+            grounding_min=self.settings.grounding_min,
         )
         key = f"{where.platform}:{where.community}:{where.conversation}"
         try:
@@ -116,6 +121,7 @@ class ReplyWriter:
             if correction := await self.guard.drift.observe(where, turn):
                 log.info("%s", correction.describe(where.conversation))
                 self.engine.forget(key)
-        if written.text or not (written.blocked and addressed):
+        if written.text or not addressed:
             return Turn(written.text)
-        return Turn(honest_line(scene.own_recent, asked[-1] if asked else ""), "no reply passed the guard: an honest line instead")
+        why = "no reply passed the guard" if written.blocked else "the model gave nothing usable"
+        return Turn(honest_line(scene.own_recent, asked[-1] if asked else ""), f"{why}: an honest line instead")

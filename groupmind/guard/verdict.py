@@ -33,6 +33,8 @@ class Reason(str, Enum):
     """A near-copy of one of the bot's own recent replies."""
     MIRROR = "mirror"
     """A near-copy of a message just said (the last few members' messages)."""
+    UNGROUNDED = "ungrounded"
+    """Shares too little with what the members said (`grounding`): a reply about nothing."""
 
     @property
     def touches_care(self) -> bool:
