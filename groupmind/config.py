@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     max_reply_tokens: int = Field(96, ge=1, le=2048)
     max_reply_chars: int = Field(1500, ge=1, description="Longer model output is cut at a sentence end.")
     reply_timeout_s: float = Field(60.0, gt=0, description="A generation running longer gives no reply.")
+    few_shot: bool = Field(
+        False,
+        description="Show a base model (no chat template) a short exchange from another chat before the "
+        "transcript; off by default: bench/quality.py found it did not help the default model.",
+    )
     grounding_min: float = Field(
         0.2,
         ge=0.0,

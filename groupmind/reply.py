@@ -24,7 +24,7 @@ from groupmind.guard.method import asks_for_means
 from groupmind.guard.write import honest_line, write
 from groupmind.llm.engine import Engine, EngineError, Superseded
 from groupmind.names import is_own
-from groupmind.prompt import build_prompt, clean_reply, speaker_labels
+from groupmind.prompt import build_prompt, clean_reply, examples, speaker_labels
 from groupmind.we.group import Group
 from groupmind.we.threads import Linked
 
@@ -81,6 +81,7 @@ class ReplyWriter:
             persona=persona,
             group=group.render(),
             max_turns=self.settings.window,
+            shots=examples(bot) if self.settings.few_shot else "",
         )
         if await self.guard.drift.anchoring(where):
             prompt = anchored(prompt, bot)
@@ -91,7 +92,7 @@ class ReplyWriter:
             speakers=tuple(labels | {m.author_name for m in humans}),
             own_recent=tuple(m.text for m in history if is_own(m, bot))[-OWN_RECENT:],
             just_said=tuple(m.text for m in humans[-JUST_SAID:]),
-            instructions=prompt.system,
+            instructions=f"{prompt.system}\n{prompt.examples}",
             notes=prompt.notes,
             care=care,
             means_asked=asks_for_means(tuple(asked)),

@@ -17,17 +17,19 @@ from typing import Iterable
 from groupmind.guard.verdict import PASS, Reason, Verdict, block
 from groupmind.we.lexicon import content_words
 
-_SUFFIXES = ("ing", "ed", "es", "s")
+_SUFFIXES = ("ing", "ed", "s")
 _STEM_CHARS = 6
 _NAME_PART = re.compile(r"[^\W_]+")
 
 
 def stem(word: str) -> str:
-    """A crude stem: one common English suffix off, then the first few letters."""
+    """A crude stem: one common English suffix off, then a final "e", then the first few letters."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
     return word[:_STEM_CHARS]
 
 
