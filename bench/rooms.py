@@ -115,8 +115,9 @@ async def play(pipeline: Pipeline, scenario: Scenario) -> Outcome:
 
 
 def bench_settings(data: Path, max_tokens: int) -> Settings:
-    """The configured model and settings, made repeatable: greedy first tries, a fixed seed, a fresh data dir."""
-    return Settings(data_dir=data, temperature=0.0, seed=7, max_reply_tokens=max_tokens)  # type: ignore[call-arg]
+    """The configured model and settings, made repeatable: greedy first tries, a fixed seed, a fresh data
+    dir, and time enough that a busy machine slows the run rather than silencing the bot."""
+    return Settings(data_dir=data, temperature=0.0, seed=7, max_reply_tokens=max_tokens, reply_timeout_s=600)  # type: ignore[call-arg]
 
 
 async def main(out: Path, limit: int | None, max_tokens: int) -> None:
