@@ -88,3 +88,12 @@ async def test_a_short_reply_gets_no_more_leads_than_it_has_words(store: Store, 
     await pipeline.handle(at("dave", "pepperoni again?", 0.1))
     [reply] = await pipeline.handle(at("frank", "Mind, what is 2+2?", 0.2))
     assert reply.text == "@frank 2+2"
+
+
+async def test_the_bots_notes_never_reach_the_channel(store: Store, settings: Settings) -> None:
+    pipeline, engine = pipeline_with(store, settings, "[The room now: ana asked about pizza]", "The room now: ana and ben talk")
+    await pipeline.handle(at("ben", "pizza tonight?", 0))
+    [reply] = await pipeline.handle(at("ana", "Mind, pizza or pasta tonight?", 1))
+    assert engine.prompts[0].notes.startswith("[The room now:")  # the model did read notes
+    assert "room now" not in reply.text.casefold() and any(reply.text.endswith(line) for line in HONEST)
+    assert pipeline.guard.blocks.counts == {"notes_leak": 2}
