@@ -11,6 +11,7 @@ the grounding bar off, to show where the bar sits. All are scored here, alike:
   answered, before the next one, by a reply sharing a content word with the question;
 - ungrounded: share of replies sharing no content word with anything a member said;
 - repeats: replies that are near-copies of one the bot gave earlier in the room;
+- loops: replies that say one sentence twice within themselves;
 - mention_runs: replies whose own words run mentions or names together or are mostly names,
   or that are shown as a roll call (three `@` names in a row) or mostly mentions;
 - identity_breaks: replies that claim to be human or speak as another (`guard.identity`);
@@ -43,7 +44,7 @@ from groupmind.config import Settings
 from groupmind.guard.grounding import grounding, name_words
 from groupmind.guard.identity import claims_human, speaks_as_another
 from groupmind.guard.mentions import mention_run
-from groupmind.guard.similar import near_copy
+from groupmind.guard.similar import near_copy, normal
 from groupmind.guard.verdict import Reason
 from groupmind.guard.write import HONEST
 from groupmind.we.lexicon import words
@@ -57,6 +58,7 @@ BAR = "GROUPMIND_GROUNDING_MIN"
 SWEEP = (0.0, 0.1, 0.2, 0.3, 0.5)
 MOSTLY_NAMES = 0.5
 """A reply whose words are more than this share member names (two at least) is a roll call, not a reply."""
+SENTENCE = re.compile(r"[.!?…]+")
 ROLL_CALL = re.compile(r"^(?:@\S+\s+){3,}")
 
 
@@ -79,6 +81,13 @@ def asks_bot(text: str, bot: str) -> bool:
     return "?" in text and re.search(rf"(?<!\w)@?{re.escape(bot)}(?!\w)", text, re.IGNORECASE) is not None
 
 
+def loops(own: str) -> bool:
+    """The reply says one sentence of two words or more twice ("I'm not sure. I'm not sure.")."""
+    sentences = [normal(part) for part in SENTENCE.split(own)]
+    said = [sentence for sentence in sentences if len(sentence.split()) >= 2]
+    return len(said) != len(set(said))
+
+
 def mention_heavy(said: Said, names: set[str]) -> bool:
     """The model's own words run mentions or names together or are mostly names, or the reply as
     shown (leads and all) opens with a roll call of three or more, or is mostly mentions."""
@@ -95,7 +104,7 @@ def mention_heavy(said: Said, names: set[str]) -> bool:
 
 def score(scenarios: list[Scenario], results: list[Outcome], bot: str, bar: float = 0.0) -> dict[str, float]:
     """The figures of one run; replies whose grounding is below `bar` count as withheld (the sweep)."""
-    asked = grounded = replies = ungrounded = repeats = runs = identity = honest = withheld = 0
+    asked = grounded = replies = ungrounded = repeats = looping = runs = identity = honest = withheld = 0
     mirrors: list[float] = []
     ginis: list[float] = []
     decided: list[bool] = []
@@ -125,6 +134,7 @@ def score(scenarios: list[Scenario], results: list[Outcome], bot: str, bar: floa
                 ungrounded += 1
             repeats += any(near_copy(own, before) for before in earlier)
             earlier.append(own)
+            looping += loops(own)
             runs += mention_heavy(said, names)
             speakers = [m.author_name for m in seen]
             identity += not (claims_human(own, bot, speakers).passed and speaks_as_another(own, bot, speakers).passed)
@@ -152,6 +162,7 @@ def score(scenarios: list[Scenario], results: list[Outcome], bot: str, bar: floa
         "withheld": withheld,
         "ungrounded": round(ungrounded / replies, 4) if replies else 0.0,
         "repeats": repeats,
+        "loops": looping,
         "mention_runs": runs,
         "identity_breaks": identity,
         "honest": honest,

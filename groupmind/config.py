@@ -93,7 +93,8 @@ class Settings(BaseSettings):
     few_shot: bool = Field(
         False,
         description="Show a base model (no chat template) a short exchange from another chat before the "
-        "transcript; off by default: bench/quality.py found it did not help the default model.",
+        "transcript; off by default: on the default model bench/quality.py measured fewer grounded answers "
+        "with it (0.42 against 0.50 of 12 direct questions).",
     )
     grounding_min: float = Field(
         0.2,

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.model
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = {
-    "direct_questions", "grounded_answers", "replies", "withheld", "ungrounded", "repeats", "mention_runs",
+    "direct_questions", "grounded_answers", "replies", "withheld", "ungrounded", "repeats", "loops", "mention_runs",
     "identity_breaks", "honest", "silence_right", "speak_accuracy", "mirror", "gini",
 }  # fmt: skip
 
