@@ -5,7 +5,9 @@ Each scenario of bench/data/we_scenarios.txt is played through the real pipeline
 given only the last message, answering whenever it is named, at once. Both are
 measured in the same run: mean mirror index, attention balance (mean Gini of whom
 the replies address, per scenario over the members who had spoken by each reply;
-a reply addresses the members it names, else the author of the last message) and when-to-speak accuracy
+a reply addresses the members it names in its own words, else the author of the
+last message: the `@` leads the pipeline adds are not the model's choice and are
+not counted) and when-to-speak accuracy
 against the labels. Reply-to F1 on the #ubuntu annotation comes last.
 
     PYTHONPATH=. python bench/we.py [--max-tokens 24]
@@ -21,86 +23,22 @@ import json
 import re
 import sys
 import tempfile
-from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from statistics import mean
 
-from adapters.local.room import RoomClock, parse_line
 from groupmind.config import Settings
-from groupmind.events import ChatMessage
 from groupmind.prompt import build_prompt, clean_reply, speaker_label
 from groupmind.runtime import open_pipeline
 from groupmind.pipeline import Pipeline
 from groupmind.speak import names_bot
 from bench.annotation import score_logs
+from bench.rooms import Outcome, Said, Scenario, load_scenarios, play
 from bench.scores import agreement, gini
 from groupmind.we.mirror import mirror_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "bench" / "data" / "we_scenarios.txt"
 IRC_DEV = ROOT.parent / "shared" / "data" / "ubuntu-irc" / "dev"
-_HEADER = re.compile(r"^=== (?P<name>.+?)(?: \[(?P<mode>mention|active|quiet)\])?$")
-
-
-@dataclass
-class Scenario:
-    name: str
-    mode: str
-    messages: list[ChatMessage] = field(default_factory=list)
-    labels: list[bool] = field(default_factory=list)
-    """One per message: should the bot speak in the pause after it."""
-
-
-@dataclass
-class Outcome:
-    spoke: list[bool]
-    replies: list[tuple[int, str]] = field(default_factory=list)
-    """(index of the last message before the reply, reply text)."""
-
-
-def load_scenarios(path: Path) -> list[Scenario]:
-    scenarios: list[Scenario] = []
-    clock = RoomClock()
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        if header := _HEADER.match(raw):
-            scenarios.append(Scenario(header["name"], header["mode"] or "mention"))
-            continue
-        current = scenarios[-1]
-        if raw.strip() == ">> speak":
-            current.labels[-1] = True
-            continue
-        line = parse_line(raw)
-        if line is None:
-            raise ValueError(f"{path}:{number}: expected 'name: text'")
-        clock.advance(line.ts)
-        current.messages.append(
-            ChatMessage(
-                platform="bench", community=f"s{len(scenarios)}", channel="room",
-                message_id=f"s{len(scenarios)}-{len(current.messages)}", author_id=line.name.casefold(),
-                author_name=line.name, text=line.text, ts=clock(),
-            )
-        )
-        current.labels.append(False)
-    return scenarios
-
-
-async def run_groupmind(pipeline: Pipeline, scenario: Scenario) -> Outcome:
-    first = scenario.messages[0]
-    await pipeline.store.settings.set(first.platform, first.community, "mode:room", scenario.mode)
-    out = Outcome([False] * len(scenario.messages))
-    for index, msg in enumerate(scenario.messages):
-        for reply in await pipeline.handle(msg):
-            out.spoke[index - 1] = True
-            out.replies.append((index - 1, reply.text))
-    last = scenario.messages[-1]
-    quiet = last.ts + max(pipeline.rules.settle, pipeline.rules.question_pause) + timedelta(seconds=1)
-    for reply in await pipeline.tick(last.where, quiet):
-        out.spoke[-1] = True
-        out.replies.append((len(scenario.messages) - 1, reply.text))
-    return out
 
 
 async def run_baseline(pipeline: Pipeline, scenario: Scenario) -> Outcome:
@@ -121,7 +59,7 @@ async def run_baseline(pipeline: Pipeline, scenario: Scenario) -> Outcome:
         text = clean_reply("".join(pieces), {speaker_label(msg, bot)}, bot, pipeline.settings.max_reply_chars)
         out.spoke[index] = True
         if text:
-            out.replies.append((index, text))
+            out.replies.append(Said(index, text, text))
     return out
 
 
@@ -133,7 +71,8 @@ def measure(scenarios: list[Scenario], outcomes: list[Outcome], bot: str) -> dic
         names = {m.author_name for m in scenario.messages} | {bot}
         counts: dict[str, int] = {}
         active: set[str] = set()
-        for index, text in outcome.replies:
+        for said in outcome.replies:
+            index, text = said.index, said.own
             seen = scenario.messages[: index + 1]
             active |= {m.author_id for m in seen}
             last = seen[-1]
@@ -158,14 +97,14 @@ async def main(max_tokens: int) -> None:
             _env_file=None, data_dir=Path(data), temperature=0.0, seed=7, max_reply_tokens=max_tokens,  # type: ignore[call-arg]
         )
         async with open_pipeline(settings, clock=lambda: scenarios[0].messages[0].ts) as pipeline:
-            ours = [await run_groupmind(pipeline, s) for s in scenarios]
+            ours = [await play(pipeline, s) for s in scenarios]
             base = [await run_baseline(pipeline, s) for s in scenarios]
     for scenario, o, b in zip(scenarios, ours, base):
         print(f"{scenario.name}: labels {_marks(scenario.labels)} groupmind {_marks(o.spoke)} baseline {_marks(b.spoke)}")
-        for index, text in o.replies:
-            print(f"   groupmind after {scenario.messages[index].author_name}: {text}")
-        for index, text in b.replies:
-            print(f"   baseline  after {scenario.messages[index].author_name}: {text}")
+        for said in o.replies:
+            print(f"   groupmind after {scenario.messages[said.index].author_name}: {said.shown}")
+        for said in b.replies:
+            print(f"   baseline  after {scenario.messages[said.index].author_name}: {said.shown}")
     summary: dict[str, object] = {
         "groupmind": measure(scenarios, ours, settings.bot_name),
         "baseline": measure(scenarios, base, settings.bot_name),

@@ -64,6 +64,9 @@ ELSEWHERE = timedelta(seconds=1)
 
 REPLY_LOOKBACK = 50
 """How far back a reply's parent is looked for among the bot's own messages."""
+MOST_LEADS = 2
+"""Members a reply opens with by `@` name, and never more than its own words: three names before
+"2+2" read as a roll call, not an answer (issue 17)."""
 UNANSWERED = 10
 """Most messages a reply answers that the guard reads for questions about care or means."""
 
@@ -281,8 +284,6 @@ class Pipeline:
             await self.store.pending.clear(where)
             return []
         targets = whom_to_address(group, recent, self.settings.bot_name)
-        pings = not find(norms, NO_MENTIONS)
-        lead = " ".join(mention(group.members[t]) for t in targets) if pings else ""
         names = [item.msg.author_name for item in recent if not item.msg.author_is_bot]
         if asks_about_care(asked, names=names, risk_around=care.risk_around):
             self._why(speak.Decision(True, "asked about someone's care: a fixed answer, never the model's"))
@@ -300,6 +301,8 @@ class Pipeline:
             self._why(speak.Decision(False, "the model declined: it gave no reply"))
             await self.store.pending.clear(where)
             return []
+        targets = targets[: min(MOST_LEADS, len(text.split()))]
+        lead = " ".join(mention(group.members[t]) for t in targets) if not find(norms, NO_MENTIONS) else ""
         shown = f"{lead} {text}" if lead else text
         if deliver and await self._send(where, shown, pending.last_id) is False:
             await self.store.pending.clear(where)  # refused: the reply is lost, kept nowhere

@@ -120,6 +120,24 @@ def identity(bot_name: str, channel: str, persona: str | None = None, rules: str
     )
 
 
+def examples(bot_name: str) -> str:
+    """A few turns of another chat for a base model to go by: it continues whatever pattern the
+    text shows, and a transcript of this room alone taught it rows of names and lines about
+    nothing (issue 17). Here the bot answers what was asked with what was said, briefly, and
+    leaves talk between members alone. Names are ones a room is unlikely to have; the guard
+    blocks a reply that copies these lines (`Scene.instructions`). Used when `few_shot` is on."""
+    return (
+        "How the chat goes, shown by another chat (not this one):\n"
+        f"Quill: {bot_name}, what is 3+5?\n"
+        f"{bot_name}: 3+5 is 8.\n"
+        "Quill: the picnic is at noon by the lake, bring a blanket\n"
+        "Zephyr: Quill: I'll bring lemonade\n"
+        f"Quill: {bot_name}, can you sum up the picnic plan?\n"
+        f"{bot_name}: Noon by the lake: Quill brings a blanket, Zephyr brings lemonade.\n"
+        "(end of the other chat)"
+    )
+
+
 MAX_NOTES_CHARS = 240
 """The notes are read again on every turn, so their length is what every reply
 pays before its first token: 240 characters are about 70 tokens of Gemma 3,
@@ -154,6 +172,7 @@ def build_prompt(
     group: str = "",
     max_turns: int | None = None,
     rules: str = "",
+    shots: str = "",
 ) -> Prompt:
     """The prompt for the bot's next turn: the newest lines that fit, starting at a stable line.
 
@@ -163,20 +182,20 @@ def build_prompt(
     the next, and the engine reuses all of it. `history` holding `max_turns`
     messages means older ones were left out already. Whenever lines are dropped,
     the transcript starts at an anchor line, so consecutive prompts share their
-    prefix: see `_stable_start`.
+    prefix: see `_stable_start`. `shots` (`examples`) go between the identity and the transcript.
     """
     system = identity(bot_name, channel, persona, rules)
     notes = room_notes(group)
     labels = speaker_labels(history, bot_name)
     lines = [render_turn(msg, bot_name, labels[author(msg, bot_name)]) for msg in history]
-    budget = budget_chars - len(system) - len(notes)
+    budget = budget_chars - len(system) - len(notes) - len(shots)
     start = len(lines)
     while start > 0 and (budget >= len(lines[start - 1]) + 1 or start == len(lines)):
         start -= 1
         budget -= len(lines[start]) + 1
     if start > 0 or (max_turns is not None and len(history) >= max_turns):
         start = _stable_start(history, start)
-    return Prompt(system=system, turns=tuple(lines[start:]), speaker=bot_name, notes=notes)
+    return Prompt(system=system, turns=tuple(lines[start:]), speaker=bot_name, notes=notes, examples=shots)
 
 
 ANCHOR_SPACINGS = (16, 8)

@@ -2,9 +2,12 @@
 
 The transcript (risk messages already withheld) and the group model become a
 prompt; the engine writes; `guard.write` cleans each try and has the guard judge
-it, with one more try after a block. The first try feeds the drift watch. When
-every try is blocked, an addressed bot says one honest line and any other stays
-silent: what reaches people is always a text the guard passed or a fixed one.
+it, with one more try after a block. The first try feeds the drift watch. The
+guard scores each candidate before anything is posted (nothing is streamed to
+members unjudged), grounding included: a reply must share enough with what the
+members said. When no try passes, or the model gives nothing usable, an
+addressed bot says one short honest line and any other stays silent: what
+reaches people is always a text the guard passed or a fixed one.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from groupmind.guard.norms import breaks, obey
 from groupmind.guard.write import honest_line, write
 from groupmind.llm.engine import Engine, EngineError, Superseded
 from groupmind.names import is_own
-from groupmind.prompt import build_prompt, clean_reply, speaker_labels
+from groupmind.prompt import build_prompt, clean_reply, examples, speaker_labels
 from groupmind.store.norms import Norm
 from groupmind.we.group import Group
 from groupmind.we.norms import house_rules
@@ -85,6 +88,7 @@ class ReplyWriter:
             group=group.render(),
             max_turns=self.settings.window,
             rules=house_rules(norms),
+            shots=examples(bot) if self.settings.few_shot else "",
         )
         if await self.guard.drift.anchoring(where):
             prompt = anchored(prompt, bot)
@@ -95,11 +99,13 @@ class ReplyWriter:
             speakers=tuple(labels | {m.author_name for m in humans}),
             own_recent=tuple(m.text for m in history if is_own(m, bot))[-OWN_RECENT:],
             just_said=tuple(m.text for m in humans[-JUST_SAID:]),
-            instructions=prompt.system,
+            instructions=f"{prompt.system}\n{prompt.examples}",
             notes=prompt.notes,
             care=care,
             means_asked=asks_for_means(tuple(asked)),
             norms=tuple(norms),
+            grounds=(*(m.text for m in humans), *asked),
+            grounding_min=self.settings.grounding_min,
         )
         key = f"{where.platform}:{where.community}:{where.conversation}"
         try:
@@ -124,9 +130,10 @@ class ReplyWriter:
             if correction := await self.guard.drift.observe(where, turn):
                 log.info("%s", correction.describe(where.conversation))
                 self.engine.forget(key)
-        if written.text or not (written.blocked and addressed):
+        if written.text or not addressed:
             return Turn(written.text)
+        why = "no reply passed the guard" if written.blocked else "the model gave nothing usable"
         honest = honest_line(scene.own_recent, asked[-1] if asked else "")
         if not breaks(honest, norms).passed:  # in another language than the group's, say nothing
-            return Turn("", "no reply passed the guard, and an honest line would break a house rule: silence")
-        return Turn(honest, "no reply passed the guard: an honest line instead")
+            return Turn("", f"{why}, and an honest line would break a house rule: silence")
+        return Turn(honest, f"{why}: an honest line instead")

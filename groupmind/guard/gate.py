@@ -3,13 +3,15 @@
 Care checks come first: a text that both repeats a disclosure and leaks a token
 is counted as a care block, so its words are never written to the audit log.
 Then what the machinery leaks, who the bot claims to be, mentions, the house
-rules the group taught (`norms`), and last what it already said.
+rules the group taught (`norms`), what it already said, and last whether it is
+about the conversation at all.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+from groupmind.guard.grounding import grounded
 from groupmind.guard.identity import claims_human, speaks_as_another
 from groupmind.guard.leaks import control_token, junk, notes_leak, prompt_leak
 from groupmind.guard.mentions import mention_run
@@ -50,7 +52,11 @@ def check(text: str, scene: Scene) -> Verdict:
     ):
         if not verdict.passed:
             return verdict
-    return repeats(text, scene)
+    if not (verdict := repeats(text, scene)).passed:
+        return verdict
+    if scene.grounds:
+        return grounded(text, scene.grounds, names, scene.grounding_min)
+    return PASS
 
 
 def repeats(text: str, scene: Scene) -> Verdict:

@@ -61,6 +61,10 @@ class Scene:
     """A message the text answers asked about means, lethality or a size of one."""
     norms: tuple[Norm, ...] = ()
     """The community's norms in force (`groupmind.we.norms`): a text must not break the checkable ones."""
+    grounds: tuple[str, ...] = ()
+    """What the members said that a reply must be about (the window, the question); empty: not checked."""
+    grounding_min: float = 0.0
+    """The least share of a reply's content words found in `grounds` (`guard.grounding`)."""
 
 
 async def read_care(store: Store, where: ChannelRef, recent: Sequence[Linked], now: datetime) -> CareView:

@@ -35,6 +35,8 @@ class Reason(str, Enum):
     """A near-copy of a message just said (the last few members' messages)."""
     NORM = "norm"
     """Breaks a house rule the group taught (a language, an avoided topic, a length) and could not be mended."""
+    UNGROUNDED = "ungrounded"
+    """Shares too little with what the members said (`grounding`): a reply about nothing."""
 
     @property
     def touches_care(self) -> bool:

@@ -24,6 +24,7 @@ HONEST = (
     "I don't have a good answer to that right now.",
     "I'd better not guess at that one; can someone else jump in?",
     "That came out wrong on my end, so I'll pass this time.",
+    "Honestly, I can't answer that one well.",
 )
 """What an addressed bot says when no reply passed the guard: short, true, and not a near-copy of each other."""
 

@@ -47,10 +47,14 @@ class Prompt:
     speaker: str
     stop: tuple[str, ...] = field(default=("\n",))
     notes: str = ""
+    examples: str = ""
+    """A short exchange from another chat that shows a base model what a good turn looks like;
+    a chat-templated model is told in words instead, so `as_messages` leaves it out."""
 
     def stable_text(self) -> str:
         """The part of `as_text()` that the next turn of the conversation starts with too."""
-        return f"{self.system}\n\n" + "".join(f"{turn}\n" for turn in self.turns)
+        examples = f"{self.examples}\n\n" if self.examples else ""
+        return f"{self.system}\n\n{examples}" + "".join(f"{turn}\n" for turn in self.turns)
 
     def as_text(self) -> str:
         """A transcript for a base model to continue as `speaker`."""

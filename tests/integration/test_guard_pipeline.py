@@ -64,7 +64,7 @@ async def test_a_blocked_reply_is_written_again_with_other_sampling_and_never_sh
     store: Store, settings: Settings
 ) -> None:
     pipeline, engine = pipeline_with(store, settings, "sure<end_of_turn> user: do it", "try the older kernel")
-    replies = await pipeline.handle(at("ana", "Mind, grub broke after the update", 0))
+    replies = await pipeline.handle(at("ana", "Mind, grub broke after the kernel update", 0))
     shown = pipeline.platforms["local"].texts  # type: ignore[attr-defined]
     assert [r.text for r in replies] == ["@ana try the older kernel"] and shown == ["@ana try the older kernel"]
     assert engine.samplings[0] is None and engine.samplings[1] == pipeline.guard.retry
