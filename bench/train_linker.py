@@ -20,9 +20,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
@@ -72,7 +74,8 @@ def load(raws: list[Path]) -> tuple[np.ndarray, np.ndarray]:
 def fit(X: np.ndarray, y: np.ndarray) -> linker.Model:
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale < 1e-6] = 1.0  # a constant cue: rounding its mean must not blow it up
-    with threadpool_limits(1):
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed epoch budget, on purpose: same weights every run
         net = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-4, batch_size=512, max_iter=EPOCHS,
                             random_state=0, tol=0.0, n_iter_no_change=EPOCHS + 1, shuffle=True)
         net.fit((X - mean) / scale, y)
