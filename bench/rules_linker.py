@@ -3,8 +3,8 @@
 Strongest signal first:
 
 1. an explicit platform reply (`reply_to`);
-2. an addressee: a leading `nick:` / `nick,` / `@nick`, or a mention; the link
-   goes to that member's latest message;
+2. an addressee (`groupmind.we.threads.addressees`): a leading `nick:` / `nick,`,
+   an `@nick` anywhere, or a mention; the link goes to that member's latest message;
 3. speaker alternation: someone who addressed the author since the author's
    last message is being answered; otherwise the author continues their own
    conversation, answering whoever spoke into it since;

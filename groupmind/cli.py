@@ -15,9 +15,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from groupmind import model_commands
 from groupmind.config import Settings
 from groupmind.llm.engine import ModelLoadError
-from groupmind.llm.models import resolve_model
+from groupmind.llm.models import first_start_notice, resolve_model
 from groupmind.llm.selftest import ensure_model_runs
 from groupmind.observe.health import HealthServerError, check, serve_health
 from groupmind.platform import Platform
@@ -102,6 +103,8 @@ def room(
     async def main() -> None:
         clock = RoomClock()
         async with open_core(settings, clock=clock) as core:
+            if notice := first_start_notice(settings):
+                err.print(notice, highlight=False)
             screen = RoomScreen(sys.stdout, settings.bot_name, admins=admins or (), seen=core.directory.seen)
             local = LocalRoom(core.pipeline([screen], explain=screen.why if explain else None), clock)
             if script is None:
@@ -244,12 +247,35 @@ def models(ctx: typer.Context) -> None:
 def models_check(
     tokens: Annotated[int, typer.Option(min=2, help="Tokens to decode for the speed figure.")] = 64,
 ) -> None:
-    """Run the start-up self-test now, in a child process, and print the decode speed."""
+    """Run the start-up self-test now, in a child process: decode speed, and whether the model fits this machine."""
     settings = _settings()
 
     async def main() -> None:
         path = resolve_model(settings, lambda text: err.print(text, highlight=False))
         verdict = await asyncio.to_thread(ensure_model_runs, path, settings, tokens=tokens, fresh=True)
         print(f"{verdict.detail}: {verdict.decode_tps:.1f} tokens/s decode, loaded in {verdict.load_s:.2f}s")
+        print(model_commands.fit_line(settings))
 
     _run(main())
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """The model catalog by tier: size, licence, what each needs, and what fits this machine."""
+    raise typer.Exit(model_commands.list_models(_settings(), Console()))
+
+
+@models_app.command("pull")
+def models_pull(name: Annotated[str, typer.Argument(help="A name from `groupmind models list`.")]) -> None:
+    """Download a catalog model into the data dir (resumable, sha256 verified)."""
+    raise typer.Exit(model_commands.pull_model(name, _settings(), Console(soft_wrap=True), err))
+
+
+@models_app.command("use")
+def models_use(
+    name: Annotated[str, typer.Argument(help="A name from `groupmind models list`.")],
+    env_file: Annotated[Path, typer.Option(help="The settings file to write.")] = Path(".env"),
+    url: Annotated[Optional[str], typer.Option(help="A model server's URL (server entries).")] = None,
+) -> None:
+    """Point the settings (GROUPMIND_MODEL, or the engine settings of a server) at a catalog model."""
+    raise typer.Exit(model_commands.use_model(name, _settings(), env_file, Console(soft_wrap=True), err, url=url))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -55,6 +56,18 @@ _REDIS_URL = TypeAdapter(Annotated[AnyUrl, UrlConstraints(allowed_schemes=["redi
 _HTTP_URL = TypeAdapter(Annotated[AnyUrl, UrlConstraints(allowed_schemes=["http", "https"], host_required=True)])
 
 
+_MULTI_HOST = re.compile(r"^redis\+(cluster|sentinel)://([^@/]*@)?([^,/:]+:\d+)(,[^,/:]+:\d+)*(/[^/]*)?$")
+
+
+def _check_multi_host(value: str) -> None:
+    """A cluster or Sentinel URL names host:port pairs; a Sentinel URL also names the primary."""
+    match = _MULTI_HOST.match(value)
+    if match is None:
+        raise ValueError("expected redis+cluster://HOST:PORT,HOST:PORT,... or redis+sentinel://HOST:PORT[,...]/MASTER")
+    if match.group(1) == "sentinel" and not (match.group(5) or "/").strip("/"):
+        raise ValueError("a redis+sentinel:// URL names the monitored primary, as in redis+sentinel://host:26379/mymaster")
+
+
 def _parse_url(adapter: TypeAdapter[AnyUrl], value: str, expected: str) -> AnyUrl:
     """`value` parsed by `adapter`; a bad one says what is wrong and what was `expected`."""
     try:
@@ -80,8 +93,26 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         default_factory=_default_cache_dir, description="Machine-level cache: the model self-test's verdicts."
     )
-    redis_url: str = Field("", description="Redis URL; empty starts the embedded server in the data dir.")
-    model: str = Field("", description="A GGUF path or catalog name; empty means the default model.")
+    redis_url: str = Field(
+        "",
+        description="Redis URL; empty starts the embedded server in the data dir. A cluster: "
+        "redis+cluster://HOST:PORT,HOST:PORT,...; a Sentinel-managed primary: redis+sentinel://HOST:PORT[,HOST:PORT]/MASTER.",
+    )
+    redis_cluster: bool = Field(
+        False, description="Treat a plain redis:// URL as one node of a Redis Cluster (follow MOVED to the others)."
+    )
+    redis_wait_replicas: int = Field(
+        0,
+        ge=0,
+        le=16,
+        description="A stored message counts as stored once this many replicas hold it (WAIT, same round trip), "
+        "so a Sentinel failover cannot lose it; 0 trusts the primary alone.",
+    )
+    model: str = Field(
+        "",
+        description="A catalog name (models/catalog.toml, pulled with `groupmind models pull NAME`) or a GGUF path; "
+        "empty means the default model.",
+    )
     n_ctx: int = Field(2048, ge=MIN_PROMPT_TOKENS + 1, le=131072, description="Model context length in tokens.")
     n_threads: int = Field(default_factory=_default_threads, ge=1, le=512, description="llama.cpp CPU threads.")
     n_gpu_layers: int = Field(0, ge=-1, description="Layers offloaded to the GPU; -1 offloads all.")
@@ -93,6 +124,13 @@ class Settings(BaseSettings):
     window: int = Field(40, ge=1, le=500, description="Recent messages per channel shown to the model.")
     stream_maxlen: int = Field(
         10_000, ge=100, le=100_000_000, description="Messages kept per channel stream (trimmed ~)."
+    )
+    retention_days: float = Field(
+        365.0,
+        ge=0,
+        le=36_500,
+        description="Messages older than this many days are trimmed from their channel stream as new ones "
+        "arrive (XTRIM MINID), besides the length cap; 0 keeps by length only.",
     )
     burst_settle_s: float = Field(
         6.0,
@@ -206,7 +244,9 @@ class Settings(BaseSettings):
     @classmethod
     def _redis_url(cls, value: str) -> str:
         # Checked now: a bad URL would otherwise fail at the first connection, mid-start.
-        if value:
+        if value.startswith(("redis+cluster://", "redis+sentinel://")):
+            _check_multi_host(value)
+        elif value:
             url = _parse_url(_REDIS_URL, value, "redis://HOST:PORT/DB, rediss://... or unix:///PATH, or empty")
             if url.scheme == "unix" and not url.path:
                 raise ValueError("a unix:// URL needs a socket path, as in unix:///run/redis.sock")

@@ -39,7 +39,7 @@ _NO_PING = "\u200b"
 """A zero-width space after "@": the text reads the same and no platform parses a mention."""
 
 
-def _fold(text: str, space: str) -> str:
+def fold(text: str, space: str) -> str:
     """`text` as its look: NFKC, nothing unseen, spaces as `space`, then the confusable skeleton.
 
     Capital letters of other scripts (Cyrillic М, Greek Μ) look Latin only as
@@ -53,7 +53,7 @@ def _fold(text: str, space: str) -> str:
 
 def skeleton(name: str) -> str:
     """The look of a name: two names with the same skeleton cannot be told apart by a reader."""
-    return _fold(name, "")
+    return fold(name, "")
 
 
 def same_name(a: str, b: str) -> bool:
@@ -63,8 +63,8 @@ def same_name(a: str, b: str) -> bool:
 
 def names_in(text: str, name: str) -> bool:
     """True if `text` uses `name` as a word, in any lookalike form ("Ｍind," yes; "mindful" no)."""
-    wanted = _fold(name, " ")
-    return bool(wanted) and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", _fold(text, " ")) is not None
+    wanted = fold(name, " ")
+    return bool(wanted) and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", fold(text, " ")) is not None
 
 
 def is_own(msg: ChatMessage, bot_name: str) -> bool:

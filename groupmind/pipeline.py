@@ -57,6 +57,8 @@ REPLY = "reply"
 ELSEWHERE = timedelta(seconds=1)
 """When a reply for a platform this process does not serve is offered again, to a process that does."""
 
+REPLY_LOOKBACK = 50
+"""How far back a reply's parent is looked for among the bot's own messages."""
 UNANSWERED = 10
 """Most messages a reply answers that the guard reads for questions about care or means."""
 
@@ -131,6 +133,7 @@ class Pipeline:
         if msg.is_blank:
             return []
         self.metrics.handled.inc()
+        msg = await self._as_reply(msg)
         seen = await self._store(msg)
         where = msg.where
         said: list[Reply] = []
@@ -142,8 +145,14 @@ class Pipeline:
             await self.store.pending.clear(where)  # the disclosure comes first: the room's reply waits
             return said
         replies = await self._settle(where, msg.ts, seen.before, seen.view, deliver)
-        decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode)
+        callers: list[str] = []
+        wanted = seen.view.mode == "mention" or speak.withdraws(msg.text)
+        if wanted and await self.store.pending.has(where):  # a call waits: who made it
+            callers = [i.msg.author_id for i in calls_since_bot(seen.before, self.settings.bot_name)]
+        decision = speak.on_message(msg, self.settings.bot_name, seen.view.mode, callers)
         self._why(decision)
+        if decision.withdrawn:
+            await self.store.pending.clear(where)
         if decision.wait:
             await self.store.pending.keep(where, msg.message_id, msg.ts, speak.addressed(msg, self.settings.bot_name))
             if self.rules.settle:
@@ -151,6 +160,17 @@ class Pipeline:
             else:
                 replies += await self.tick(where, msg.ts, deliver=deliver)
         return replies
+
+    async def _as_reply(self, msg: ChatMessage) -> ChatMessage:
+        """`msg`, marked as a reply to the bot where its platform could not tell (`speak.answers_bot`)."""
+        if msg.reply_to_bot or msg.author_is_bot or not (msg.reply_to or msg.thread):
+            return msg
+        before = await self.store.window(msg.where, REPLY_LOOKBACK)
+        channel = msg.where.model_copy(update={"thread": None})
+        parent = await self.store.window(channel, REPLY_LOOKBACK) if msg.thread and not before else []
+        if speak.answers_bot(msg, before, parent, self.settings.bot_name):
+            return msg.model_copy(update={"reply_to_bot": True})
+        return msg
 
     async def handle_private(
         self, platform: str, communities: Sequence[str], member: Member, text: str, ts: datetime | None = None
@@ -328,16 +348,26 @@ def whom_to_address(group: Group, recent: Sequence[Linked], bot_name: str, limit
     """Whom the bot's reply speaks to: those who addressed it since it last spoke, the askers of
     open questions, the members the room talked past, the others in the callers' conversations, then
     whoever else spoke since the bot last did: one message answers the whole burst."""
-    since_bot: list[Linked] = []
-    for item in reversed(recent):
-        if is_own(item.msg, bot_name):
-            break
-        since_bot.append(item)
-    calls = [i for i in reversed(since_bot) if speak.addressed(i.msg, bot_name)]
+    since_bot = _since_bot(recent, bot_name)
+    calls = [i for i in since_bot if speak.addressed(i.msg, bot_name)]
     threads = {i.link.thread for i in calls}
-    company = [i.msg.author_id for i in since_bot if i.link.thread in threads]
+    company = [i.msg.author_id for i in reversed(since_bot) if i.link.thread in threads]
     askers = [q.author_id for q in group.open_questions]
-    burst = [i.msg.author_id for i in reversed(since_bot)]
+    burst = [i.msg.author_id for i in since_bot]
     ordered = (*(i.msg.author_id for i in calls), *askers, *group.left_out, *reversed(company), *burst)
     return [m for m in dict.fromkeys(ordered) if m in group.members][:limit]
 
+
+def _since_bot(recent: Sequence[Linked], bot_name: str) -> list[Linked]:
+    """The messages after the bot's own last one, oldest first."""
+    since: list[Linked] = []
+    for item in reversed(recent):
+        if is_own(item.msg, bot_name):
+            break
+        since.append(item)
+    return since[::-1]
+
+
+def calls_since_bot(recent: Sequence[Linked], bot_name: str) -> list[Linked]:
+    """The messages that addressed the bot since it last spoke, oldest first: the calls a pending reply answers."""
+    return [item for item in _since_bot(recent, bot_name) if speak.addressed(item.msg, bot_name)]

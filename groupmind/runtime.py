@@ -13,7 +13,7 @@ import asyncio
 import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import AsyncIterator, Callable, Iterable
 
 from groupmind.config import Settings
@@ -61,8 +61,9 @@ async def open_core(
     say: Callable[[str], None] = say_on_stderr,
 ) -> AsyncIterator[Core]:
     """Redis and the model (none: listen only), ready; stops what it started on exit."""
-    async with open_redis(settings.redis_url, settings.data_dir) as redis:
-        store = Store(redis, maxlen=settings.stream_maxlen)
+    async with open_redis(settings.redis_url, settings.data_dir, settings.redis_cluster) as redis:
+        retention = timedelta(days=settings.retention_days) if settings.retention_days else None
+        store = Store(redis, maxlen=settings.stream_maxlen, retention=retention, replicas=settings.redis_wait_replicas)
         if not with_model:
             yield Core(store, None, settings, clock)
             return

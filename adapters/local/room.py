@@ -4,6 +4,11 @@ Interactive in a terminal, or fed from a script file (`groupmind room --script`)
 for demos and tests. A script line may start with `[YYYY-MM-DD HH:MM]`; the
 room's clock then follows the script, so one script can span weeks.
 
+A line whose text starts with `^` replies to an earlier line, as a platform's
+reply does: `ana: ^ thanks` answers the line just above (the bot's, if it spoke
+last), `ana: ^Mind and for four?` the bot's last line, `ana: ^ben yes` ben's
+last line. A reply to the bot addresses it without naming it.
+
 A line whose text starts with `/gm ` is an admin command from that line's
 speaker (`alice: /gm mode quiet`); `groupmind room --admin NAME` says who the
 room's admins are. Results print as `[gm] ...`, or `[private to NAME] ...`
@@ -81,6 +86,11 @@ _LINE = re.compile(r"^(?:\[(?P<ts>\d+-[^\]]*)\]\s*)?(?P<name>[^:\n]*?)\s*:\s?(?P
 _FOLD = " ⏎ "
 """Shown where a member's text had a line break: their text stays on their own line."""
 _KEPT = "the message is kept at the room clock's time"
+REPLY = "^"
+"""A line's text starting with this replies to an earlier line: `^ text` (the line above) or `^name text`."""
+_REPLY = re.compile(rf"^{re.escape(REPLY)}(?P<target>[\w.-]*)\s")
+BOT_LINE = ""
+"""`RoomScreen.above` when the line above is the bot's (its stored id is the core's, unknown here)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,15 @@ def parse_line(line: str, default_name: str | None = None) -> RoomLine | None:
     if default_name and line.strip():
         return RoomLine(default_name, line)
     return None
+
+
+def reply_marker(text: str) -> tuple[str | None, str]:
+    """A line's reply marker and the text after it: (None, text) without one, ("", text) for `^ text`,
+    the line above, and ("ben", text) for `^ben text`, ben's last line."""
+    marked = _REPLY.match(text)
+    if marked is None or not text[marked.end() :].strip():
+        return None, text  # "^_^", "^^" or a bare "^" are what they say, not a reply marker
+    return marked["target"], text[marked.end() :].strip()
 
 
 def member_label(name: str, bot_name: str) -> str:
@@ -220,6 +239,8 @@ class RoomScreen:
         """What the admins are told while a command runs, shown after its result (the invoker reads theirs first)."""
         self._direct: dict[str, str] = {}
         """The private conversations with the bot (`direct`): who reads each."""
+        self.above: str | None = None
+        """The id of the room's line above, for a `^` reply; `BOT_LINE` when the bot said it."""
 
     def direct(self, member: Member) -> str:
         """The channel of `member`'s private conversation with the bot; what is said there prints as theirs."""
@@ -235,6 +256,7 @@ class RoomScreen:
         self.write(f"{self.bot_name}: ")
         self.write(text)
         self.write("\n")
+        self.above = BOT_LINE
         return True
 
     async def stream(self, where: ChannelRef, chunks: AsyncIterator[str], *, reply_to: str | None = None) -> bool:
@@ -255,6 +277,7 @@ class RoomScreen:
         finally:
             if started:
                 self.write("\n")
+                self.above = BOT_LINE
         return started
 
     @asynccontextmanager
@@ -330,11 +353,14 @@ class LocalRoom:
         self.channel = channel
         self._run = uuid.uuid4().hex[:8]
         self._count = 0
+        self._last: dict[str, str] = {}
+        """Each member's last line in the room (member id → message id), for `^name` replies."""
 
     def _message(self, line: RoomLine, channel: str | None = None) -> ChatMessage:
         """The line as a message in the room, or (with `channel`) in a private conversation with the bot."""
         self._count += 1
         author = room_member(line.name)
+        target, text = reply_marker(line.text) if channel is None else (None, line.text)
         return ChatMessage(
             platform=PLATFORM,
             community=self.community,
@@ -342,10 +368,20 @@ class LocalRoom:
             message_id=f"{self._run}-{self._count}",
             author_id=author.id,
             author_name=author.display_name,
-            text=line.text,
+            text=text,
             ts=self.clock(),
             mentions_bot=channel is not None,  # a private message is addressed to the bot by its nature
+            **self._replied(target),
         )
+
+    def _replied(self, target: str | None) -> dict[str, str | bool | None]:
+        """The reply fields of a line replying to `target` (see `reply_marker`); none for a line that does not."""
+        if target is None:
+            return {}
+        if same_name(target, self.pipeline.settings.bot_name):
+            return {"reply_to_bot": True}
+        above = self.screen.above if target == "" else self._last.get(room_member(target).id)
+        return {"reply_to_bot": True} if above == BOT_LINE else {"reply_to": above}
 
     def _echo(self, name: str, text: str, suffix: str = "") -> None:
         """Print a member's line: their label, then their text folded onto that one line."""
@@ -363,6 +399,8 @@ class LocalRoom:
         if line.name.endswith(PRIVATE):
             await self.say_privately(RoomLine(line.name.removesuffix(PRIVATE).strip(), line.text, line.ts), echo=echo)
             return
+        if reply_marker(line.text)[0] is not None:
+            await self.pipeline.tick(self.where)  # a reply that came due shows above the line replying to it
         msg = self._message(line)
         if msg.is_blank:
             return
@@ -371,6 +409,7 @@ class LocalRoom:
         if is_command(msg.text):
             await self.command(msg)
             return
+        self.screen.above = self._last[msg.author_id] = msg.message_id
         await self.pipeline.handle(msg)
 
     async def say_privately(self, line: RoomLine, *, echo: bool) -> None:

@@ -16,21 +16,21 @@ alerts in Redis and `MemoryAlertStore`, its in-memory twin, in a dict.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 from typing import AsyncIterator, Callable, Iterable, Mapping, Protocol, get_args
 
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 
 from groupmind.events import AlertState, CareAlert, ChannelRef, Member, Urgency, sanitize_text, utcnow
-from groupmind.store.keys import CommunityKeys
+from groupmind.store.keys import CARE_COMMUNITIES, CommunityKeys
 
 MAX_ALERTS = 1_000
 MAX_NOTE_CHARS = 500
 FORMER_CONTACT = "a former care contact"
 """Stands where a forgotten care contact's name and notes were."""
-_EVERY_COMMUNITY = CommunityKeys("*", "*").alerts
-"""A SCAN pattern matching every community's alerts hash."""
 
 
 class CareAlerts(Protocol):
@@ -235,20 +235,47 @@ class AlertStore(_AlertBook):
         return int(await self.redis.hlen(CommunityKeys(platform, community).alerts))
 
     async def _write(self, platform: str, community: str, put: Mapping[str, CareAlert], drop: Iterable[str] = ()) -> None:
-        key = CommunityKeys(platform, community).alerts
-        doomed = list(drop)
-        pipe = self.redis.pipeline(transaction=True)
-        if doomed:
-            pipe.hdel(key, *doomed)
-        if put:
-            pipe.hset(key, mapping={i: a.model_dump_json() for i, a in put.items()})
-        await pipe.execute()
+        """Write the alerts and, in the same transaction, the community's count of alerts by state.
 
-    async def _every(self) -> AsyncIterator[CareAlert]:
-        # SCAN, so Redis is never blocked.
-        async for key in self.redis.scan_iter(match=_EVERY_COMMUNITY, _type="hash", count=500):
-            for raw in await self.redis.hvals(key):
-                yield CareAlert.model_validate_json(raw)
+        The counts are recomputed from every alert (at most `max_alerts`) under
+        WATCH: alerts change rarely, and so the counts cannot drift, and a
+        community stored before they existed gets them at its next change. The
+        community is then named in the global index /metrics reads: it has its
+        own hash tag, so it is written apart, and alerts are off the per-message path.
+        """
+        keys = CommunityKeys(platform, community)
+        doomed = set(drop)
+        written = {i: a.model_dump_json() for i, a in put.items()}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(keys.alerts)
+                    stored = await pipe.hgetall(keys.alerts)
+                    states = {i: CareAlert.model_validate_json(raw).state for i, raw in stored.items() if i not in doomed}
+                    states |= {i: a.state for i, a in put.items()}
+                    pipe.multi()
+                    if doomed:
+                        pipe.hdel(keys.alerts, *doomed)
+                    if written:
+                        pipe.hset(keys.alerts, mapping=written)
+                    pipe.delete(keys.alert_states)
+                    pipe.hset(keys.alert_states, mapping={s: list(states.values()).count(s) for s in get_args(AlertState)})
+                    await pipe.execute()
+                    break
+                except WatchError:
+                    continue
+        await self.redis.sadd(CARE_COMMUNITIES, keys.index_entry)
+
+    async def count_by_state(self) -> dict[AlertState, int]:
+        """Alerts of every community by state, from the counts kept with them: no SCAN at scrape time."""
+        counts: dict[AlertState, int] = {state: 0 for state in get_args(AlertState)}
+        entries = await self.redis.smembers(CARE_COMMUNITIES)
+        kept = await asyncio.gather(*(self.redis.hgetall(CommunityKeys.from_index_entry(e).alert_states) for e in entries))
+        for community_counts in kept:
+            for state, count in community_counts.items():
+                if state in counts:
+                    counts[state] += int(count)  # type: ignore[index]
+        return counts
 
 
 class MemoryAlertStore(_AlertBook):

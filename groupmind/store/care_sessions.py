@@ -115,11 +115,13 @@ class RedisCareSessions:
         return _load(await self.redis.hgetall(CommunityKeys(platform, community).care_session(member_id)))
 
     async def save(self, platform: str, community: str, member_id: str, session: Session) -> None:
-        key = CommunityKeys(platform, community).care_session(member_id)
+        keys = CommunityKeys(platform, community)
+        key = keys.care_session(member_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(key)
             pipe.hset(key, mapping=_flat(session))
             pipe.expire(key, int(RISK_WINDOW.total_seconds()))
+            pipe.sadd(keys.care_people, member_id)  # so export and forget-me find them without a SCAN
             await pipe.execute()
 
 

@@ -155,9 +155,11 @@ class RedisCareSignals:
         return bool(await self.redis.sismember(CommunityKeys(platform, community).optout, member_id))
 
     async def flag(self, platform: str, community: str, member_id: str, message_id: str, at: datetime) -> None:
-        key = CommunityKeys(platform, community).care_flagged(member_id)
+        keys = CommunityKeys(platform, community)
+        key = keys.care_flagged(member_id)
         stamp = at.timestamp()
         async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(keys.care_people, member_id)  # so export and forget-me find them without a SCAN
             pipe.zadd(key, {message_id: stamp})
             pipe.zremrangebyscore(key, "-inf", stamp - RISK_WINDOW.total_seconds())
             pipe.expire(key, int(RISK_WINDOW.total_seconds()))
@@ -175,7 +177,8 @@ class RedisCareSignals:
     async def update_risk(
         self, platform: str, community: str, member_id: str, change: Callable[[RiskState], RiskState | None]
     ) -> None:
-        key = CommunityKeys(platform, community).care_risk(member_id)
+        keys = CommunityKeys(platform, community)
+        key = keys.care_risk(member_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             while True:
                 try:
@@ -187,6 +190,7 @@ class RedisCareSignals:
                     pipe.multi()
                     pipe.hset(key, mapping=asdict(new))
                     pipe.expire(key, int(RISK_WINDOW.total_seconds()))
+                    pipe.sadd(keys.care_people, member_id)
                     await pipe.execute()
                     return
                 except WatchError:

@@ -41,7 +41,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -208,3 +208,271 @@ class EmbeddedServer:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _free_port() -> int:
+    """A TCP port nothing listens on now (the kernel's pick), below 55536 so its cluster bus port fits too."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port + 10000 <= 65535:
+            return port
+
+
+def _answers_tcp(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _command(port: int, *args: str) -> Any:
+    """One command to a loopback server and its decoded reply (a tiny RESP client, so no redis import here)."""
+    request = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request.encode())
+        with sock.makefile("rb") as replies:
+            reply = _read_reply(replies)
+    if isinstance(reply, EmbeddedServerError):
+        raise EmbeddedServerError(f"{' '.join(args)} on port {port}: {reply}")
+    return reply
+
+
+def _read_reply(replies: BinaryIO) -> Any:
+    """One RESP2 reply: text, number, None, list of replies, or the error (returned, not raised)."""
+    line = replies.readline()
+    kind, body = line[:1], line[1:-2].decode(errors="replace")
+    if kind == b"+":
+        return body
+    if kind == b":":
+        return int(body)
+    if kind == b"-":
+        return EmbeddedServerError(body)
+    if kind == b"$":
+        size = int(body)
+        return None if size < 0 else replies.read(size + 2)[:-2].decode(errors="replace")
+    if kind == b"*":
+        count = int(body)
+        return None if count < 0 else [_read_reply(replies) for _ in range(count)]
+    raise EmbeddedServerError(f"unreadable reply {line[:40]!r}")
+
+
+class _TcpServer:
+    """One valkey-server on a loopback port, for the cluster and Sentinel set-ups (tests, benches)."""
+
+    def __init__(self, directory: Path, name: str, extra: list[str], sentinel: bool = False) -> None:
+        self.port = _free_port()
+        self.directory = directory / name
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.directory / "server.log"
+        self._extra = extra
+        self._sentinel = sentinel
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 15.0) -> None:
+        args = [str(server_binary())]
+        if self._sentinel:
+            config = self.directory / "sentinel.conf"
+            config.write_text("\n".join(self._extra) + "\n")
+            args += [str(config), "--sentinel"]
+        else:
+            args += self._extra
+        args += [
+            "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
+            "--logfile", str(self.log_path), "--daemonize", "no", "--save", "",
+        ]  # fmt: skip
+        self._proc = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
+        deadline = time.monotonic() + timeout
+        while not _answers_tcp(self.port):
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                tail = self.log_path.read_text(errors="replace")[-800:] if self.log_path.exists() else ""
+                self.stop()
+                raise EmbeddedServerError(f"valkey-server on port {self.port} did not start; log:\n{tail}")
+            time.sleep(_POLL_S)
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def kill(self) -> None:
+        """Die at once, as a crashed machine would (no shutdown, no last words to replicas)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_for(check: Callable[[], bool], what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise EmbeddedServerError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(_POLL_S * 2)
+
+
+_SLOTS = 16384
+
+
+class EmbeddedCluster:
+    """A real Valkey cluster of `masters` primaries on loopback (no replicas), for tests and benches.
+
+    Slots are split evenly with CLUSTER ADDSLOTSRANGE and the nodes joined with
+    CLUSTER MEET, so nothing beyond the wheel's valkey-server is needed.
+    """
+
+    def __init__(self, directory: Path, masters: int = 3) -> None:
+        if masters < 1:
+            raise ValueError("a cluster needs at least one master")
+        args = ["--cluster-enabled", "yes", "--cluster-node-timeout", "5000", "--appendonly", "no"]
+        # Each node keeps its nodes.conf in its own --dir.
+        self.nodes = [_TcpServer(Path(directory), f"node{i}", args) for i in range(masters)]
+
+    @property
+    def url(self) -> str:
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
+
+    def start(self, timeout: float = 30.0) -> None:
+        try:
+            for node in self.nodes:
+                node.start()
+            share = _SLOTS // len(self.nodes)
+            for index, node in enumerate(self.nodes):
+                first = index * share
+                last = _SLOTS - 1 if index == len(self.nodes) - 1 else first + share - 1
+                _command(node.port, "CLUSTER", "ADDSLOTSRANGE", str(first), str(last))
+            for node in self.nodes[1:]:
+                _command(node.port, "CLUSTER", "MEET", "127.0.0.1", str(self.nodes[0].port))
+            _wait_for(self._ready, "the cluster to agree on its slots", timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _ready(self) -> bool:
+        for node in self.nodes:
+            info = _command(node.port, "CLUSTER", "INFO")
+            if "cluster_state:ok" not in info or f"cluster_known_nodes:{len(self.nodes)}" not in info:
+                return False
+        return True
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+class EmbeddedSentinel:
+    """A primary, one replica and one Sentinel watching them, on loopback, for tests and benches.
+
+    The master name is `groupmind`. `failover()` asks the Sentinel to promote the
+    replica (a planned switch); `kill_primary()` kills the primary outright and
+    waits until the Sentinel has promoted the replica (a crash).
+    """
+
+    master_name = "groupmind"
+
+    def __init__(self, directory: Path, down_after_ms: int = 1000) -> None:
+        directory = Path(directory)
+        durable = ["--appendonly", "yes", "--appendfsync", "no"]
+        self.primary = _TcpServer(directory, "primary", durable)
+        self.replica = _TcpServer(directory, "replica", [*durable, "--replicaof", "127.0.0.1", str(self.primary.port)])
+        self.sentinel = _TcpServer(
+            directory,
+            "sentinel",
+            [
+                f"sentinel monitor {self.master_name} 127.0.0.1 {self.primary.port} 1",
+                f"sentinel down-after-milliseconds {self.master_name} {down_after_ms}",
+                f"sentinel failover-timeout {self.master_name} 10000",
+                "sentinel resolve-hostnames no",
+            ],
+            sentinel=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.sentinel.port}/{self.master_name}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        try:
+            self.primary.start()
+            self.replica.start()
+            _wait_for(self._replica_in_sync, "the replica to sync", timeout)
+            self.sentinel.start()
+            _wait_for(self._sentinel_sees_replica, "the Sentinel to find the replica", timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def master_port(self) -> int:
+        """The port the Sentinel names as the primary now."""
+        _host, port = _command(self.sentinel.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.master_name)
+        return int(port)
+
+    def _replica_in_sync(self) -> bool:
+        return "master_link_status:up" in _command(self.replica.port, "INFO", "replication")
+
+    def _sentinel_sees_replica(self) -> bool:
+        for fields in _command(self.sentinel.port, "SENTINEL", "REPLICAS", self.master_name):
+            replica = dict(zip(fields[::2], fields[1::2]))
+            if replica.get("port") == str(self.replica.port) and replica.get("master-link-status") == "ok":
+                return True
+        return False
+
+    def _promoted(self, old: int) -> bool:
+        try:
+            new = self.master_port()
+        except (EmbeddedServerError, OSError, ValueError):
+            return False
+        return new != old and "role:master" in _command(new, "INFO", "replication")
+
+    def failover(self, timeout: float = 30.0) -> int:
+        """Promote the replica by asking the Sentinel; returns the new primary's port."""
+        old = self.master_port()
+        _command(self.sentinel.port, "SENTINEL", "FAILOVER", self.master_name)
+        _wait_for(lambda: self._promoted(old), "the Sentinel's failover", timeout)
+        return self.master_port()
+
+    def kill_primary(self, timeout: float = 30.0) -> int:
+        """Kill whichever server is primary now and wait for the Sentinel to promote the other."""
+        old = self.master_port()
+        next(node for node in (self.primary, self.replica) if node.port == old).kill()
+        _wait_for(lambda: self._promoted(old), "the Sentinel to promote the replica", timeout)
+        return self.master_port()
+
+    def restart_killed(self) -> None:
+        """Start a killed server again at its address, as its supervisor would.
+
+        It comes back as a primary of its own, stale, until the Sentinel turns it
+        into the new primary's replica (`wait_replicated`). Call it on a thread
+        that outlives the server (not `asyncio.to_thread`): servers die with the
+        thread that started them, so none is orphaned.
+        """
+        for node in (self.primary, self.replica):
+            if not node.alive:
+                node.start()
+
+    def wait_replicated(self, timeout: float = 30.0) -> None:
+        """Wait until the server that is not primary replicates the primary."""
+        _wait_for(self._replica_in_sync_anywhere, "the restarted server to replicate the new primary", timeout)
+
+    def _replica_in_sync_anywhere(self) -> bool:
+        master = self.master_port()
+        other = next(node for node in (self.primary, self.replica) if node.port != master)
+        return "master_link_status:up" in _command(other.port, "INFO", "replication")
+
+    def stop(self) -> None:
+        for node in (self.sentinel, self.replica, self.primary):
+            node.stop()

@@ -2,12 +2,26 @@
 
 Every key of a community shares the hash tag `{platform:community}`, so one
 community lives in one Redis Cluster slot and multi-key pipelines stay legal.
+The few global keys carry their own tags (`{care}`, `{due}`, `{work}`) and are
+never written in a community's pipeline.
+
+Every key of a community is named from three indexes it keeps itself (its
+conversations, its profiled members and the people it holds care state about):
+`every_key` lists them, so forget-me and export never SCAN the keyspace (a SCAN
+through one node of a cluster sees only that node). A new kind of key must be
+added to `community_keys`, `conversation_keys` or `member_keys`; a test walks a
+busy community with SCAN and fails on any key these lists miss.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from typing import Iterable
+
+CARE_COMMUNITIES = "gm:{care}:communities"
+"""Set of the JSON `[platform, community]` of every community that ever had a care alert (for /metrics)."""
 
 
 def _part(value: str) -> str:
@@ -60,6 +74,56 @@ class CommunityKeys:
     def alert_seq(self) -> str:
         """Counter that numbers care alerts, so admins can type a short id."""
         return f"{self.prefix}:alerts:seq"
+
+    @property
+    def alert_states(self) -> str:
+        """Hash of alert state -> how many of this community's alerts are in it (maintained with the alerts)."""
+        return f"{self.prefix}:alerts:states"
+
+    @property
+    def care_people(self) -> str:
+        """Set of member ids the community holds care state about (sessions, plans, risk), profiled or not."""
+        return f"{self.prefix}:care:people"
+
+    @property
+    def index_entry(self) -> str:
+        """This community's entry in a global index such as `CARE_COMMUNITIES`."""
+        return json.dumps([self.platform, self.community])
+
+    @classmethod
+    def from_index_entry(cls, entry: str) -> CommunityKeys:
+        platform, community = json.loads(entry)
+        return cls(platform, community)
+
+    @property
+    def community_keys(self) -> list[str]:
+        """The community's own keys (not those of one conversation or member)."""
+        return [
+            self.channels, self.members, self.settings, self.optout, self.audit, self.alerts, self.alert_seq,
+            self.alert_states, self.care_pulse, self.care_quiet, self.care_notice, self.care_people,
+        ]  # fmt: skip
+
+    def conversation_keys(self, conversation: str) -> list[str]:
+        """Every key of one conversation."""
+        c = conversation
+        return [self.log(c), self.ids(c), self.edits(c), self.voice(c), self.speak(c), self.bot_replies(c),
+                self.drift(c), self.drift_anchor(c)]  # fmt: skip
+
+    def member_keys(self, member_id: str) -> list[str]:
+        """Every key of one member (all under `member:<id>`)."""
+        m = member_id
+        return [self.member(m), self.member_days(m), self.member_topics(m), self.member_talks_to(m),
+                self.care_risk(m), self.care_rhythm(m), self.care_flagged(m), self.care_session(m),
+                self.safety_plan(m)]  # fmt: skip
+
+    def every_key(self, conversations: Iterable[str], member_ids: Iterable[str]) -> list[str]:
+        """Every key the community may hold, given its conversations and the members it knows of."""
+        names = list(self.community_keys)
+        for conversation in conversations:
+            names += self.conversation_keys(conversation)
+        for member_id in member_ids:
+            names += self.member_keys(member_id)
+        return names
 
     @property
     def pattern(self) -> str:

@@ -1,22 +1,37 @@
 """Walking every key of one community: forgetting one member, exporting everything.
 
-Both walk the community's keys rather than a list of known ones, so state that
-other parts add later (profiles, care flags) is covered if it follows the key
-conventions (`groupmind.store.keys`): a key under `member:<id>` is deleted, the
-id is removed from sets, sorted sets, lists and hash fields, and the member's
-entries are removed from every stream whose entries carry an `author` field
-(with their edits and ids). The settings, opt-outs, audit trail and care alerts
-are left to their own repositories: each has its own rules for forgetting.
+Both name the community's keys from its own indexes (`CommunityKeys.every_key`:
+its conversations, its members, the people it holds care state about), never by
+SCAN: a SCAN walks the whole keyspace, and through one node of a cluster it sees
+only that node's keys. Whatever type a key has, the walk handles it: a key under
+`member:<id>` is deleted, the id is removed from sets, sorted sets, lists and
+hash fields, and the member's entries are removed from every stream whose
+entries carry an `author` field (with their edits and ids). The settings,
+opt-outs, audit trail and care alerts are left to their own repositories: each
+has its own rules for forgetting.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from groupmind.store.keys import CommunityKeys
 from groupmind.store.state import Store
 
-_SCAN_COUNT = 500
+
+async def _known_keys(store: Store, keys: CommunityKeys, member_ids: Iterable[str] = ()) -> list[str]:
+    """The community's keys that exist, named from its indexes (plus `member_ids`), in one round trip."""
+    pipe = store.redis.pipeline(transaction=False)
+    for index in (keys.channels, keys.members, keys.optout, keys.care_people):
+        pipe.smembers(index)
+    channels, members, optout, care_people = await pipe.execute()
+    people = sorted(set(members) | set(optout) | set(care_people) | set(member_ids))
+    names = keys.every_key(sorted(channels), people)
+    pipe = store.redis.pipeline(transaction=False)
+    for name in names:
+        pipe.exists(name)
+    return [name for name, found in zip(names, await pipe.execute()) if found]
 
 
 @dataclass
@@ -36,7 +51,7 @@ async def forget_member(store: Store, platform: str, community: str, member_id: 
     own = keys.member(member_id)
     special = {keys.optout, keys.audit, keys.alerts, keys.settings}
     done = Erased()
-    async for key in redis.scan_iter(match=keys.pattern, count=_SCAN_COUNT):
+    for key in await _known_keys(store, keys, [member_id]):
         if key == own or key.startswith(own + ":"):
             done.keys += await redis.delete(key)
         elif key not in special:
@@ -73,7 +88,7 @@ async def export(store: Store, platform: str, community: str) -> dict[str, objec
     """Every key the community stores, by name, as plain JSON-ready values, sorted by name."""
     redis = store.redis
     data: dict[str, object] = {}
-    async for key in redis.scan_iter(match=CommunityKeys(platform, community).pattern, count=_SCAN_COUNT):
+    for key in await _known_keys(store, CommunityKeys(platform, community)):
         kind = await redis.type(key)
         if kind == "string":
             data[key] = await redis.get(key)

@@ -59,8 +59,11 @@ class RedisSafetyPlans:
         return _plan(await self.redis.hgetall(CommunityKeys(platform, community).safety_plan(member_id)))
 
     async def answer(self, platform: str, community: str, member_id: str, step: int, text: str) -> None:
-        key = CommunityKeys(platform, community).safety_plan(member_id)
-        await self.redis.hset(key, STEPS[step], " ".join(text.split())[:MAX_ANSWER])
+        keys = CommunityKeys(platform, community)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(keys.safety_plan(member_id), STEPS[step], " ".join(text.split())[:MAX_ANSWER])
+        pipe.sadd(keys.care_people, member_id)  # so export and forget-me find them without a SCAN
+        await pipe.execute()
 
 
 class MemorySafetyPlans:

@@ -10,6 +10,7 @@ typed reading of them (the one parser of every field, care contacts included);
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Protocol
@@ -147,7 +148,7 @@ class SettingsRepo(Protocol):
         """True when the member asked not to be monitored or profiled here."""
 
     async def opted_out(self, communities: Iterable[Community]) -> dict[Community, set[str]]:
-        """The opted-out member ids of each (platform, community), in one round trip."""
+        """The opted-out member ids of each (platform, community), asked all at once."""
 
 
 class RedisSettings:
@@ -203,11 +204,10 @@ class RedisSettings:
         return bool(await self.redis.sismember(CommunityKeys(platform, community).optout, member_id))
 
     async def opted_out(self, communities: Iterable[Community]) -> dict[Community, set[str]]:
+        # One command per community, all at once: each community is its own hash slot.
         wanted = list(dict.fromkeys(communities))
-        pipe = self.redis.pipeline(transaction=False)
-        for platform, community in wanted:
-            pipe.smembers(CommunityKeys(platform, community).optout)
-        return dict(zip(wanted, (set(ids) for ids in await pipe.execute())))
+        found = await asyncio.gather(*(self.redis.smembers(CommunityKeys(p, c).optout) for p, c in wanted))
+        return dict(zip(wanted, (set(ids) for ids in found)))
 
 
 class MemorySettings:

@@ -1,7 +1,7 @@
 """Conversations, member activity and community settings, kept in Redis.
 
-Each conversation is one stream, trimmed with `MAXLEN ~` so it never grows
-without bound. An append is one round trip: one script stores the stream entry,
+Each conversation is one stream, trimmed with `MAXLEN ~` and by age (`MINID`,
+the retention setting) so it never grows without bound. An append is one round trip: one script stores the stream entry,
 the member's activity and the community's indexes, unless the conversation
 already holds that platform message id (a sorted set of the ids its stream
 holds, trimmed with it). So a message stored twice (the client retries a write
@@ -13,8 +13,10 @@ removes the entry.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from itertools import chain
 from typing import AsyncIterator, Callable, Iterable, Mapping
 
@@ -32,6 +34,11 @@ from groupmind.store.work_queue import WorkQueue
 from groupmind.store.profiles import ProfilesRepo, ProfileUpdate, RedisProfiles, queue_update
 from groupmind.store.pending import PendingRepo, RedisPending
 from groupmind.store.settings import RedisSettings, SettingsRepo
+
+log = logging.getLogger(__name__)
+
+REPLICA_WAIT_MS = 1000
+"""How long a write waits for its replicas (`replicas`) before it is kept on the primary alone, with a warning."""
 
 ACTIVE_DAYS_KEPT = 366
 """How many days back a member's active days are remembered."""
@@ -60,10 +67,13 @@ class Activity:
 
 _APPEND = """
 -- KEYS: stream, its ids, the community's channels[, its members, the author's activity, the author's days]
--- ARGV: maxlen, message id, conversation, author id, epoch, day, author name, days kept, field, value, ...
+-- ARGV: maxlen, message id, conversation, author id, epoch, day, author name, days kept, retention ms,
+--       field, value, ...
 if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
-local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 9))
-redis.call('ZADD', KEYS[2], string.match(entry, '^%d+'), ARGV[2])
+local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 10))
+local entry_ms = tonumber(string.match(entry, '^%d+'))
+if tonumber(ARGV[9]) > 0 then redis.call('XTRIM', KEYS[1], 'MINID', entry_ms - tonumber(ARGV[9])) end
+redis.call('ZADD', KEYS[2], entry_ms, ARGV[2])
 local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.match(oldest, '^%d+'))
 redis.call('SADD', KEYS[3], ARGV[3])
@@ -81,7 +91,9 @@ return 1
 """Store one message unless its conversation holds its id already; 1 if stored, 0 if not.
 
 One script, so the check and the writes are atomic: a retried attempt finds the
-first one's claim. The ids are scored by their stream entry's time and trimmed
+first one's claim. Besides its length, the stream is trimmed by age: entries
+older than the retention before the new entry's server time go (exact MINID,
+which removes the one or two entries that aged out since the last append). The ids are scored by their stream entry's time and trimmed
 to the stream's oldest entry, so they bound themselves as the stream does. The
 member's activity is written only for a new message: a duplicate counts nothing.
 EVAL (not EVALSHA): a restarted server has an empty script cache, and the text
@@ -100,9 +112,15 @@ def _ts(value: str) -> datetime:
 class Store:
     """The shared state of every community, on one Redis connection."""
 
-    def __init__(self, redis: Redis, *, maxlen: int = 10_000) -> None:
+    def __init__(
+        self, redis: Redis, *, maxlen: int = 10_000, retention: timedelta | None = None, replicas: int = 0
+    ) -> None:
         self.redis = redis
         self.maxlen = maxlen
+        self.retention = retention
+        """Messages older than this are trimmed from their stream as new ones arrive; None keeps by length only."""
+        self.replicas = replicas
+        """A stored message is acknowledged once this many replicas hold it (WAIT), so a failover cannot lose it."""
         self.settings: SettingsRepo = RedisSettings(redis)
         """Community settings and opt-outs."""
         self.pending: PendingRepo = RedisPending(redis)
@@ -153,17 +171,39 @@ class Store:
             queue_update(pipe, _keys(msg), msg.where.conversation, profile_update)
         if also is not None:
             also(pipe)
-        stored, *_ = await pipe.execute()
+        self._queue_wait(pipe)
+        stored, *rest = await pipe.execute()
+        self._check_wait(rest)
         return bool(stored)
 
     async def append_many(self, messages: Iterable[ChatMessage], *, profile: ProfileFilter = _everyone) -> int:
-        """Store messages in one round trip (replays, backfills); returns how many were new."""
-        pipe = self.redis.pipeline(transaction=False)
+        """Store messages in one round trip per community, all at once (replays, backfills); returns how many were new.
+
+        One pipeline per community keeps each in its own hash slot: on a cluster a
+        pipeline spanning communities would be split across nodes behind our back.
+        """
+        pipes: dict[tuple[str, str], RedisPipeline] = {}
         for msg in messages:
-            self._queue(pipe, msg, profile(msg), {})
-        if not len(pipe):
-            return 0
-        return sum(await pipe.execute())
+            community = (msg.platform, msg.community)
+            if community not in pipes:
+                pipes[community] = self.redis.pipeline(transaction=False)
+            self._queue(pipes[community], msg, profile(msg), {})
+        for pipe in pipes.values():
+            self._queue_wait(pipe)
+        stored = await asyncio.gather(*(pipe.execute() for pipe in pipes.values()))
+        for results in stored:
+            self._check_wait(results)
+        return sum(sum(results[: len(results) - bool(self.replicas)]) for results in stored)
+
+    def _queue_wait(self, pipe: RedisPipeline) -> None:
+        """End the round trip with WAIT when replicas must hold a write before it counts as stored."""
+        if self.replicas:
+            pipe.wait(self.replicas, REPLICA_WAIT_MS)
+
+    def _check_wait(self, results: list[object]) -> None:
+        if self.replicas and int(results[-1]) < self.replicas:  # type: ignore[call-overload]
+            # Stored on the primary only: kept and answered (availability), but a failover now could lose it.
+            log.warning("a write reached %s of %s replicas within %s ms", results[-1], self.replicas, REPLICA_WAIT_MS)
 
     def _queue(self, pipe: RedisPipeline, msg: ChatMessage, profile: bool, fields: Mapping[str, str]) -> None:
         """Queue the `_APPEND` script for one message."""
@@ -176,8 +216,13 @@ class Store:
         pipe.eval(
             _APPEND, len(names), *names,
             self.maxlen, msg.message_id, conversation, msg.author_id, msg.ts.timestamp(),
-            msg.ts.date().toordinal(), msg.author_name, ACTIVE_DAYS_KEPT, *chain.from_iterable(entry.items()),
+            msg.ts.date().toordinal(), msg.author_name, ACTIVE_DAYS_KEPT, self._retention_ms,
+            *chain.from_iterable(entry.items()),
         )  # fmt: skip
+
+    @property
+    def _retention_ms(self) -> int:
+        return 0 if self.retention is None else max(1, int(self.retention.total_seconds() * 1000))
 
     async def window(self, where: ChannelRef, count: int) -> list[ChatMessage]:
         """The last `count` messages of a conversation, oldest first, edits applied."""

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import Mapping, Sequence
 
 from groupmind.events import ChatMessage
-from groupmind.names import names_in, same_name
+from groupmind.names import MASS_MENTIONS, same_name
+from groupmind.vocative import calls
 from groupmind.we.lexicon import keywords
 from groupmind.we.profiles import Profile
 from groupmind.we.threads import LEADING, Linked, addressees, known_names
@@ -28,6 +29,10 @@ TALKED_PAST = 3
 
 _LEADING_NAME = re.compile(r"^\s*@?[A-Z][\w.-]{1,31}\s*[:,]\s")
 """A capitalised `Name,` or `Name:` opening a message addresses someone, even one not yet seen."""
+_TRAILING_NAME = re.compile(r",\s*@?[A-Z][\w.-]{1,31}\s*[?!.]*\s*$")
+"""A capitalised `, Name?` closing a message calls someone, even one not yet seen ("what do you think, Ana?")."""
+_AT_SOMEONE = re.compile(rf"(?<![\w@])@(?!(?:{'|'.join(MASS_MENTIONS)})\b)\w", re.I)
+"""An `@name` anywhere, punctuation after it or not, addresses someone, even one not yet seen; `@everyone` is the room."""
 _AGREE = re.compile(r"^\W*(?:agree|agreed|\+1|same|exactly|true|yes|yeah|yep|totally|right)\b|\bi agree\b", re.I)
 _DIFFER = re.compile(
     r"^\W*(?:no|nope|nah|but|disagree|actually|hmm)\b|\b(?:i disagree|not sure|i prefer|rather|instead)\b", re.I
@@ -114,7 +119,7 @@ def build_group(
     return Group(
         threads=_threads(humans),
         members=members,
-        open_questions=_open_questions(live, answered, bot_name),
+        open_questions=_open_questions(live, answered, bot_name, {i.msg.author_name for i in recent}),
         left_out=_left_out(humans, answered, profiles),
         stances=_stances(humans, by_id),
         profiles=profiles,
@@ -142,15 +147,28 @@ def _names(items: Sequence[Linked]) -> set[str]:
     return {i.msg.author_name for i in items} | {i.msg.author_id for i in items}
 
 
-def _open_questions(live: Sequence[Linked], answered: set[str], bot_name: str) -> tuple[Question, ...]:
-    """Questions nobody addressed to anyone in particular, that nobody (the bot included) took up."""
+def _open_questions(
+    live: Sequence[Linked], answered: set[str], bot_name: str, speakers: set[str]
+) -> tuple[Question, ...]:
+    """Questions nobody addressed to anyone in particular, that nobody (the bot included) took up.
+
+    `speakers` are the names of everyone in the recent conversation, whom a question may call by name.
+    """
     names = known_names(live)
     open_: list[Question] = []
     for index, item in enumerate(live):
         msg = item.msg
         if msg.author_is_bot or "?" not in msg.text or msg.mentions_bot or msg.reply_to_bot:
             continue
-        if addressees(msg, names) or _LEADING_NAME.match(msg.text) or names_in(msg.text, bot_name):
+        if addressees(msg, names) or _LEADING_NAME.match(msg.text) or _AT_SOMEONE.search(msg.text):
+            continue
+        if _TRAILING_NAME.search(msg.text):
+            continue
+        if msg.reply_to and msg.reply_to != msg.thread:
+            continue  # a platform reply asks the one it replies to
+        if any(calls(msg.text, name) for name in speakers - {msg.author_name, bot_name}):
+            continue  # "Ben what time is it?", "what do you think, Ana?"
+        if calls(msg.text, bot_name):  # "never mind, does anyone know...?" still asks the room
             continue
         later = live[index + 1 :]
         if msg.message_id in answered or any(i.msg.author_is_bot for i in later):

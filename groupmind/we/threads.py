@@ -22,6 +22,8 @@ from groupmind.events import ChatMessage
 from groupmind.we.linker import WINDOW, Choice, Linker, replay
 
 LEADING = re.compile(r"^\s*@?(?P<nick>[^\s:,@]{1,64})\s*[:,]")
+_AT = re.compile(r"(?<![\w@])@(?=\w)")
+"""Where an `@nick` starts: "@" opening a word, not inside an address like `me@example.org`."""
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,28 @@ class Linked:
 
 
 def addressees(msg: ChatMessage, names: dict[str, str]) -> list[str]:
-    """Author ids a message is addressed to: mentions, then a leading `nick:`.
+    """Author ids a message is addressed to: mentions, then a leading `nick:`, then each `@nick`.
 
     `names` maps casefolded display names (and ids) of known members to their ids.
     """
     found = [m for m in msg.mentions if m != msg.author_id]
-    if lead := LEADING.match(msg.text):
-        target = names.get(lead["nick"].casefold())
+    lead = LEADING.match(msg.text)
+    for target in (names.get(lead["nick"].casefold()) if lead else None, *at_names(msg.text, names)):
         if target and target != msg.author_id and target not in found:
             found.append(target)
+    return found
+
+
+def at_names(text: str, names: dict[str, str]) -> list[str]:
+    """Ids of the known members `text` names as `@nick`, punctuation after it or not ("@ben what",
+    "@Ana Maria?"): the longest known name that the "@" starts and a word boundary ends."""
+    folded = text.casefold()
+    found = []
+    for at in _AT.finditer(folded):
+        rest = folded[at.end() :]
+        fits = [n for n in names if rest.startswith(n) and not rest[len(n) : len(n) + 1].isalnum()]
+        if fits:
+            found.append(names[max(fits, key=len)])
     return found
 
 

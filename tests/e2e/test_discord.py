@@ -615,3 +615,30 @@ async def test_imminent_risk_in_a_channel_alerts_the_care_contact_by_dm(
     [public] = [r.body for r in fake.sent(f"/channels/{CHANNEL_ID}/messages")]
     assert "kill" not in public["content"] and public["allowed_mentions"]["parse"] == [], "warm, repeats nothing"
     assert fake.sent(f"/channels/{CARE_CHANNEL_ID}/messages") == []
+
+
+async def test_a_reply_to_the_bots_message_is_answered_without_its_name_and_a_reply_to_a_member_is_not(
+    fake: FakeDiscord, store: Store, settings: Settings
+) -> None:
+    """Mention mode: a Discord reply to the bot's message addresses it; "I don't mind" to a member does not.
+
+    The model is a fake that streams a fixed reply: this judges whether and where the bot answers.
+    """
+    answer = "Then try it with lemon and chili."
+    core = Core(store, Scripted(answer), settings.model_copy(update={"burst_settle_s": 0.2}), utcnow)
+    bot_said = fake.message(BOT, "Pasta aglio e olio is quick.")
+    bob_said = fake.message(user(BOB_ID, "bob"), "cinema or bowling?")
+    async with online(core):
+        to_bob = fake.message(ALICE, "I don't mind", replying_to=bob_said)
+        await fake.dispatch("MESSAGE_CREATE", to_bob)
+        await until_stored(store, CHANNEL, 1)
+        await asyncio.sleep(0.6)  # well past the settle wait: a wrong answer would be out by now
+        assert fake.sent(f"/channels/{CHANNEL_ID}/messages") == []
+        to_bot = fake.message(ALICE, "and without garlic?", replying_to=bot_said)
+        await fake.dispatch("MESSAGE_CREATE", to_bot)
+        await fake.wait_for(lambda: fake.sent(f"/channels/{CHANNEL_ID}/messages"))
+    [reply] = fake.sent(f"/channels/{CHANNEL_ID}/messages")
+    assert reply.body["content"].endswith(answer)
+    assert reply.body["message_reference"]["message_id"] == int(to_bot["id"])
+    stored_reply = next(m for m in await stored(store, CHANNEL) if m.message_id == to_bot["id"])
+    assert stored_reply.reply_to_bot and stored_reply.reply_to == bot_said["id"]

@@ -545,3 +545,32 @@ async def test_members_named_everyone_here_and_channel_are_answered_without_a_pi
     sent = fake.calls_to("chat.postMessage") + fake.calls_to("chat.update")
     assert sent and all(c.params["link_names"] is False for c in sent)
     assert not any(MASS_MENTION.search(c.params["text"]) for c in sent)
+
+
+async def test_replies_to_the_bot_in_threads_are_answered_there_without_its_name(
+    fake: FakeSlack, slack_settings: Settings, store: Store
+) -> None:
+    """Mention mode. Slack replies are threads: a thread on the bot's message, and the thread the bot's
+    own answer opened on a member's message (`slack_reply_in_thread`), both address the bot; a member's
+    thread the bot is not in does not. The model is a fake with a fixed reply: this judges where it goes."""
+    answer = "Lemon and chili work well."
+    talker = on_slack(store, slack_settings, Scripted(answer))
+    async with connected(slack_settings, talker), talker.scheduler.running():
+        bots_root = fake.next_ts()
+        await fake.send_event(message_event("and without garlic?", user="U2", ts=fake.next_ts(), thread_ts=bots_root, parent_user_id=BOT_USER))
+        await wait_for(lambda: fake.posted)
+        assert [(p["thread_ts"], p["text"].endswith(answer)) for p in fake.posted] == [(bots_root, True)]
+
+        asked = fake.next_ts()
+        await fake.send_event(message_event(f"<@{BOT_USER}> a quick pasta for four?", user="U1", ts=asked))
+        await wait_for(lambda: len(fake.posted) == 2)
+        assert fake.posted[1]["thread_ts"] == asked, "answered in a new thread on the question"
+        await fake.send_event(message_event("thanks, and for two?", user="U1", ts=fake.next_ts(), thread_ts=asked, parent_user_id="U1"))
+        await wait_for(lambda: len(fake.posted) == 3)
+        assert fake.posted[2]["thread_ts"] == asked
+
+        members = fake.next_ts()
+        await fake.send_event(message_event("I don't mind, you pick", user="U2", ts=fake.next_ts(), thread_ts=members, parent_user_id="U1"))
+        await stored(store, 1, conversation(thread=members))
+        await asyncio.sleep(1.2)  # well past the settle wait: a wrong answer would be out by now
+    assert len(fake.posted) == 3

@@ -17,6 +17,8 @@ from groupmind.store.keys import CommunityKeys
 from tests.admin_helpers import VALID_ARGS, WHERE, command, snapshot
 from tests.helpers import Clock, msg
 
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
+
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from redis.asyncio import Redis
 
 from groupmind.care.monitor import observe as care_observe
@@ -11,6 +12,8 @@ from groupmind.events import ChatMessage
 from groupmind.store.care_signals import RedisCareSignals
 from groupmind.store.keys import CommunityKeys
 from tests.helpers import msg
+
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
 
 KEYS = CommunityKeys("local", "test")
 

@@ -17,6 +17,8 @@ from groupmind.store.care_signals import RISK_WINDOW, MemoryCareSignals, RiskSta
 from groupmind.store.keys import CommunityKeys
 from tests.helpers import Clock
 
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
+
 T0 = datetime(2026, 4, 6, 9, 0, tzinfo=timezone.utc)
 WHERE = ChannelRef(platform="local", community="test", channel="general")
 SAM = Member(id="sam", display_name="Sam")

@@ -19,6 +19,8 @@ from groupmind.store.keys import CommunityKeys
 from tests.care_helpers import add_contacts, regulars, run_rounds
 from tests.helpers import Clock, SpyPlatform, msg
 
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
+
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 KEYS = CommunityKeys("local", "test")
 

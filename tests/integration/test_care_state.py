@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from redis.asyncio import Redis
 
 from groupmind.care.quiet import QuietMember, record_activity, sweep_quiet
@@ -13,6 +14,8 @@ from groupmind.store import Store
 from groupmind.store.care_signals import RedisCareSignals, RiskState
 from groupmind.store.keys import CommunityKeys
 from tests.helpers import msg
+
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
 
 KEYS = CommunityKeys("local", "test")
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)

@@ -10,6 +10,8 @@ from redis.asyncio import Redis
 
 from groupmind.store.due import Due, DueWork, MemoryDueWork, RedisDueWork
 
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
+
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
 
 

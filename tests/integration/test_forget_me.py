@@ -16,6 +16,8 @@ from groupmind.store.keys import CommunityKeys
 from tests.admin_helpers import WHERE, command
 from tests.helpers import msg, store_message
 
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
+
 KEYS = CommunityKeys("local", "test")
 THREAD = ChannelRef(platform="local", community="test", channel="general", thread="t1")
 RANDOM = ChannelRef(platform="local", community="test", channel="random")
@@ -66,10 +68,12 @@ async def populate(store: Store, admin: Admin) -> None:
     assert (await admin.execute(command("care contacts add bob"))).ok
     assert (await admin.execute(command("care contacts add carol"))).ok
     assert (await admin.execute(command("mode quiet", "Bob"))).ok  # bob is an admin too
-    # State other parts of groupmind keep, following the key conventions.
-    await store.redis.hset(KEYS.member("bob") + ":profile", mapping={"likes": "chess"})
-    await store.redis.sadd(f"{KEYS.prefix}:care:flagged", "bob", "carol")
-    await store.redis.zadd(f"{KEYS.prefix}:we:voices", {"bob": 3, "alice": 5})
+    # State other parts of groupmind keep, of every type, under the names keys.py lists.
+    await store.redis.hset(KEYS.member_talks_to("bob"), mapping={"alice": "2"})
+    await store.redis.sadd(KEYS.care_people, "bob", "carol")
+    await store.redis.hset(KEYS.care_quiet, mapping={"bob": "1", "carol": "2"})
+    await store.redis.lpush(KEYS.voice("general"), "alice", "bob")
+    await store.redis.zadd(KEYS.member_topics("alice"), {"bob": 3, "chess": 5})  # alice spoke of bob
 
 
 @pytest.mark.parametrize("opted_out", [False, True], ids=["member", "opted-out member"])
@@ -88,7 +92,7 @@ async def test_forget_me_leaves_nothing_about_the_member(store: Store, opted_out
     assert result.ok and result.private
     assert re.search(
         r"deleted 3 messages, 2 edits, 3 records about you \(activity, profile\), "
-        r"4 index entries and 2 care alerts; removed your id from 3 audit entries", result.text
+        r"6 index entries and 2 care alerts; removed your id from 3 audit entries", result.text
     ), result.text
     after = await mentions(store.redis, "bob")
     if opted_out:
@@ -104,7 +108,8 @@ async def test_forget_me_leaves_nothing_about_the_member(store: Store, opted_out
     assert await store.window(RANDOM, 10) == []
     assert [a.member.id for a in await AlertStore(store.redis).list("local", "test")] == ["carol"]
     assert (await store.activity("local", "test", "alice")) is not None
-    assert await store.redis.zrange(f"{KEYS.prefix}:we:voices", 0, -1) == ["alice"]
+    assert await store.redis.zrange(KEYS.member_topics("alice"), 0, -1) == ["chess"]
+    assert await store.redis.lrange(KEYS.voice("general"), 0, -1) == ["alice"]
 
 
 async def test_forget_me_for_a_stranger_deletes_nothing(store: Store) -> None:

@@ -22,6 +22,6 @@ async def test_script_shows_why_and_settles_at_the_end(store: Store, settings: S
         "[why] named by Ana; waiting for the burst to settle",
         "Ben: pasta?",
         "[why] mid-burst: last message 1s ago",
-        "[why] mention mode: not addressed",
+        "[why] the room is still talking; the call waits for a pause",
         "[why] named by Ana; the burst settled",
     ]

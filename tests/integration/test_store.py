@@ -9,7 +9,11 @@ from redis.asyncio import Redis
 from groupmind.store import Store, StoreUnavailable, open_redis
 from groupmind.store.connect import client_for, redact_url
 from groupmind.store.embedded import EmbeddedServer
+from groupmind.events import ChannelRef
+from groupmind.store.keys import CommunityKeys
 from tests.helpers import msg
+
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
 
 
 async def test_window_returns_the_newest_messages_oldest_first(store: Store) -> None:
@@ -120,3 +124,42 @@ def test_redacted_urls_hide_passwords() -> None:
     assert redact_url("redis://user:pw@host:6379/0") == "redis://user:***@host:6379/0"
     assert "hunter2" not in redact_url("rediss://:hunter2@h")
     assert redact_url("unix:///tmp/r.sock") == "unix:///tmp/r.sock"
+
+
+async def _age(redis: Redis, store: Store, where: ChannelRef, days: float) -> None:
+    """Move every entry of a conversation's stream `days` back in time (its ids are server times), as if stored then."""
+    keys = CommunityKeys(where.platform, where.community)
+    log, ids = keys.log(where.conversation), keys.ids(where.conversation)
+    entries = [entry async for entry in store.entries(log)]
+    shift_ms = int(days * 86_400_000)
+    await redis.delete(log)
+    for entry_id, fields in entries:
+        ms, seq = entry_id.split("-")
+        await redis.xadd(log, fields, id=f"{int(ms) - shift_ms}-{seq}")
+        await redis.zadd(ids, {fields["id"]: int(ms) - shift_ms})
+
+
+async def test_streams_are_trimmed_by_age_as_new_messages_arrive(redis: Redis) -> None:
+    before = Store(redis, maxlen=1000)  # stored before retention was set
+    where = msg().where
+    await before.append_many([msg("a", "fifty days ago"), msg("b", "also fifty days ago")])
+    await _age(redis, before, where, 40)
+    await before.append(msg("c", "ten days ago"))
+    await _age(redis, before, where, 10)
+    assert await before.stored_count(where) == 3
+
+    store = Store(redis, maxlen=1000, retention=timedelta(days=30))
+    await store.append(msg("d", "today"))
+
+    assert [m.text for m in await store.window(where, 10)] == ["ten days ago", "today"]
+    log_ids = await redis.zrange(CommunityKeys(where.platform, where.community).ids(where.conversation), 0, -1)
+    assert len(log_ids) == 2, "the dedupe ids age out with their messages"
+
+
+async def test_without_retention_streams_keep_old_messages(redis: Redis) -> None:
+    store = Store(redis, maxlen=1000)
+    where = msg().where
+    await store.append(msg("a", "a year and a half ago"))
+    await _age(redis, store, where, 550)
+    await store.append(msg("b", "today"))
+    assert [m.text for m in await store.window(where, 10)] == ["a year and a half ago", "today"]

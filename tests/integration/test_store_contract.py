@@ -16,6 +16,8 @@ from groupmind.store.settings import (
     CARE_CHANNEL, CARE_CONTACTS, CARE_REGION, MemorySettings, RedisSettings, SettingsRepo, mode_field, persona_field,
 )  # fmt: skip
 
+pytestmark = pytest.mark.all_backends  # the store, care and admin on standalone, cluster and Sentinel
+
 WHERE = ChannelRef(platform="local", community="test", channel="general")
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
 MINUTE = timedelta(minutes=1)

@@ -55,7 +55,7 @@ async def test_listen_only_pipeline_explains_each_decision(store: Store, setting
     assert reasons == [
         "named by ana; waiting for the burst to settle",
         "mid-burst: last message 1s ago",
-        "mention mode: not addressed",
+        "the room is still talking; the call waits for a pause",
         "named by ana; the burst settled",
         "mention mode: not addressed",
     ]

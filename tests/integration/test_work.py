@@ -25,6 +25,8 @@ from groupmind.store.work_queue import DEAD, GROUP, STREAM, WorkQueue, marker_ke
 from groupmind.work import Worker
 from tests.helpers import SpyPlatform, msg
 
+pytestmark = pytest.mark.all_backends  # the work queue on standalone, cluster and Sentinel (the restart test: standalone)
+
 
 def work_settings(tmp_path: Path, url: str, **fields: Any) -> Settings:
     values: dict[str, Any] = {
@@ -39,9 +41,9 @@ def work_settings(tmp_path: Path, url: str, **fields: Any) -> Settings:
 
 
 @pytest.fixture
-def pipeline(store: Store, tmp_path: Path, redis_server: EmbeddedServer) -> Pipeline:
+def pipeline(store: Store, tmp_path: Path, redis_url: str) -> Pipeline:
     """Listen-only: it stores what it handles and answers nothing."""
-    return Pipeline(store, None, work_settings(tmp_path, redis_server.url), platforms=[SpyPlatform()])
+    return Pipeline(store, None, work_settings(tmp_path, redis_url), platforms=[SpyPlatform()])
 
 
 async def offer(pipeline: Pipeline, said: ChatMessage) -> bool:
@@ -134,9 +136,9 @@ async def test_undecodable_entries_move_to_dead_letters_and_work_goes_on(
 
 
 async def test_a_message_no_worker_client_can_answer_goes_to_dead_letters(
-    store: Store, redis: Redis, tmp_path: Path, redis_server: EmbeddedServer
+    store: Store, redis: Redis, tmp_path: Path, redis_url: str
 ) -> None:
-    settings = work_settings(tmp_path, redis_server.url, engine_url="http://127.0.0.1:9")
+    settings = work_settings(tmp_path, redis_url, engine_url="http://127.0.0.1:9")
     answering = Pipeline(store, RemoteEngine(settings), settings)  # never reached: the job fails first
     await WorkQueue(redis).submit(msg(platform="discord"))
     async with serving(local_worker(answering, SpyPlatform("slack"))):

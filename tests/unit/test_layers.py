@@ -15,14 +15,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS: list[tuple[str, ...]] = [
-    ("groupmind.events", "groupmind.config", "groupmind.platform", "groupmind.names"),
+    ("groupmind.events", "groupmind.config", "groupmind.platform", "groupmind.names", "groupmind.vocative"),
     ("groupmind.store", "groupmind.llm"),
     ("groupmind.we", "groupmind.speak", "groupmind.prompt", "groupmind.guard", "groupmind.care", "groupmind.admin",
      "groupmind.scheduler", "groupmind.reply"),
     ("groupmind.pipeline", "groupmind.ingress", "groupmind.work", "groupmind.replay", "groupmind.observe",
      "groupmind.runtime"),
     ("adapters",),
-    ("groupmind.cli", "groupmind.__main__"),
+    ("groupmind.cli", "groupmind.model_commands", "groupmind.__main__"),
 ]  # fmt: skip
 """Bottom to top. A module may import its own layer and those below it."""
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.local.room import parse_line
+from adapters.local.room import parse_line, reply_marker
 from groupmind.replay import read_irc, read_jsonl
 from tests.helpers import msg
 
@@ -37,3 +37,11 @@ def test_jsonl_skips_bad_lines_with_a_reason(tmp_path: Path, capsys: pytest.Capt
     path.write_text(msg(text="one").model_dump_json() + "\n{not json}\n\n" + msg(text="two").model_dump_json() + "\n")
     assert [m.text for m in read_jsonl(path)] == ["one", "two"]
     assert "log.jsonl:2: skipped" in capsys.readouterr().err
+
+
+def test_a_room_line_starting_with_a_caret_is_a_reply_and_emoticons_are_not() -> None:
+    assert reply_marker("^ thanks") == ("", "thanks")
+    assert reply_marker("^ben yes please") == ("ben", "yes please")
+    assert reply_marker("^Mind and for two?") == ("Mind", "and for two?")
+    for text in ("^_^ nice", "^^ agreed", "^", "^ ", "^ben", "up ^ there", ""):
+        assert reply_marker(text) == (None, text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 
-from groupmind.speak import Rules, on_message, when_due
+from groupmind.speak import Rules, answers_bot, on_message, when_due
 from groupmind.store.pending import PendingReply
 from groupmind.we.group import build_group
 from groupmind.we.threads import Linked, link_message
@@ -69,6 +69,10 @@ def test_answered_or_addressed_questions_are_not_open() -> None:
     assert not room(("ana", "what time is it?", 0), ("ben", "ana: noon", 5)).open_questions
     assert not room(("ana", "Ben, are you coming?", 0)).open_questions
     assert not room(("ana", "Mind, are you there?", 0)).open_questions
+    assert not room(("ana", "@ben are you coming?", 0)).open_questions, "an @name addresses, comma or not"
+    assert not room(("ana", "are you coming @Dan?", 0)).open_questions, "even a name not seen yet"
+    assert room(("ana", "@everyone is anyone coming?", 0)).open_questions, "@everyone is the room"
+    assert room(("ana", "never mind the bus, does anyone have a car?", 0)).open_questions, "the word is no call"
 
 
 def test_draws_in_a_member_the_room_talked_past() -> None:
@@ -97,3 +101,36 @@ def test_group_rendering_names_threads_questions_and_stances() -> None:
     assert "Open question to everyone from dan" in text
     assert "ben agrees with ana" in text and "cleo differs from ana" in text
     assert build_group([], {}, T0, "Mind").render() == ""
+
+
+def test_in_mention_mode_the_messages_after_a_call_extend_the_wait() -> None:
+    more = on_message(msg("Ana", "the chain keeps slipping"), "Mind", "mention", callers=["ana"])
+    assert more.wait and not more.speak and more.reason == "Ana is still talking; waiting for them to pause"
+    assert on_message(msg("Ben", "lol"), "Mind", "mention", callers=["ana"]).wait
+    assert not on_message(msg("Ana", "the chain keeps slipping"), "Mind", "mention").wait
+    assert not on_message(msg("Ana", "more"), "Mind", "quiet", callers=["ana"]).wait
+
+
+def test_a_reply_the_platform_did_not_mark_is_read_from_what_the_bot_wrote() -> None:
+    own = msg("Mind", "try the lake trail", author_is_bot=True, author_id="bot:Mind", message_id="b1", reply_to="a1")
+    ana = msg("Ana", "and in winter?", message_id="a2", reply_to="b1")
+    assert answers_bot(ana, [own], [], "Mind"), "its reply_to is the bot's message"
+    assert not answers_bot(msg("Ana", "ok", reply_to="a1"), [own], [], "Mind"), "a reply to a member's message"
+    other_bot = own.model_copy(update={"author_name": "Echo"})
+    assert not answers_bot(ana, [other_bot], [], "Mind"), "another bot's message is not the bot's"
+    in_thread = msg("Ana", "and in winter?", thread="a1", reply_to="a1")
+    assert answers_bot(in_thread, [], [own], "Mind"), "the first word in the thread the bot's answer opened"
+    assert answers_bot(in_thread, [own.model_copy(update={"thread": "a1"})], [], "Mind"), "right after the bot's"
+    assert not answers_bot(in_thread, [own.model_copy(update={"thread": "a1"}), msg("Ben", "nice")], [], "Mind")
+    assert not answers_bot(msg("Ana", "hm", thread="z9", reply_to="z9"), [], [own], "Mind"), "a thread on another message"
+    assert not answers_bot(msg("Ana", "hm"), [own], [own], "Mind"), "in a channel, coming after the bot is no reply"
+
+
+def test_the_caller_can_take_a_call_back_before_it_is_answered() -> None:
+    back = on_message(msg("Ana", "never mind, found it"), "Mind", "mention", callers=["ana"])
+    assert back.withdrawn and not back.wait and back.reason == "Ana took the call back"
+    assert on_message(msg("Ana", "nvm it works"), "Mind", "active", callers=["ana"]).withdrawn
+    assert not on_message(msg("Ben", "never mind me"), "Mind", "mention", callers=["ana"]).withdrawn
+    assert not on_message(msg("Ana", "never mind"), "Mind", "mention", callers=["ana", "ben"]).withdrawn, "Ben still asks"
+    assert not on_message(msg("Ana", "never mind, Mind, one more?"), "Mind", "mention", callers=["ana"]).withdrawn
+    assert not on_message(msg("Ana", "nm, you?"), "Mind", "mention", callers=["ana"]).withdrawn, "'nm' is 'not much'"

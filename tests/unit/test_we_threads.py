@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 from bench.annotation import read_annotation, score_logs
 from bench.rules_linker import rule_link
 from groupmind.events import ChatMessage
-from groupmind.we.threads import Link, Linked, link_message, previous_other_speaker
+from groupmind.we.threads import Link, Linked, addressees, link_message, previous_other_speaker
 from tests.conftest import IRC_DEV
 from tests.helpers import msg
 
@@ -100,3 +100,15 @@ def test_the_paper_protocol_also_scores_system_lines_as_self_links(tmp_path) -> 
     ours, paper = score_log(raw, baseline_parents), score_log(raw, baseline_parents, paper=True)
     assert (ours.correct, ours.predicted, ours.gold) == (1, 2, 2)  # the filler before ana is wrong; ben -> ana
     assert (paper.correct, paper.predicted, paper.gold) == (2, 3, 3)
+
+
+def test_an_at_nick_addresses_that_member_with_or_without_punctuation_anywhere() -> None:
+    names = {"ben": "ben", "ana maria": "am", "cleo": "cleo"}
+    for text in ("@ben are you coming?", "@Ben, are you coming?", "@ben: yes", "are you coming @BEN?", "@ben"):
+        assert addressees(msg("cleo", text), names) == ["ben"], text
+    assert addressees(msg("cleo", "thoughts @Ana Maria?"), names) == ["am"]
+    assert addressees(msg("cleo", "@ben and @cleo and @ana maria"), names) == ["ben", "am"], "never the author"
+    for text in ("mail me@ben.org", "@bench is free", "@@ben", "ben is here", "@everyone hi"):
+        assert addressees(msg("cleo", text), names) == [], text
+    out = play(("ana", "anyone know grub?"), ("ben", "lunch anyone"), ("cleo", "@ana reinstall grub"))
+    assert parents(out)[2] == "x0"
