@@ -9,7 +9,10 @@ question/answer cues. A small network scores the rows and the best one wins.
 
 The state is incremental (arrays over the window, inverted indexes for words
 and mentions), so one link costs a handful of numpy calls over the window
-rather than a Python loop over it. Weights (`linker.npz`) are written by
+rather than a Python loop over it. Every cue reads the window alone (an index
+entry older than the window counts as absent), so a linker fed message by
+message links exactly as one rebuilt from the same window: the room resumes
+one per channel and rebuilds only when its stored window differs. Weights (`linker.npz`) are written by
 `bench/train_linker.py`; inference needs only numpy.
 """
 
@@ -33,6 +36,8 @@ WINDOW = 100
 MAX_CHARS = 1_000
 """Only a message's start is read: the cost of a link stays bounded."""
 MAX_TOKENS = 60
+STEM = 6
+"""Words are compared by their first letters: "drivers" shares a word with "driver"."""
 MIN_PREFIX = 3
 """A nick may be named by a prefix this long ("kumm: ..." for kummerfeld), as a message's first word."""
 COMPACT_AT = 50_000
@@ -56,6 +61,7 @@ FEATURES = (
     "author_last_named_speaker",
     "same_target", "candidate_names_author", "latest_of_its_speaker", "own_previous", "after_own_previous",
     "latest_naming_author", "overlap_idf", "overlap_count", "overlap_rarest", "own_previous_same_target",
+    "author_named_speaker_before", "speaker_named_author_before", "overlap_with_speaker", "overlap_with_own_previous",
     # the candidate alone (kept per message as it is added)
     "candidate_question", "candidate_names_anyone", "candidate_words", "candidate_fresh", "candidate_answer_cue",
     "candidate_greeting",
@@ -65,8 +71,9 @@ FEATURES = (
 )
 (_SELF, _DISTANCE, _ADJACENT, _GAP, _SAME_SPEAKER, _NAMES, _LEADS, _LAST_NAMER, _AUTHOR_NAMED, _SAME_TARGET,
  _NAMES_AUTHOR, _LATEST, _OWN, _AFTER_OWN, _LATEST_NAMING, _OVERLAP, _OVERLAP_COUNT, _RAREST, _OWN_SAME_TARGET,
- _ALONE) = range(20)
+ _AUTHOR_NAMED_BEFORE, _SPEAKER_NAMED_BEFORE, _SPEAKER_OVERLAP, _OWN_OVERLAP, _ALONE) = range(24)
 _NEW = FEATURES.index("question")
+_FRESH = FEATURES.index("candidate_fresh")
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class Said:
 
     tokens: tuple[str, ...]
     """Casefolded tokens, end punctuation trimmed: where nicks are looked for."""
+    later: frozenset[str]
+    """The tokens after the first (where only full nicks count), for one set intersection with the nicks."""
     words: tuple[str, ...]
     """Distinct content words, sorted: shared-word cues add up in the same order in every process."""
     question: bool
@@ -92,7 +101,8 @@ def said(text: str) -> Said:
     first = tokens[0] if tokens else ""
     return Said(
         tokens=tokens,
-        words=tuple(sorted(set(content_words(head)))),
+        later=frozenset(tokens[1:]),
+        words=tuple(sorted({w[:STEM] for w in content_words(head)})),
         question="?" in head,
         answer_cue=first in _ANSWER,
         greeting=first in _GREETING or bool(set(tokens[:3]) & _GREETING),
@@ -136,7 +146,7 @@ class Net:
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         """One score per row; the argmax is the link (the output bias changes no argmax)."""
-        return np.maximum(rows.astype(np.float32) @ self._w1 + self._b1, 0.0) @ self._w2
+        return np.maximum(rows.astype(np.float32, copy=False) @ self._w1 + self._b1, 0.0) @ self._w2
 
 
 def save(path: Path, model: Model, inputs: str = "") -> None:
@@ -180,6 +190,8 @@ class Linker:
         self._speaker = np.zeros(size, dtype=np.int64)
         self._target = np.full(size, -1, dtype=np.int64)
         """The speaker each message named first (-1: none)."""
+        self._prev = np.full(size, -1, dtype=np.int64)
+        """Global index of the same speaker's message before each message (-1: none)."""
         self._alone = np.zeros((_NEW - _ALONE, size))
         """The candidate-alone cues of each message."""
         self._distance = np.zeros((2, window))
@@ -195,12 +207,13 @@ class Linker:
 
     def _reset_indexes(self) -> None:
         self._sid: dict[str, int] = {}
-        self._exact: dict[str, int] = {}
-        self._prefix: dict[str, int] = {}
+        self._exact: dict[str, tuple[int, int]] = {}
+        self._prefix: dict[str, tuple[int, int]] = {}
+        """Nick key -> (speaker, global index of the latest message whose author it fits)."""
         self._last = np.full(16, -1, dtype=np.int64)
         """Global index of each speaker's latest message."""
-        self._named_last: dict[int, int] = {}
-        """Speaker -> the speaker they named most recently."""
+        self._named_last: dict[int, tuple[int, int]] = {}
+        """Speaker -> (the speaker they named most recently, the global index of that message)."""
         self._naming: dict[int, deque[int]] = {}
         """Speaker -> global indexes of window messages naming them."""
         self._with_word: dict[str, deque[int]] = {}
@@ -213,15 +226,27 @@ class Linker:
                 self._last = np.concatenate([self._last, np.full(len(self._last), -1, dtype=np.int64)])
         return sid
 
+    def _in_window(self, entry: tuple[int, int] | None) -> int | None:
+        """The speaker of an index entry, if the message that made it is still in the window."""
+        return entry[0] if entry is not None and entry[1] >= self._n - self._count else None
+
+    def _exact_nick(self, token: str) -> int | None:
+        return self._in_window(self._exact.get(token))
+
     def _nick(self, token: str) -> int | None:
-        hit = self._exact.get(token)
-        return self._prefix.get(token) if hit is None else hit
+        hit = self._exact_nick(token)
+        return self._in_window(self._prefix.get(token)) if hit is None else hit
 
     def _named(self, msg: ChatMessage, text: Said, sid: int) -> list[int]:
         """Speakers `msg` names (platform mentions, then nicks in its text), first named first."""
-        found = [self._sid[m] for m in msg.mentions if m in self._sid]
-        for position, token in enumerate(text.tokens):
-            hit = self._nick(token) if position == 0 else self._exact.get(token)  # a prefix only leads: "kumm: hi"
+        oldest = self._n - self._count
+        found = [s for m in msg.mentions if (s := self._sid.get(m)) is not None and self._last[s] >= oldest]
+        if not text.tokens:
+            return [s for s in found if s != sid]
+        hits = [self._nick(text.tokens[0])]  # a prefix only leads: "kumm: hi"
+        if later := text.later & self._exact.keys():  # most messages name nobody past their first word
+            hits += [self._exact_nick(t) for t in text.tokens[1:] if t in later]
+        for hit in hits:
             if hit is not None and hit != sid and hit not in found:
                 found.append(hit)
         return [s for s in found if s != sid]
@@ -254,7 +279,7 @@ class Linker:
         hi = lo + n
         g = self._n
         first = g - n
-        cols = np.zeros((len(FEATURES), n + 1))
+        cols = np.zeros((len(FEATURES), n + 1), dtype=np.float32)
         cols[_SELF, n] = 1.0
         ts = msg.ts.timestamp()
         own = int(self._last[sid])
@@ -273,7 +298,8 @@ class Linker:
         named0 = named[0] if named else -2
         lead = named0 if named and text.tokens and self._nick(text.tokens[0]) == named0 else -2
         last_namer = int(self._speaker[lo + naming_me[-1] - first]) if naming_me else -2
-        keys = np.array((sid, named0, lead, last_namer, self._named_last.get(sid, -2)))
+        named_last = self._in_window(self._named_last.get(sid))
+        keys = np.array((sid, named0, lead, last_namer, -2 if named_last is None else named_last))
         cols[_SAME_SPEAKER : _AUTHOR_NAMED + 1, :n] = speaker == keys[:, None]
         for other in named[1:]:
             cols[_NAMES, :n] += speaker == other
@@ -282,8 +308,12 @@ class Linker:
         cols[_DISTANCE : _ADJACENT + 1, :n] = self._distance[:, -n:]
         cols[_GAP, :n] = np.log1p(np.maximum(ts - self._ts[lo:hi], 0.0) / 60.0)
         if naming_me:
-            cols[_NAMES_AUTHOR, [i - first for i in naming_me]] = 1.0
-            cols[_LATEST_NAMING, naming_me[-1] - first] = 1.0
+            at = [i - first for i in naming_me]
+            cols[_NAMES_AUTHOR, at] = 1.0
+            cols[_LATEST_NAMING, at[-1]] = 1.0
+            cols[_SPEAKER_NAMED_BEFORE, :n] = self._among(speaker, speaker[at])
+        if own_at >= 0:
+            cols[_AUTHOR_NAMED_BEFORE, :n] = self._among(speaker, self._target[lo:hi][speaker == sid])
         cols[_LATEST, :n] = self._last[speaker] == np.arange(first, g)
         if own_at >= 0:
             cols[_OWN, own_at] = 1.0
@@ -292,24 +322,45 @@ class Linker:
         else:
             cols[_AFTER_OWN, :n] = 1.0
         self._overlap(text, cols, n, first)
+        cols[_SPEAKER_OVERLAP, :n] = np.bincount(speaker, cols[_OVERLAP, :n], minlength=len(self._sid))[speaker]
+        if own_at >= 0:
+            hits = self._shared(said(self.messages[own_at].text), first)
+            if hits is not None:
+                cols[_OWN_OVERLAP, :n] = np.bincount(hits[0], hits[1], minlength=n)
+                cols[_OWN_OVERLAP, own_at] = 0.0
         cols[_ALONE:_NEW, :n] = self._alone[:, lo:hi]
+        cols[_FRESH, :n] = self._prev[lo:hi] < first
         return cols.T
+
+    def _among(self, speaker: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        """Whether each of `speaker` is one of `chosen` (-1s ignored): one lookup table, not a search."""
+        table = np.zeros(len(self._sid) + 1, dtype=bool)
+        table[chosen] = True
+        table[-1] = False
+        return table[speaker]
 
     def _overlap(self, text: Said, cols: np.ndarray, n: int, first: int) -> None:
         """Shared words, weighted by how rare they are in the window (as if full: small rooms weigh alike)."""
+        hits = self._shared(text, first)
+        if hits is None:
+            return
+        pos, w = hits
+        cols[_OVERLAP, :n] = np.bincount(pos, w, minlength=n)
+        cols[_OVERLAP_COUNT, :n] = np.bincount(pos, minlength=n)
+        cols[_RAREST, pos] = w
+
+    def _shared(self, text: Said, first: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The window positions holding each of `text`'s words and the words' weights, rarest last; None: none."""
         shared = []
         for word in text.words:
             index = self._with_word.get(word)
             if index and (hits := self._recent(index)):
-                shared.append((math.log((self.window + 1) / len(hits)), hits))
+                shared.append((math.log((WINDOW + 1) / len(hits)), hits))
         if not shared:
-            return
-        shared.sort(key=lambda pair: pair[0])  # rarest last: its weight is the one a candidate keeps below
+            return None
+        shared.sort(key=lambda pair: pair[0])  # rarest last: its weight is the one a candidate keeps in `_overlap`
         pos = np.array([i - first for _, hits in shared for i in hits])
-        w = np.array([idf for idf, hits in shared for _ in hits])
-        cols[_OVERLAP, :n] = np.bincount(pos, w, minlength=n)
-        cols[_OVERLAP_COUNT, :n] = np.bincount(pos, minlength=n)
-        cols[_RAREST, pos] = w
+        return pos, np.array([idf for idf, hits in shared for _ in hits])
 
     def choose(self, msg: ChatMessage) -> Choice:
         """The candidate `msg` answers, by the model; `msg` is not added (see `add`)."""
@@ -342,10 +393,11 @@ class Linker:
         text, sid, named = self._read(msg)
         self._pending = None
         exact, prefixes = name_keys(msg.author_name)
+        g = self._n
         for key in exact:
-            self._exact[key] = sid
+            self._exact[key] = (sid, g)
         for key in prefixes:
-            self._prefix[key] = sid  # the latest speaker a prefix fits wins it
+            self._prefix[key] = (sid, g)  # the latest speaker a prefix fits wins it
         if self._count == self.window:
             self._start += 1
             self._count -= 1
@@ -354,15 +406,15 @@ class Linker:
             for arr in self._columns():
                 arr[: self._count] = arr[self._start : pos]
             self._start, pos = 0, self._count
-        g = self._n
         self._ts[pos] = msg.ts.timestamp()
         self._speaker[pos] = sid
         self._target[pos] = named[0] if named else -1
-        self._alone[:, pos] = (text.question, bool(named), math.log1p(text.n_words), self._last[sid] < g - self._count,
-                            text.answer_cue, text.greeting)
+        self._alone[:, pos] = (text.question, bool(named), math.log1p(text.n_words), 0.0, text.answer_cue,
+                               text.greeting)  # whether it is fresh depends on the window: see `rows`
+        self._prev[pos] = self._last[sid]
         self._last[sid] = g
         if named:
-            self._named_last[sid] = named[0]
+            self._named_last[sid] = (named[0], g)
         for other in named:
             self._naming.setdefault(other, deque()).append(g)
         for word in text.words:
@@ -374,7 +426,7 @@ class Linker:
             self._compact()
 
     def _columns(self) -> tuple[np.ndarray, ...]:
-        return self._ts, self._speaker, self._target, self._alone.T
+        return self._ts, self._speaker, self._target, self._prev, self._alone.T
 
     def _compact(self) -> None:
         """Forget words and nicks that left the window: memory stays bounded on endless streams."""

@@ -12,10 +12,12 @@ from groupmind.store import Store
 from groupmind.store.settings import ChannelView
 from groupmind.we.group import Group, build_group
 from groupmind.we.profiles import ProfileUpdate, profile_update
-from groupmind.we.threads import Link, Linked, link_message
+from groupmind.we.threads import Link, Linked, Threaders
 
 LINK_WINDOW = 60
 """How many recent messages a new message may be linked to."""
+LINKED_CONVERSATIONS = 1_024
+"""Conversations whose linking window is kept between messages (the least recently active are dropped)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class We:
     def __init__(self, store: Store, bot_name: str) -> None:
         self.store = store
         self.bot_name = bot_name
+        self.threaders = Threaders(LINK_WINDOW, LINKED_CONVERSATIONS)
 
     async def recent(self, where: ChannelRef, count: int = LINK_WINDOW) -> list[Linked]:
         """The latest messages of a conversation with their stored links, oldest first."""
@@ -67,7 +70,7 @@ class We:
         before, view = await asyncio.gather(
             self.recent(msg.where), self.store.settings.view(msg.where, msg.author_id)
         )
-        link = link_message(msg, before)
+        link = self.threaders.link(msg.where, msg, before)
         parent = next((i.msg for i in before if i.msg.message_id == link.parent), None)
         answered = parent.author_id if parent is not None and not parent.author_is_bot else None
         names = {i.msg.author_name for i in before} | {msg.author_name, self.bot_name}

@@ -14,9 +14,9 @@ The thread of a message is the first message of its chain of links.
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Hashable, Iterable, Sequence
 
 from groupmind.events import ChatMessage
 from groupmind.we.linker import WINDOW, Choice, Linker, replay
@@ -111,22 +111,67 @@ def _link(msg: ChatMessage, choice: Choice, window: Sequence[Linked]) -> Link:
 class Threader:
     """Links a stream of messages of one channel as they come, keeping the window between calls.
 
-    The same links as `link_message` over the last `WINDOW` messages, without
-    rebuilding the window for every message: what replays and benches use.
+    The same links as `link_message` over the last `window` messages, without
+    rebuilding the window for every message: what replays, benches and the room use.
     """
 
-    def __init__(self) -> None:
-        self._linker = Linker()
-        self.recent: deque[Linked] = deque(maxlen=WINDOW)
+    def __init__(self, window: int = WINDOW, recent: Iterable[Linked] = ()) -> None:
+        """A threader whose window holds `recent` (oldest first, with their links), the last `window` of them."""
+        self._linker = Linker(window)
+        self.recent: deque[Linked] = deque(maxlen=self._linker.window)
+        for item in recent:
+            self._keep(item)
 
     def link(self, msg: ChatMessage) -> Link:
         """Link `msg`, then keep it as a candidate for the messages after it."""
         replied = _replied(msg, self.recent)
         choice = self._linker.choose(msg) if replied is None else Choice(replied, "explicit reply")
         link = _link(msg, choice, self.recent)
-        self._linker.add(msg)
-        self.recent.append(Linked(msg, link))
+        self._keep(Linked(msg, link))
         return link
+
+    def holds(self, recent: Sequence[Linked]) -> bool:
+        """Whether the window is `recent`'s last messages: the same ids, texts and links, in order.
+
+        A message edited or deleted since, or one stored by another process, makes it differ.
+        """
+        tail = list(recent)[-self._linker.window :]
+        return len(tail) == len(self.recent) and all(
+            a.msg.message_id == b.msg.message_id and a.msg.text == b.msg.text and a.link == b.link
+            for a, b in zip(tail, self.recent)
+        )
+
+    def _keep(self, item: Linked) -> None:
+        self._linker.add(item.msg)
+        self.recent.append(item)
+
+
+class Threaders:
+    """One `Threader` per conversation, resumed while its window is the stored one: how the room links.
+
+    Rebuilding a window costs far more than linking one message, so a conversation's
+    threader is kept between messages and rebuilt from the stored window only when it
+    differs (an edit, a delete, a message linked elsewhere). The links are the same
+    either way (see `groupmind.we.linker`). The least recently used are dropped past `limit`.
+    """
+
+    def __init__(self, window: int, limit: int = 1_024) -> None:
+        self.window = window
+        self.limit = max(1, limit)
+        self._held: OrderedDict[Hashable, Threader] = OrderedDict()
+        self.rebuilds = 0
+        """How many times a window was rebuilt rather than resumed (a first message included)."""
+
+    def link(self, key: Hashable, msg: ChatMessage, recent: Sequence[Linked]) -> Link:
+        """Link `msg` to the messages before it, `recent` (oldest first, as stored), in conversation `key`."""
+        threader = self._held.pop(key, None)
+        if threader is None or not threader.holds(recent):
+            self.rebuilds += 1
+            threader = Threader(self.window, list(recent)[-self.window :])
+        self._held[key] = threader
+        if len(self._held) > self.limit:
+            self._held.popitem(last=False)
+        return threader.link(msg)
 
 
 def previous_other_speaker(msg: ChatMessage, recent: Sequence[Linked]) -> str:
