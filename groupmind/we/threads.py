@@ -119,6 +119,7 @@ class Threader:
         """A threader whose window holds `recent` (oldest first, with their links), the last `window` of them."""
         self._linker = Linker(window)
         self.recent: deque[Linked] = deque(maxlen=self._linker.window)
+        self._keys: deque[tuple[str, str, str, str]] = deque(maxlen=self._linker.window)
         for item in recent:
             self._keep(item)
 
@@ -131,19 +132,22 @@ class Threader:
         return link
 
     def holds(self, recent: Sequence[Linked]) -> bool:
-        """Whether the window is `recent`'s last messages: the same ids, texts and links, in order.
+        """Whether the window is `recent`'s last messages: the same ids, texts and links (parent, thread), in order.
 
         A message edited or deleted since, or one stored by another process, makes it differ.
         """
-        tail = list(recent)[-self._linker.window :]
-        return len(tail) == len(self.recent) and all(
-            a.msg.message_id == b.msg.message_id and a.msg.text == b.msg.text and a.link == b.link
-            for a, b in zip(tail, self.recent)
-        )
+        tail = recent[-self._linker.window :] if len(recent) > self._linker.window else recent
+        return len(tail) == len(self._keys) and [_identity(item) for item in tail] == list(self._keys)
 
     def _keep(self, item: Linked) -> None:
         self._linker.add(item.msg)
         self.recent.append(item)
+        self._keys.append(_identity(item))
+
+
+def _identity(item: Linked) -> tuple[str, str, str, str]:
+    """What must be equal for a stored message to be the one a threader holds: id, text and link."""
+    return item.msg.message_id, item.msg.text, item.link.parent, item.link.thread
 
 
 class Threaders:
