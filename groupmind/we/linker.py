@@ -137,16 +137,21 @@ class Net:
 
     float32 because small float64 products are several times slower here, and the
     links are the same: a score's rounding moves no argmax but for exact ties.
+    The new message's own cues are the same in every row, so they enter once, as a bias.
     """
 
     def __init__(self, weights: Model) -> None:
-        self._w1 = (weights.w1 / weights.scale[:, None]).astype(np.float32)
+        w1 = (weights.w1 / weights.scale[:, None]).astype(np.float32)
+        self._w1, self._w1_new = w1[:_NEW].copy(), w1[_NEW:].copy()
         self._b1 = (weights.b1 - (weights.mean / weights.scale) @ weights.w1).astype(np.float32)
         self._w2 = weights.w2.astype(np.float32)
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         """One score per row; the argmax is the link (the output bias changes no argmax)."""
-        return np.maximum(rows.astype(np.float32, copy=False) @ self._w1 + self._b1, 0.0) @ self._w2
+        rows = rows.astype(np.float32, copy=False)
+        hidden = rows[:, :_NEW] @ self._w1
+        hidden += rows[-1, _NEW:] @ self._w1_new + self._b1
+        return np.maximum(hidden, 0.0, out=hidden) @ self._w2
 
 
 def save(path: Path, model: Model, inputs: str = "") -> None:
