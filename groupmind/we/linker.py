@@ -40,8 +40,9 @@ STEM = 6
 """Words are compared by their first letters: "drivers" shares a word with "driver"."""
 MIN_PREFIX = 3
 """A nick may be named by a prefix this long ("kumm: ..." for kummerfeld), as a message's first word."""
-COMPACT_AT = 50_000
-"""Index entries (words, nicks, speakers) after which the indexes are rebuilt from the window alone."""
+COMPACT_PER_SLOT = 30
+"""Index entries (words, nicks, speakers) per window slot after which the indexes are rebuilt from the
+window alone: memory stays bounded by the window, and a rebuild comes every few hundred messages."""
 WEIGHTS = Path(__file__).with_name("linker.npz")
 
 _TRIM = ":,.;!?()\"'@<>*~"
@@ -203,6 +204,7 @@ class Linker:
         self._distance[0] = np.log1p(np.arange(window, 0, -1, dtype=np.float64))
         self._distance[1, -1] = 1.0
         self._pending: tuple[ChatMessage, Said, int, list[int]] | None = None
+        self._compact_at: float = COMPACT_PER_SLOT * window
         self._start = 0
         """Where the window starts in the arrays; `_count` messages follow it."""
         self._count = 0
@@ -311,16 +313,18 @@ class Linker:
         if named:
             cols[_SAME_TARGET, :n] = self._target[lo:hi] == named0
         cols[_DISTANCE : _ADJACENT + 1, :n] = self._distance[:, -n:]
-        cols[_GAP, :n] = np.log1p(np.maximum(ts - self._ts[lo:hi], 0.0) / 60.0)
+        gap = ts - self._ts[lo:hi]
+        np.maximum(gap, 0.0, out=gap)
+        gap /= 60.0
+        np.log1p(gap, out=cols[_GAP, :n])
         if naming_me:
             at = [i - first for i in naming_me]
             cols[_NAMES_AUTHOR, at] = 1.0
             cols[_LATEST_NAMING, at[-1]] = 1.0
             cols[_SPEAKER_NAMED_BEFORE, :n] = self._among(speaker, speaker[at])
-        if own_at >= 0:
-            cols[_AUTHOR_NAMED_BEFORE, :n] = self._among(speaker, self._target[lo:hi][speaker == sid])
         cols[_LATEST, :n] = self._last[speaker] == np.arange(first, g)
         if own_at >= 0:
+            cols[_AUTHOR_NAMED_BEFORE, :n] = self._among(speaker, self._target[lo:hi][speaker == sid])
             cols[_OWN, own_at] = 1.0
             cols[_OWN_SAME_TARGET, own_at] = named0 >= 0 and self._target[lo + own_at] == named0
             cols[_AFTER_OWN, own_at + 1 : n] = 1.0
@@ -427,7 +431,7 @@ class Linker:
         self.messages.append(msg)
         self._count += 1
         self._n += 1
-        if len(self._with_word) + len(self._prefix) + len(self._sid) > COMPACT_AT:
+        if self._entries() > self._compact_at:
             self._compact()
 
     def _columns(self) -> tuple[np.ndarray, ...]:
@@ -440,8 +444,13 @@ class Linker:
         self._start = self._count = 0
         self._n -= len(kept)
         self.messages.clear()
+        self._compact_at = math.inf
         for msg in kept:
             self.add(msg)
+        self._compact_at = max(COMPACT_PER_SLOT * self.window, 2 * self._entries())  # a wordy window: not every add
+
+    def _entries(self) -> int:
+        return len(self._with_word) + len(self._prefix) + len(self._sid)
 
 
 def replay(messages: Iterable[ChatMessage], window: int = WINDOW) -> Linker:

@@ -16,8 +16,9 @@ from groupmind.we.threads import Link, Linked, Threaders
 
 LINK_WINDOW = 60
 """How many recent messages a new message may be linked to."""
-LINKED_CONVERSATIONS = 1_024
-"""Conversations whose linking window is kept between messages (the least recently active are dropped)."""
+LINKED_CONVERSATIONS = 256
+"""Conversations whose linking window is kept between messages (the least recently active are dropped;
+under a megabyte each)."""
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def test_a_long_stream_stays_bounded_and_keeps_linking() -> None:
         words = " ".join(f"w{i}x{k}" for k in range(40))
         threader.link(msg(f"user{i % 700}", words, message_id=f"s{i}", ts=T0 + timedelta(seconds=i)))
     inner = threader._linker
-    assert len(inner._with_word) + len(inner._prefix) + len(inner._sid) <= linker.COMPACT_AT
+    assert inner._entries() <= inner._compact_at <= 2 * 41 * linker.WINDOW  # 40 words and a nick a message
     assert len(inner.messages) == len(threader.recent) == linker.WINDOW
     # s1999 is user599's (1999 % 700)
     last = msg("zoe", "user599: did that fix it?", message_id="end", ts=T0 + timedelta(seconds=2_001))
