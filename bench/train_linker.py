@@ -9,9 +9,9 @@ gives one group of candidate rows: its gold parents, its `NEAR` nearest other
 candidates and `FAR` drawn at random (seeded) from the rest; the argmax is
 decided among near candidates, far ones need only be seen to be ruled out.
 
-The loss ranks, as the linker decides: a softmax over each message's candidates,
-minus the log of the probability given to its gold parents (Kummerfeld et al.
-train their feedforward model the same way). `SEEDS` networks are trained, each
+The loss ranks, as the linker decides (by argmax over a message's candidates): a
+softmax over each message's candidates, minus the log of the probability given
+to its gold parents. `SEEDS` networks are trained, each
 from its own seed, and shipped as one network whose hidden layer is theirs side
 by side and whose output averages theirs: the vote of several models at the cost
 of one matrix product. Plain numpy (Adam, cosine-decayed steps), float32.
