@@ -13,10 +13,13 @@ from groupmind.store.settings import ChannelView, CommunitySettings, view_of
 from groupmind.store.window_cache import Entry
 from groupmind.we.group import Group, build_group
 from groupmind.we.profiles import ProfileUpdate, profile_update
-from groupmind.we.threads import Link, Linked, link_message
+from groupmind.we.threads import Link, Linked, Threaders
 
 LINK_WINDOW = 60
 """How many recent messages a new message may be linked to."""
+LINKED_CONVERSATIONS = 256
+"""Conversations whose linking window is kept between messages (the least recently active are dropped;
+under a megabyte each)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class We:
     def __init__(self, store: Store, bot_name: str) -> None:
         self.store = store
         self.bot_name = bot_name
+        self.threaders = Threaders(LINK_WINDOW, LINKED_CONVERSATIONS)
 
     async def recent(self, where: ChannelRef, count: int = LINK_WINDOW) -> list[Linked]:
         """The latest messages of a conversation with their stored links, oldest first."""
@@ -60,7 +64,7 @@ class We:
         look = await self.store.look(msg.where, msg.author_id, LINK_WINDOW, pending_at)
         settings, before = look.settings, _linked(look.entries)
         view = view_of(settings, msg.where.conversation, look.opted_out)
-        link = link_message(msg, before)
+        link = self.threaders.link(msg.where, msg, before)
         parent = next((i.msg for i in before if i.msg.message_id == link.parent), None)
         answered = parent.author_id if parent is not None and not parent.author_is_bot else None
         names = {i.msg.author_name for i in before} | {msg.author_name, self.bot_name}

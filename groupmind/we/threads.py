@@ -1,18 +1,12 @@
 """Which earlier message a new one answers, and the conversations running side by side.
 
 A chat room holds several conversations at once. Each message gets one link:
-the message it answers, or itself when it starts a conversation. The signals,
-strongest first:
-
-1. an explicit platform reply (`reply_to`);
-2. an addressee: a leading `nick:` / `nick,`, an `@nick` anywhere (with or
-   without punctuation after it), or a mention; the link
-   goes to that member's latest message;
-3. speaker alternation: someone who addressed the author since the author's
-   last message is being answered; otherwise the author continues their own
-   conversation, answering whoever spoke into it since;
-4. lexical overlap (TF-IDF cosine) with a recent message;
-5. otherwise a new conversation.
+the message it answers, or itself when it starts a conversation. An explicit
+platform reply (`reply_to`) is taken as said; otherwise the learned linker
+(`groupmind.we.linker`, trained on the annotated `#ubuntu` logs) weighs the
+cues: who was named, who named whom, speaker alternation, time, distance and
+shared words. On the `#ubuntu` dev logs it beats the rule precedence it
+replaced (kept in `bench/rules_linker.py` as the baseline; see `bench/linker.py`).
 
 The thread of a message is the first message of its chain of links.
 """
@@ -20,21 +14,12 @@ The thread of a message is the first message of its chain of links.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict, deque
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Sequence
+from typing import Hashable, Iterable, Sequence
 
 from groupmind.events import ChatMessage
-from groupmind.we.lexicon import TfIdf, content_words
-
-CONTINUE_WITHIN = timedelta(minutes=6)
-"""An author's earlier message still counts as their ongoing conversation this long."""
-
-OVERLAP_WITHIN = 25
-"""How many recent messages lexical overlap looks back over."""
-
-MIN_OVERLAP = 0.28
-"""TF-IDF cosine above which a message is taken to answer an earlier one."""
+from groupmind.we.linker import WINDOW, Choice, Linker, replay
 
 LEADING = re.compile(r"^\s*@?(?P<nick>[^\s:,@]{1,64})\s*[:,]")
 _AT = re.compile(r"(?<![\w@])@(?=\w)")
@@ -101,55 +86,96 @@ def known_names(recent: Sequence[Linked]) -> dict[str, str]:
 
 def link_message(msg: ChatMessage, recent: Sequence[Linked]) -> Link:
     """Link `msg` to the message it answers among `recent` (oldest first)."""
-    parent, reason = _parent(msg, recent)
-    if parent is None:
-        return Link(msg.message_id, msg.message_id, msg.message_id, reason)
-    return Link(msg.message_id, parent.msg.message_id, parent.link.thread, reason)
+    window = list(recent)[-WINDOW:]
+    if (replied := _replied(msg, window)) is not None:
+        return _link(msg, Choice(replied, "explicit reply"), window)
+    return _link(msg, replay(item.msg for item in window).choose(msg), window)
 
 
-def _latest(recent: Sequence[Linked], author: str) -> Linked | None:
-    return next((item for item in reversed(recent) if item.msg.author_id == author), None)
-
-
-def _parent(msg: ChatMessage, recent: Sequence[Linked]) -> tuple[Linked | None, str]:
+def _replied(msg: ChatMessage, window: Sequence[Linked]) -> int | None:
+    """Where in `window` the message `msg` explicitly replies to is, if it is there."""
     if msg.reply_to:
-        for item in reversed(recent):
-            if item.msg.message_id == msg.reply_to:
-                return item, "explicit reply"
-    names = known_names(recent)
-    for target in addressees(msg, names):
-        if found := _latest(recent, target):
-            return found, f"addressed to {found.msg.author_name}"
-    own = _latest(recent, msg.author_id)
-    own_recent = own is not None and msg.ts - own.msg.ts <= CONTINUE_WITHIN
-    since = recent[recent.index(own) + 1 :] if own is not None else recent
-    for item in reversed(since):
-        if msg.author_id in addressees(item.msg, names) and msg.ts - item.msg.ts <= CONTINUE_WITHIN:
-            return item, f"answers {item.msg.author_name}, who addressed them"
-    if own is not None and own_recent:
-        into_own = [
-            item for item in since if item.link.thread == own.link.thread and item.msg.author_id != msg.author_id
-        ]
-        if into_own:
-            return into_own[-1], "speaker alternation in their conversation"
-        return own, "continues their own message"
-    return _overlap(msg, recent)
+        for index in range(len(window) - 1, -1, -1):
+            if window[index].msg.message_id == msg.reply_to:
+                return index
+    return None
 
 
-def _overlap(msg: ChatMessage, recent: Sequence[Linked]) -> tuple[Linked | None, str]:
-    window = [item for item in recent[-OVERLAP_WITHIN:] if item.msg.author_id != msg.author_id]
-    if not window:
-        return None, "starts a conversation"
-    docs = [content_words(item.msg.text) for item in window]
-    mine = content_words(msg.text)
-    tfidf = TfIdf([*docs, mine])
-    best, score = None, MIN_OVERLAP
-    for item, doc in zip(window, docs):
-        if (sim := tfidf.cosine(mine, doc)) > score:
-            best, score = item, sim
-    if best is None:
-        return None, "starts a conversation"
-    return best, f"shares words with {best.msg.author_name} ({score:.2f})"
+def _link(msg: ChatMessage, choice: Choice, window: Sequence[Linked]) -> Link:
+    if choice.parent is None:
+        return Link(msg.message_id, msg.message_id, msg.message_id, choice.reason)
+    parent = window[choice.parent]
+    return Link(msg.message_id, parent.msg.message_id, parent.link.thread, choice.reason)
+
+
+class Threader:
+    """Links a stream of messages of one channel as they come, keeping the window between calls.
+
+    The same links as `link_message` over the last `window` messages, without
+    rebuilding the window for every message: what replays, benches and the room use.
+    """
+
+    def __init__(self, window: int = WINDOW, recent: Iterable[Linked] = ()) -> None:
+        """A threader whose window holds `recent` (oldest first, with their links), the last `window` of them."""
+        self._linker = Linker(window)
+        self.recent: deque[Linked] = deque(maxlen=self._linker.window)
+        self._keys: deque[tuple[str, str, str, str]] = deque(maxlen=self._linker.window)
+        for item in recent:
+            self._keep(item)
+
+    def link(self, msg: ChatMessage) -> Link:
+        """Link `msg`, then keep it as a candidate for the messages after it."""
+        replied = _replied(msg, self.recent)
+        choice = self._linker.choose(msg) if replied is None else Choice(replied, "explicit reply")
+        link = _link(msg, choice, self.recent)
+        self._keep(Linked(msg, link))
+        return link
+
+    def holds(self, recent: Sequence[Linked]) -> bool:
+        """Whether the window is `recent`'s last messages: the same ids, texts and links (parent, thread), in order.
+
+        A message edited or deleted since, or one stored by another process, makes it differ.
+        """
+        tail = recent[-self._linker.window :] if len(recent) > self._linker.window else recent
+        return len(tail) == len(self._keys) and [_identity(item) for item in tail] == list(self._keys)
+
+    def _keep(self, item: Linked) -> None:
+        self._linker.add(item.msg)
+        self.recent.append(item)
+        self._keys.append(_identity(item))
+
+
+def _identity(item: Linked) -> tuple[str, str, str, str]:
+    """What must be equal for a stored message to be the one a threader holds: id, text and link."""
+    return item.msg.message_id, item.msg.text, item.link.parent, item.link.thread
+
+
+class Threaders:
+    """One `Threader` per conversation, resumed while its window is the stored one: how the room links.
+
+    Rebuilding a window costs far more than linking one message, so a conversation's
+    threader is kept between messages and rebuilt from the stored window only when it
+    differs (an edit, a delete, a message linked elsewhere). The links are the same
+    either way (see `groupmind.we.linker`). The least recently used are dropped past `limit`.
+    """
+
+    def __init__(self, window: int, limit: int = 1_024) -> None:
+        self.window = window
+        self.limit = max(1, limit)
+        self._held: OrderedDict[Hashable, Threader] = OrderedDict()
+        self.rebuilds = 0
+        """How many times a window was rebuilt rather than resumed (a first message included)."""
+
+    def link(self, key: Hashable, msg: ChatMessage, recent: Sequence[Linked]) -> Link:
+        """Link `msg` to the messages before it, `recent` (oldest first, as stored), in conversation `key`."""
+        threader = self._held.pop(key, None)
+        if threader is None or not threader.holds(recent):
+            self.rebuilds += 1
+            threader = Threader(self.window, list(recent)[-self.window :])
+        self._held[key] = threader
+        if len(self._held) > self.limit:
+            self._held.popitem(last=False)
+        return threader.link(msg)
 
 
 def previous_other_speaker(msg: ChatMessage, recent: Sequence[Linked]) -> str:

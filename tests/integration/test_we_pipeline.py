@@ -12,6 +12,7 @@ from groupmind.pipeline import Pipeline
 from groupmind.store import Store
 from groupmind.store.keys import CommunityKeys
 from groupmind.we.room import We
+from groupmind.we.threads import link_message
 from tests.helpers import SpyPlatform, msg, store_message
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
@@ -84,3 +85,29 @@ async def test_answers_a_burst_once_after_it_settles(store: Store, settings: Set
     assert await pipeline.tick(at("ana", "x", 0).where, T0 + timedelta(seconds=60)) == []
     addressed = await store.redis.hget(KEYS.member("ben"), "addressed_by_bot")
     assert float(addressed) == (T0 + timedelta(seconds=30)).timestamp()
+
+
+async def test_the_room_resumes_its_linking_window_until_a_stored_message_changes(store: Store) -> None:
+    """Each note resumes the conversation's window; an edit or delete in the store makes the next one rebuild it,
+    and the links stay those of a window rebuilt from the store."""
+    we = We(store, "Mind")
+    lines = [("ana", "my wifi drops every few minutes"), ("ben", "ana: which driver?"),
+             ("ana", "ben: iwlwifi on an intel ax200"), ("cleo", "anyone tried the new gnome?"),
+             ("ben", "ana: try disabling power saving for iwlwifi")]
+    said = [at(author, text, second) for second, (author, text) in enumerate(lines)]
+    for m in said:
+        await store_message(store, we, m)
+    assert we.threaders.rebuilds == 1
+    where = said[0].where
+    assert await store.edit(where, said[3].message_id, "ana: did you update the firmware?")
+    reply = at("ana", "no, i will try that", 10)
+    noted = await store_message(store, we, reply)
+    assert noted.before[3].msg.text == "ana: did you update the firmware?" and we.threaders.rebuilds == 2
+    assert noted.link == link_message(reply, noted.before)
+    assert await store.delete(where, said[1].message_id)
+    last = at("ben", "ana: then try the firmware from linux-firmware git", 11)
+    noted = await store_message(store, we, last)
+    assert said[1].message_id not in [i.msg.message_id for i in noted.before] and we.threaders.rebuilds == 3
+    assert noted.link == link_message(last, noted.before)
+    await store_message(store, we, at("cleo", "ok", 12))
+    assert we.threaders.rebuilds == 3
