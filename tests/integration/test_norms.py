@@ -30,7 +30,8 @@ T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 
 def pipeline_with(store: Store, settings: Settings, *replies: str) -> tuple[Pipeline, Scripted]:
     engine = Scripted(list(replies))
-    update = {"burst_settle_s": 0, "care_wording": False}
+    # The scripted replies are about the norms, not the question: grounding (tested in test_reply_quality) is off.
+    update = {"burst_settle_s": 0, "care_wording": False, "grounding_min": 0.0}
     return Pipeline(store, engine, settings.model_copy(update=update), platforms=[SpyPlatform()]), engine
 
 

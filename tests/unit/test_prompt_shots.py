@@ -20,7 +20,7 @@ def test_examples_go_between_the_identity_and_the_transcript_of_a_base_model_onl
 
 
 def test_the_examples_count_against_the_transcript_budget() -> None:
-    history = [msg("ana", f"message number {i} about the weekend plans") for i in range(60)]
+    history = [msg("ana", f"message number {i} about the weekend plans", message_id=f"w{i}") for i in range(60)]
     shots = examples("Mind")
     without = build_prompt("Mind", history, channel="general", budget_chars=1500)
     with_shots = build_prompt("Mind", history, channel="general", budget_chars=1500, shots=shots)
