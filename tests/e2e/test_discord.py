@@ -626,7 +626,8 @@ async def test_a_reply_to_the_bots_message_is_answered_without_its_name_and_a_re
     The model is a fake that streams a fixed reply: this judges whether and where the bot answers.
     """
     answer = "Then try it with lemon and chili."
-    core = Core(store, Scripted(answer), settings.model_copy(update={"burst_settle_s": 0.2}), utcnow)
+    unjudged = settings.model_copy(update={"burst_settle_s": 0.2, "grounding_min": 0.0})  # where, not what
+    core = Core(store, Scripted(answer), unjudged, utcnow)
     bot_said = fake.message(BOT, "Pasta aglio e olio is quick.")
     bob_said = fake.message(user(BOB_ID, "bob"), "cinema or bowling?")
     async with online(core):

@@ -552,9 +552,10 @@ async def test_replies_to_the_bot_in_threads_are_answered_there_without_its_name
 ) -> None:
     """Mention mode. Slack replies are threads: a thread on the bot's message, and the thread the bot's
     own answer opened on a member's message (`slack_reply_in_thread`), both address the bot; a member's
-    thread the bot is not in does not. The model is a fake with a fixed reply: this judges where it goes."""
+    thread the bot is not in does not. The model is a fake with a fixed reply: this judges where it goes,
+    so grounding (whether the reply is about the question) is off."""
     answer = "Lemon and chili work well."
-    talker = on_slack(store, slack_settings, Scripted(answer))
+    talker = on_slack(store, slack_settings.model_copy(update={"grounding_min": 0.0}), Scripted(answer))
     async with connected(slack_settings, talker), talker.scheduler.running():
         bots_root = fake.next_ts()
         await fake.send_event(message_event("and without garlic?", user="U2", ts=fake.next_ts(), thread_ts=bots_root, parent_user_id=BOT_USER))

@@ -97,6 +97,7 @@ def workers(
             "GROUPMIND_SLACK_BOT_TOKEN": BOT_TOKEN,
             "GROUPMIND_SLACK_API_URL": fake.base_url,
             "GROUPMIND_BURST_SETTLE_S": "0",
+            "GROUPMIND_GROUNDING_MIN": "0",  # the fake model's fixed "hello there" is judged for where it goes
             "GROUPMIND_WORK_CLAIM_IDLE_MS": str(CLAIM_IDLE_MS),
             "GROUPMIND_WORKER_NAME": name,
         }
