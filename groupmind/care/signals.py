@@ -341,6 +341,8 @@ def _compile(kind: Kind, label: Label, strength: int, source: str) -> _Pattern:
 
 
 _COMPILED = tuple(_compile(*row) for row in _PATTERNS)
+_PATTERNS_BY_ANCHOR = {a: frozenset(i for i, p in enumerate(_COMPILED) if a in p.anchors) for a in _ANCHORS}
+"""Which patterns (by position) each anchor lets run."""
 
 
 def _anchors_in(text: str) -> set[str]:
@@ -387,8 +389,9 @@ def scan(text: str) -> tuple[Signal, ...]:
     if not present:
         return ()
     found = []
-    for p in _COMPILED:
-        if not p.anchors & present or (match := p.regex.search(text)) is None:
+    for i in sorted(frozenset().union(*map(_PATTERNS_BY_ANCHOR.__getitem__, present))):
+        p = _COMPILED[i]
+        if (match := p.regex.search(text)) is None:
             continue
         if not found:  # the exclusions are looked for only once something matched
             banter = bool(_BANTER.search(text))
@@ -516,4 +519,7 @@ def detect(text: str, sensitivity: str = "normal") -> Detection:
     an unknown value is treated as normal.
     """
     norm = normalize(text)
-    return combine(rules_only(norm, sensitivity), learned.score_normalised(norm), norm)
+    rules = rules_only(norm, sensitivity)
+    if rules.is_risk:  # `combine` keeps a risk the rules saw as it is: the scorer would not be read
+        return rules
+    return combine(rules, learned.score_normalised(norm), norm)
