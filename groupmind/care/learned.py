@@ -26,8 +26,9 @@ MAX_CHARS = 400
 CLASSES = ("none", "concern", "distress", "passive_ideation", "active_ideation", "plan_or_imminent")
 """The model's classes, in weight-row order; `curiosity` and `panic` train as none and distress."""
 WEIGHTS = Path(__file__).with_name("learned.npz")
-WORD_CACHE = 1 << 16
-"""Distinct words whose buckets are kept: chat vocabulary repeats, so most words are hashed once."""
+WORD_CACHE = 1 << 15
+"""Distinct words whose buckets are kept (a few hundred bytes each): chat vocabulary repeats, so most
+words are hashed once."""
 
 
 def _bucket(gram: str) -> int:
@@ -35,12 +36,13 @@ def _bucket(gram: str) -> int:
 
 
 @lru_cache(maxsize=WORD_CACHE)
-def _word_buckets(word: str) -> frozenset[int]:
-    """The buckets of one word's own n-grams: char 2-5 within the padded word, and the word itself."""
+def _word_buckets(word: str) -> np.ndarray:
+    """The buckets of one word's own n-grams (char 2-5 within the padded word, and the word), read-only."""
     padded = f" {word} "
-    size = len(padded)
-    return frozenset({_bucket("c" + padded[i:i + n]) for n in range(2, 6) for i in range(size - n + 1)}
-                     | {_bucket("w" + word)})
+    grams = ["c" + padded[i:i + n] for n in range(2, 6) for i in range(len(padded) - n + 1)]
+    out = np.fromiter(map(_bucket, [*grams, "w" + word]), dtype=np.int32)
+    out.flags.writeable = False
+    return out
 
 
 def features(norm: str) -> tuple[np.ndarray, np.ndarray]:
@@ -49,10 +51,8 @@ def features(norm: str) -> tuple[np.ndarray, np.ndarray]:
     The n-grams are char 2-5 within padded words, word unigrams and word bigrams.
     """
     words = norm[:MAX_CHARS].split()
-    buckets = set().union(*map(_word_buckets, words))
-    buckets.update(_bucket(f"b{a} {b}") for a, b in zip(words, words[1:]))
-    idx = np.fromiter(buckets, dtype=np.int64, count=len(buckets))
-    idx.sort()
+    bigrams = np.fromiter((_bucket(f"b{a} {b}") for a, b in zip(words, words[1:])), dtype=np.int32)
+    idx = np.unique(np.concatenate([*map(_word_buckets, words), bigrams])).astype(np.int64)
     return idx, np.full(len(idx), 1.0 / np.sqrt(max(len(idx), 1)))
 
 
