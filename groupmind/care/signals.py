@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from groupmind.care import learned
+from groupmind.care import learned, literals
 from groupmind.care.normalize import normalize, squash
 
 
@@ -332,12 +332,15 @@ class _Pattern:
     regex: re.Pattern[str]
     anchors: frozenset[str]
     """The anchor words and prefixes its source names; it runs only when the message has one."""
+    needed: frozenset[str] | None
+    """Strings one of which every match contains (`literals.required`): without one, the search is skipped."""
 
 
 def _compile(kind: Kind, label: Label, strength: int, source: str) -> _Pattern:
     source = squash(source)
     anchors = frozenset(a for a in _ANCHORS if a in source)
-    return _Pattern(kind, label, strength, re.compile(source), anchors)
+    regex = re.compile(source)
+    return _Pattern(kind, label, strength, regex, anchors, literals.required(regex))
 
 
 _COMPILED = tuple(_compile(*row) for row in _PATTERNS)
@@ -391,7 +394,7 @@ def scan(text: str) -> tuple[Signal, ...]:
     found = []
     for i in sorted(frozenset().union(*map(_PATTERNS_BY_ANCHOR.__getitem__, present))):
         p = _COMPILED[i]
-        if (match := p.regex.search(text)) is None:
+        if not literals.could_match(p.needed, text) or (match := p.regex.search(text)) is None:
             continue
         if not found:  # the exclusions are looked for only once something matched
             banter = bool(_BANTER.search(text))
