@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,25 +26,33 @@ MAX_CHARS = 400
 CLASSES = ("none", "concern", "distress", "passive_ideation", "active_ideation", "plan_or_imminent")
 """The model's classes, in weight-row order; `curiosity` and `panic` train as none and distress."""
 WEIGHTS = Path(__file__).with_name("learned.npz")
+WORD_CACHE = 1 << 15
+"""Distinct words whose buckets are kept (a few hundred bytes each): chat vocabulary repeats, so most
+words are hashed once."""
 
 
-def grams(norm: str) -> list[str]:
-    """The n-grams of a normalised text: char 2-5 within padded words, then word 1-2."""
-    words = norm[:MAX_CHARS].split()
-    out = []
-    for w in words:
-        padded = f" {w} "
-        size = len(padded)
-        for n in range(2, 6):
-            out.extend("c" + padded[i:i + n] for i in range(size - n + 1))
-    out.extend("w" + w for w in words)
-    out.extend(f"b{a} {b}" for a, b in zip(words, words[1:]))
+def _bucket(gram: str) -> int:
+    return zlib.crc32(gram.encode()) & (BUCKETS - 1)
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _word_buckets(word: str) -> np.ndarray:
+    """The buckets of one word's own n-grams (char 2-5 within the padded word, and the word), read-only."""
+    padded = f" {word} "
+    grams = ["c" + padded[i:i + n] for n in range(2, 6) for i in range(len(padded) - n + 1)]
+    out = np.fromiter(map(_bucket, [*grams, "w" + word]), dtype=np.int32)
+    out.flags.writeable = False
     return out
 
 
 def features(norm: str) -> tuple[np.ndarray, np.ndarray]:
-    """Hashed bucket indices and L2-normalised binary values of a normalised text."""
-    idx = np.unique(np.fromiter((zlib.crc32(g.encode()) & (BUCKETS - 1) for g in grams(norm)), dtype=np.int64))
+    """Sorted distinct bucket indices and L2-normalised binary values of a normalised text.
+
+    The n-grams are char 2-5 within padded words, word unigrams and word bigrams.
+    """
+    words = norm[:MAX_CHARS].split()
+    bigrams = np.fromiter((_bucket(f"b{a} {b}") for a, b in zip(words, words[1:])), dtype=np.int32)
+    idx = np.unique(np.concatenate([*map(_word_buckets, words), bigrams])).astype(np.int64)
     return idx, np.full(len(idx), 1.0 / np.sqrt(max(len(idx), 1)))
 
 
@@ -60,12 +68,18 @@ class Model:
     threshold: float
     """Probability of some risk class above which the scorer speaks."""
 
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """Weight row of every bucket, -1 where it has none: one lookup instead of a binary search."""
+        rows = np.full(BUCKETS, -1, dtype=np.int32)
+        rows[self.buckets] = np.arange(len(self.buckets), dtype=np.int32)
+        return rows
+
     def probabilities(self, norm: str) -> np.ndarray:
         idx, val = features(norm)
-        pos = np.searchsorted(self.buckets, idx)
-        pos[pos == len(self.buckets)] = 0
-        hit = self.buckets[pos] == idx
-        logits = self.intercept + val[hit] @ self.coef[pos[hit]]
+        pos = self.rows[idx]
+        pos = pos[pos >= 0]
+        logits = self.intercept + val[:len(pos)] @ self.coef[pos]  # val is one value repeated
         z = np.exp(logits - logits.max())
         return z / z.sum()
 

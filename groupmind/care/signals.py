@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from groupmind.care import learned
+from groupmind.care import learned, literals
 from groupmind.care.normalize import normalize, squash
 
 
@@ -332,15 +332,20 @@ class _Pattern:
     regex: re.Pattern[str]
     anchors: frozenset[str]
     """The anchor words and prefixes its source names; it runs only when the message has one."""
+    needed: frozenset[str] | None
+    """Strings one of which every match contains (`literals.required`): without one, the search is skipped."""
 
 
 def _compile(kind: Kind, label: Label, strength: int, source: str) -> _Pattern:
     source = squash(source)
     anchors = frozenset(a for a in _ANCHORS if a in source)
-    return _Pattern(kind, label, strength, re.compile(source), anchors)
+    regex = re.compile(source)
+    return _Pattern(kind, label, strength, regex, anchors, literals.required(regex))
 
 
 _COMPILED = tuple(_compile(*row) for row in _PATTERNS)
+_PATTERNS_BY_ANCHOR = {a: frozenset(i for i, p in enumerate(_COMPILED) if a in p.anchors) for a in _ANCHORS}
+"""Which patterns (by position) each anchor lets run."""
 
 
 def _anchors_in(text: str) -> set[str]:
@@ -387,8 +392,9 @@ def scan(text: str) -> tuple[Signal, ...]:
     if not present:
         return ()
     found = []
-    for p in _COMPILED:
-        if not p.anchors & present or (match := p.regex.search(text)) is None:
+    for i in sorted(frozenset().union(*map(_PATTERNS_BY_ANCHOR.__getitem__, present))):
+        p = _COMPILED[i]
+        if not literals.could_match(p.needed, text) or (match := p.regex.search(text)) is None:
             continue
         if not found:  # the exclusions are looked for only once something matched
             banter = bool(_BANTER.search(text))
@@ -516,4 +522,7 @@ def detect(text: str, sensitivity: str = "normal") -> Detection:
     an unknown value is treated as normal.
     """
     norm = normalize(text)
-    return combine(rules_only(norm, sensitivity), learned.score_normalised(norm), norm)
+    rules = rules_only(norm, sensitivity)
+    if rules.is_risk:  # `combine` keeps a risk the rules saw as it is: the scorer would not be read
+        return rules
+    return combine(rules, learned.score_normalised(norm), norm)
