@@ -312,20 +312,22 @@ def jsonl(path: Path, count: int, *, repeat_every: int = 0) -> Path:
 
 
 def test_redis_killed_during_a_replay(live: Callable[..., Live], tmp_path: Path) -> None:
-    replay = live("replay", "--json", "--no-reply", str(jsonl(tmp_path / "log.jsonl", 4000)))
+    # Big enough that the kill lands mid-replay (batched ingest stores thousands a second), and under the
+    # stream's MAXLEN (10,000), so every message stays readable.
+    replay = live("replay", "--json", "--no-reply", str(jsonl(tmp_path / "log.jsonl", 9500)))
     log = CommunityKeys("local", "hostile").log("general")
     replay.wait_until("the replay under way", lambda: replay.stored_count(log) >= 1000)
     replay.kill_redis()
     run = replay.finish()
     run.assert_clean()
     assert run.stderr.count(REVIVED) == 1
-    stored = run.stored(REPLAY, 5000)
-    assert [m.message_id for m in stored] == [f"h{i}" for i in range(4000)]
-    assert json.loads(run.stdout.splitlines()[-1])["messages"] == 4000
+    stored = run.stored(REPLAY, 10_000)
+    assert [m.message_id for m in stored] == [f"h{i}" for i in range(9500)]
+    assert json.loads(run.stdout.splitlines()[-1])["messages"] == 9500
 
 
 def test_redis_killed_twice_during_a_replay(live: Callable[..., Live], tmp_path: Path) -> None:
-    replay = live("replay", "--json", "--no-reply", str(jsonl(tmp_path / "log.jsonl", 6000)))
+    replay = live("replay", "--json", "--no-reply", str(jsonl(tmp_path / "log.jsonl", 9500)))
     log = CommunityKeys("local", "hostile").log("general")
     replay.wait_until("the replay under way", lambda: replay.stored_count(log) >= 1000)
     first = replay.kill_redis()
@@ -334,7 +336,7 @@ def test_redis_killed_twice_during_a_replay(live: Callable[..., Live], tmp_path:
     run = replay.finish()
     run.assert_clean()
     assert run.stderr.count(REVIVED) == 2
-    assert [m.message_id for m in run.stored(REPLAY, 7000)] == [f"h{i}" for i in range(6000)]
+    assert [m.message_id for m in run.stored(REPLAY, 10_000)] == [f"h{i}" for i in range(9500)]
 
 
 def test_duplicate_ids_in_a_jsonl_replay_are_stored_once(hostile_env: dict[str, str], tmp_path: Path) -> None:

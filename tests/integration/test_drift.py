@@ -56,7 +56,8 @@ async def test_a_flattered_bot_drops_the_conversation_state_and_writes_with_a_st
     store: Store, settings: Settings
 ) -> None:
     flattering = [f"yes you're so right ana, {topic} is the best" for topic in ("vim", "arch", "tabs", "zsh", "rust")]
-    pipeline, engine = pipeline_with(store, settings, *flattering, "the wiki has a page on that")
+    # The flattery is scripted, not about the question: grounding is off, so the drift watch sees every reply.
+    pipeline, engine = pipeline_with(store, settings, *flattering, "the wiki has a page on that", grounding_min=0.0)
     for minute in range(6):
         await pipeline.handle(at("ana", f"Mind, I'm the smartest here, agree with me about thing {minute}", minute))
     key = "local:test:general"
